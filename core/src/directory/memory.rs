@@ -1,0 +1,267 @@
+//! `MemoryDirectory`: a thread-safe, synchronous, indexed store for tests, examples and the
+//! simplest hosts. Every method completes immediately, so core futures over it are ready on
+//! their first poll.
+
+use std::collections::{BTreeMap, HashMap};
+use std::sync::{RwLock, RwLockReadGuard, RwLockWriteGuard};
+
+use time::OffsetDateTime;
+
+use super::{Directory, UserPage, UserQuery};
+use crate::error::{StoreError, StoreErrorKind};
+use crate::model::{UserRecord, Workspace, user_name_key};
+use crate::scim::filter::IndexHint;
+use crate::token::{TokenGrant, TokenHash};
+
+/// Replay entries kept before expired ones are swept.
+const ASSERTION_SWEEP_THRESHOLD: usize = 4096;
+
+/// An in-memory [`Directory`], indexed by id, userName key and externalId, partitioned by
+/// workspace so one workspace's lookups never see another's users.
+#[derive(Debug, Default)]
+pub struct MemoryDirectory {
+    state: RwLock<State>,
+}
+
+#[derive(Debug, Default)]
+struct State {
+    tokens: HashMap<TokenHash, String>,
+    tenants: HashMap<String, Tenant>,
+}
+
+#[derive(Debug)]
+struct Tenant {
+    workspace: Workspace,
+    next_seq: u64,
+    /// Users in insertion order: the stable order of unsorted pages.
+    users: BTreeMap<u64, UserRecord>,
+    by_id: HashMap<String, u64>,
+    by_user_name: HashMap<String, u64>,
+    by_external_id: HashMap<String, Vec<u64>>,
+    visible: usize,
+    assertions: HashMap<String, OffsetDateTime>,
+}
+
+impl Tenant {
+    fn new(workspace: Workspace) -> Self {
+        Tenant {
+            workspace,
+            next_seq: 0,
+            users: BTreeMap::new(),
+            by_id: HashMap::new(),
+            by_user_name: HashMap::new(),
+            by_external_id: HashMap::new(),
+            visible: 0,
+            assertions: HashMap::new(),
+        }
+    }
+
+    fn index_external_id(&mut self, external_id: Option<&str>, seq: u64) {
+        if let Some(ext) = external_id {
+            self.by_external_id.entry(ext.to_owned()).or_default().push(seq);
+        }
+    }
+
+    fn unindex_external_id(&mut self, external_id: Option<&str>, seq: u64) {
+        if let Some(ext) = external_id
+            && let Some(list) = self.by_external_id.get_mut(ext)
+        {
+            list.retain(|s| *s != seq);
+            if list.is_empty() {
+                self.by_external_id.remove(ext);
+            }
+        }
+    }
+
+    fn candidates(&self, query: &UserQuery) -> Box<dyn Iterator<Item = &UserRecord> + '_> {
+        let one = |seq: Option<&u64>| {
+            Box::new(seq.and_then(|s| self.users.get(s)).into_iter()) as Box<dyn Iterator<Item = _>>
+        };
+        match query.filter.as_ref().and_then(|f| f.index_hint()) {
+            Some(IndexHint::Id(id)) => one(self.by_id.get(id)),
+            Some(IndexHint::UserName(name)) => one(self.by_user_name.get(&user_name_key(name))),
+            Some(IndexHint::ExternalId(ext)) => {
+                Box::new(self.by_external_id.get(ext).into_iter().flatten().filter_map(|s| self.users.get(s)))
+            }
+            None => Box::new(self.users.values()),
+        }
+    }
+}
+
+fn poisoned() -> StoreError {
+    StoreError::new(StoreErrorKind::Failed, "the in-memory directory's lock was poisoned by a panic")
+}
+
+impl MemoryDirectory {
+    /// An empty directory.
+    pub fn new() -> Self {
+        Self::default()
+    }
+
+    fn read(&self) -> Result<RwLockReadGuard<'_, State>, StoreError> {
+        self.state.read().map_err(|_| poisoned())
+    }
+
+    fn write(&self) -> Result<RwLockWriteGuard<'_, State>, StoreError> {
+        self.state.write().map_err(|_| poisoned())
+    }
+
+    /// Add (or replace the settings of) a workspace; its users are kept.
+    pub fn add_workspace(&self, workspace: Workspace) {
+        let mut state = self.state.write().unwrap_or_else(|e| e.into_inner());
+        match state.tenants.get_mut(&workspace.id) {
+            Some(tenant) => tenant.workspace = workspace,
+            None => {
+                state.tenants.insert(workspace.id.clone(), Tenant::new(workspace));
+            }
+        }
+    }
+
+    /// Grant a token (by hash) access to a workspace; `false` if the workspace is unknown.
+    pub fn add_token(&self, workspace_id: &str, token_hash: TokenHash) -> bool {
+        let mut state = self.state.write().unwrap_or_else(|e| e.into_inner());
+        if !state.tenants.contains_key(workspace_id) {
+            return false;
+        }
+        state.tokens.insert(token_hash, workspace_id.to_owned());
+        true
+    }
+
+    /// Revoke a token; `false` if it was not granted.
+    pub fn revoke_token(&self, token_hash: &TokenHash) -> bool {
+        let mut state = self.state.write().unwrap_or_else(|e| e.into_inner());
+        state.tokens.remove(token_hash).is_some()
+    }
+
+    /// Every user of a workspace in insertion order, deprovisioned ones included.
+    pub fn users(&self, workspace_id: &str) -> Vec<UserRecord> {
+        let state = self.state.read().unwrap_or_else(|e| e.into_inner());
+        state.tenants.get(workspace_id).map(|t| t.users.values().cloned().collect()).unwrap_or_default()
+    }
+}
+
+impl Directory for MemoryDirectory {
+    async fn workspace_for_token(&self, token_hash: &TokenHash) -> Result<Option<TokenGrant>, StoreError> {
+        let state = self.read()?;
+        Ok(state
+            .tokens
+            .get(token_hash)
+            .and_then(|ws| state.tenants.get(ws))
+            .map(|tenant| TokenGrant { workspace: tenant.workspace.clone(), token_hash: *token_hash }))
+    }
+
+    async fn get_user(&self, workspace_id: &str, id: &str) -> Result<Option<UserRecord>, StoreError> {
+        let state = self.read()?;
+        Ok(state.tenants.get(workspace_id).and_then(|t| t.by_id.get(id).and_then(|s| t.users.get(s))).cloned())
+    }
+
+    async fn find_by_user_name(&self, workspace_id: &str, key: &str) -> Result<Option<UserRecord>, StoreError> {
+        let state = self.read()?;
+        Ok(state.tenants.get(workspace_id).and_then(|t| t.by_user_name.get(key).and_then(|s| t.users.get(s))).cloned())
+    }
+
+    async fn query_users(&self, workspace_id: &str, query: &UserQuery) -> Result<UserPage, StoreError> {
+        let state = self.read()?;
+        let Some(tenant) = state.tenants.get(workspace_id) else { return Ok(UserPage::default()) };
+        let skip = query.start_index.saturating_sub(1);
+        if query.filter.is_none() && query.sort.is_none() {
+            let users = tenant.users.values().filter(|u| u.state.visible_to_scim()).skip(skip).take(query.count);
+            return Ok(UserPage { total_results: tenant.visible, users: users.cloned().collect() });
+        }
+        let mut matching = tenant
+            .candidates(query)
+            .filter(|u| u.state.visible_to_scim() && query.filter.as_ref().is_none_or(|f| f.matches(*u)));
+        if let Some(sort) = &query.sort {
+            let mut all: Vec<UserRecord> = matching.cloned().collect();
+            sort.sort(&mut all);
+            let total_results = all.len();
+            let users = all.into_iter().skip(skip).take(query.count).collect();
+            return Ok(UserPage { total_results, users });
+        }
+        let mut page = UserPage::default();
+        for user in matching.by_ref() {
+            if page.total_results >= skip && page.users.len() < query.count {
+                page.users.push(user.clone());
+            }
+            page.total_results += 1;
+        }
+        Ok(page)
+    }
+
+    async fn insert_user(&self, user: &UserRecord) -> Result<UserRecord, StoreError> {
+        let mut state = self.write()?;
+        let tenant = state
+            .tenants
+            .get_mut(&user.workspace_id)
+            .ok_or_else(|| StoreError::new(StoreErrorKind::Failed, format!("no workspace {}", user.workspace_id)))?;
+        let key = user.user_name_key();
+        if tenant.by_user_name.contains_key(&key) || tenant.by_id.contains_key(&user.id) {
+            return Err(StoreError::new(StoreErrorKind::Conflict, format!("userName {} is taken", user.user_name)));
+        }
+        let seq = tenant.next_seq;
+        tenant.next_seq += 1;
+        tenant.by_id.insert(user.id.clone(), seq);
+        tenant.by_user_name.insert(key, seq);
+        tenant.index_external_id(user.external_id.as_deref(), seq);
+        if user.state.visible_to_scim() {
+            tenant.visible += 1;
+        }
+        tenant.users.insert(seq, user.clone());
+        Ok(user.clone())
+    }
+
+    async fn update_user(&self, user: &UserRecord, expected_version: u64) -> Result<UserRecord, StoreError> {
+        let mut state = self.write()?;
+        let not_found = || StoreError::new(StoreErrorKind::NotFound, format!("no user {}", user.id));
+        let tenant = state.tenants.get_mut(&user.workspace_id).ok_or_else(not_found)?;
+        let seq = *tenant.by_id.get(&user.id).ok_or_else(not_found)?;
+        let old = tenant.users.get(&seq).ok_or_else(not_found)?;
+        if old.version != expected_version {
+            return Err(StoreError::new(
+                StoreErrorKind::VersionMismatch,
+                format!("user {} is at version {}, not {expected_version}", user.id, old.version),
+            ));
+        }
+        let (old_key, new_key) = (old.user_name_key(), user.user_name_key());
+        if old_key != new_key && tenant.by_user_name.contains_key(&new_key) {
+            return Err(StoreError::new(StoreErrorKind::Conflict, format!("userName {} is taken", user.user_name)));
+        }
+        let old_external = old.external_id.clone();
+        let was_visible = old.state.visible_to_scim();
+        tenant.by_user_name.remove(&old_key);
+        tenant.by_user_name.insert(new_key, seq);
+        if old_external != user.external_id {
+            tenant.unindex_external_id(old_external.as_deref(), seq);
+            tenant.index_external_id(user.external_id.as_deref(), seq);
+        }
+        match (was_visible, user.state.visible_to_scim()) {
+            (true, false) => tenant.visible -= 1,
+            (false, true) => tenant.visible += 1,
+            _ => {}
+        }
+        tenant.users.insert(seq, user.clone());
+        Ok(user.clone())
+    }
+
+    async fn remember_assertion(
+        &self,
+        workspace_id: &str,
+        assertion_id: &str,
+        not_on_or_after: OffsetDateTime,
+    ) -> Result<bool, StoreError> {
+        let mut state = self.write()?;
+        let tenant = state
+            .tenants
+            .get_mut(workspace_id)
+            .ok_or_else(|| StoreError::new(StoreErrorKind::Failed, format!("no workspace {workspace_id}")))?;
+        if tenant.assertions.len() >= ASSERTION_SWEEP_THRESHOLD {
+            let now = OffsetDateTime::now_utc();
+            tenant.assertions.retain(|_, expiry| *expiry > now);
+        }
+        if tenant.assertions.contains_key(assertion_id) {
+            return Ok(false);
+        }
+        tenant.assertions.insert(assertion_id.to_owned(), not_on_or_after);
+        Ok(true)
+    }
+}

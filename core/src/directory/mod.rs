@@ -1,0 +1,103 @@
+//! The one trait a host implements to persist users, and the in-memory implementation.
+
+mod memory;
+
+use std::future::Future;
+
+use time::OffsetDateTime;
+
+pub use memory::MemoryDirectory;
+
+use crate::error::StoreError;
+use crate::model::UserRecord;
+use crate::scim::filter::{Filter, SortSpec};
+use crate::token::{TokenGrant, TokenHash};
+
+/// A page request for users of one workspace.
+#[derive(Debug, Clone, PartialEq)]
+pub struct UserQuery {
+    /// Only users matching this filter (all when `None`). Stores may translate it (SQL hosts
+    /// push it down; [`Filter::index_hint`] names an indexed equality) or evaluate
+    /// [`Filter::matches`] on each candidate.
+    pub filter: Option<Filter>,
+    /// Order of results; without one, the store's own stable order (insertion order is best).
+    pub sort: Option<SortSpec>,
+    /// 1-based index of the first result to return.
+    pub start_index: usize,
+    /// How many results at most to return (may be 0: then only the total is wanted).
+    pub count: usize,
+}
+
+/// One page of users.
+#[derive(Debug, Clone, PartialEq, Default)]
+pub struct UserPage {
+    /// How many users match in all (not just on this page).
+    pub total_results: usize,
+    /// The users of this page, in order.
+    pub users: Vec<UserRecord>,
+}
+
+/// The store the host implements.
+///
+/// Every method is scoped to one workspace: the core passes the workspace resolved from the
+/// bearer token, and checks that every user a store returns belongs to it. Methods return
+/// `Send` futures and the core awaits nothing else, so a synchronous store makes every core
+/// future complete on its first poll.
+///
+/// Users in state [`Deprovisioned`](crate::UserState::Deprovisioned) are gone for SCIM but
+/// still exist: `get_user` and `find_by_user_name` return them (the core hides them), while
+/// `query_users` must leave them out so totals and pages stay right.
+pub trait Directory: Send + Sync {
+    /// The workspace a SCIM bearer token belongs to, looked up by the token's SHA-256 hash.
+    fn workspace_for_token(
+        &self,
+        token_hash: &TokenHash,
+    ) -> impl Future<Output = Result<Option<TokenGrant>, StoreError>> + Send;
+
+    /// The user with this id, in any state.
+    fn get_user(
+        &self,
+        workspace_id: &str,
+        id: &str,
+    ) -> impl Future<Output = Result<Option<UserRecord>, StoreError>> + Send;
+
+    /// The user whose [`user_name_key`](crate::user_name_key) equals `user_name_key`, in any
+    /// state (archived and deprovisioned included), so that uniqueness and the filter agree.
+    fn find_by_user_name(
+        &self,
+        workspace_id: &str,
+        user_name_key: &str,
+    ) -> impl Future<Output = Result<Option<UserRecord>, StoreError>> + Send;
+
+    /// A page of the workspace's users that SCIM can see (not deprovisioned) matching the
+    /// query.
+    fn query_users(
+        &self,
+        workspace_id: &str,
+        query: &UserQuery,
+    ) -> impl Future<Output = Result<UserPage, StoreError>> + Send;
+
+    /// Store a new user; fail with [`StoreErrorKind::Conflict`](crate::StoreErrorKind::Conflict)
+    /// if the workspace already has a user with the same userName key. Returns the stored
+    /// record (a store may substitute its own `id`).
+    fn insert_user(&self, user: &UserRecord) -> impl Future<Output = Result<UserRecord, StoreError>> + Send;
+
+    /// Replace a user if its stored version is still `expected_version`; otherwise fail with
+    /// [`VersionMismatch`](crate::StoreErrorKind::VersionMismatch) (or
+    /// [`NotFound`](crate::StoreErrorKind::NotFound), or
+    /// [`Conflict`](crate::StoreErrorKind::Conflict) when the new userName key is taken).
+    fn update_user(
+        &self,
+        user: &UserRecord,
+        expected_version: u64,
+    ) -> impl Future<Output = Result<UserRecord, StoreError>> + Send;
+
+    /// Record a SAML assertion id until `not_on_or_after`; `true` the first time, `false` on
+    /// every replay. Stores may forget entries once they expire.
+    fn remember_assertion(
+        &self,
+        workspace_id: &str,
+        assertion_id: &str,
+        not_on_or_after: OffsetDateTime,
+    ) -> impl Future<Output = Result<bool, StoreError>> + Send;
+}

@@ -1,0 +1,210 @@
+//! The one error model shared by every part of the core and every binding: a stable snake_case
+//! [`ErrorCode`] plus a human message, and [`StoreError`] for failures raised by the host's store.
+
+use std::error::Error as StdError;
+use std::fmt;
+
+/// Stable, snake_case error codes. Bindings expose these strings unchanged (C as an enum,
+/// Python as `.code`, Node as `err.code`), so a code once published is never renamed.
+#[derive(Debug, Clone, Copy, PartialEq, Eq, Hash)]
+#[non_exhaustive]
+pub enum ErrorCode {
+    /// No, malformed or unknown bearer token.
+    Unauthorized,
+    /// The resource does not exist (or is gone for SCIM).
+    NotFound,
+    /// The HTTP method is not allowed on this endpoint.
+    MethodNotAllowed,
+    /// The endpoint or operation exists in SCIM but is not implemented here.
+    NotImplemented,
+    /// The request body exceeds the configured size limit.
+    PayloadTooLarge,
+    /// A PATCH request carries more operations than the configured limit.
+    TooManyOperations,
+    /// The body is not valid JSON, not UTF-8, repeats a key, or is nested too deeply.
+    InvalidSyntax,
+    /// A value has the wrong type or shape, or a required attribute is missing.
+    InvalidValue,
+    /// The filter cannot be parsed, is too long or too deep, or compares in a way the
+    /// attribute's type does not allow.
+    InvalidFilter,
+    /// A PATCH path or attribute list names something that cannot be resolved.
+    InvalidPath,
+    /// A PATCH path selects nothing where the operation needs a target.
+    NoTarget,
+    /// The operation would change a read-only attribute or remove a required one.
+    Mutability,
+    /// Another resource already holds a value that must be unique (userName).
+    Uniqueness,
+    /// `If-Match` did not match the resource's current version.
+    PreconditionFailed,
+    /// A concurrent change won every retry of a read-modify-write.
+    Conflict,
+    /// The host's store failed; the host's own error is kept as the source.
+    StoreFailed,
+    /// The store broke the contract of the `Directory` trait (for example returned a user of
+    /// another workspace); the core refuses to use such an answer.
+    StoreContractViolated,
+}
+
+impl ErrorCode {
+    /// Every code, in declaration order (the table bindings derive their enums from).
+    pub const ALL: &'static [ErrorCode] = &[
+        ErrorCode::Unauthorized,
+        ErrorCode::NotFound,
+        ErrorCode::MethodNotAllowed,
+        ErrorCode::NotImplemented,
+        ErrorCode::PayloadTooLarge,
+        ErrorCode::TooManyOperations,
+        ErrorCode::InvalidSyntax,
+        ErrorCode::InvalidValue,
+        ErrorCode::InvalidFilter,
+        ErrorCode::InvalidPath,
+        ErrorCode::NoTarget,
+        ErrorCode::Mutability,
+        ErrorCode::Uniqueness,
+        ErrorCode::PreconditionFailed,
+        ErrorCode::Conflict,
+        ErrorCode::StoreFailed,
+        ErrorCode::StoreContractViolated,
+    ];
+
+    /// The stable snake_case string of this code.
+    pub const fn as_str(self) -> &'static str {
+        match self {
+            ErrorCode::Unauthorized => "unauthorized",
+            ErrorCode::NotFound => "not_found",
+            ErrorCode::MethodNotAllowed => "method_not_allowed",
+            ErrorCode::NotImplemented => "not_implemented",
+            ErrorCode::PayloadTooLarge => "payload_too_large",
+            ErrorCode::TooManyOperations => "too_many_operations",
+            ErrorCode::InvalidSyntax => "invalid_syntax",
+            ErrorCode::InvalidValue => "invalid_value",
+            ErrorCode::InvalidFilter => "invalid_filter",
+            ErrorCode::InvalidPath => "invalid_path",
+            ErrorCode::NoTarget => "no_target",
+            ErrorCode::Mutability => "mutability",
+            ErrorCode::Uniqueness => "uniqueness",
+            ErrorCode::PreconditionFailed => "precondition_failed",
+            ErrorCode::Conflict => "conflict",
+            ErrorCode::StoreFailed => "store_failed",
+            ErrorCode::StoreContractViolated => "store_contract_violated",
+        }
+    }
+}
+
+impl fmt::Display for ErrorCode {
+    fn fmt(&self, f: &mut fmt::Formatter<'_>) -> fmt::Result {
+        f.write_str(self.as_str())
+    }
+}
+
+/// What kind of failure a store reports; the core maps each kind to a protocol answer.
+#[derive(Debug, Clone, Copy, PartialEq, Eq, Hash)]
+#[non_exhaustive]
+pub enum StoreErrorKind {
+    /// `insert_user` found another user of the workspace with the same userName key.
+    Conflict,
+    /// `update_user` found a version other than the expected one (a concurrent writer won).
+    VersionMismatch,
+    /// `update_user` found no such user.
+    NotFound,
+    /// Anything else: the database is down, a host callback threw, and so on.
+    Failed,
+}
+
+/// An error raised by the host's [`Directory`](crate::Directory) implementation.
+///
+/// `source` carries the host's own error object opaquely through the core, so a binding can
+/// hand the very same object back to its host (Python re-raises it, Node sets `cause`).
+#[derive(Debug)]
+pub struct StoreError {
+    kind: StoreErrorKind,
+    message: String,
+    source: Option<Box<dyn StdError + Send + Sync + 'static>>,
+}
+
+impl StoreError {
+    /// A store error of the given kind with a message.
+    pub fn new(kind: StoreErrorKind, message: impl Into<String>) -> Self {
+        StoreError { kind, message: message.into(), source: None }
+    }
+
+    /// A generic failure that wraps the host's own error.
+    pub fn failed(source: impl Into<Box<dyn StdError + Send + Sync + 'static>>) -> Self {
+        let source = source.into();
+        StoreError { kind: StoreErrorKind::Failed, message: source.to_string(), source: Some(source) }
+    }
+
+    /// Attach the host's own error as the source.
+    pub fn with_source(mut self, source: impl Into<Box<dyn StdError + Send + Sync + 'static>>) -> Self {
+        self.source = Some(source.into());
+        self
+    }
+
+    /// What kind of failure this is.
+    pub fn kind(&self) -> StoreErrorKind {
+        self.kind
+    }
+
+    /// The message given by the store.
+    pub fn message(&self) -> &str {
+        &self.message
+    }
+
+    /// The host's own error, if one was attached; bindings downcast it to their wrapper type.
+    pub fn host_error(&self) -> Option<&(dyn StdError + Send + Sync + 'static)> {
+        self.source.as_deref()
+    }
+
+    /// Take the host's own error out, leaving none behind.
+    pub fn take_host_error(&mut self) -> Option<Box<dyn StdError + Send + Sync + 'static>> {
+        self.source.take()
+    }
+}
+
+impl fmt::Display for StoreError {
+    fn fmt(&self, f: &mut fmt::Formatter<'_>) -> fmt::Result {
+        write!(f, "store error ({:?}): {}", self.kind, self.message)
+    }
+}
+
+impl StdError for StoreError {
+    fn source(&self) -> Option<&(dyn StdError + 'static)> {
+        self.source.as_deref().map(|e| e as &(dyn StdError + 'static))
+    }
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+    use std::collections::HashSet;
+
+    #[test]
+    fn codes_are_unique_snake_case() {
+        let mut seen = HashSet::new();
+        for code in ErrorCode::ALL {
+            let s = code.as_str();
+            assert!(seen.insert(s), "duplicate code {s}");
+            assert!(s.bytes().all(|b| b.is_ascii_lowercase() || b == b'_'), "{s} is not snake_case");
+        }
+    }
+
+    #[test]
+    fn store_error_keeps_host_source() {
+        #[derive(Debug)]
+        struct HostError;
+        impl fmt::Display for HostError {
+            fn fmt(&self, f: &mut fmt::Formatter<'_>) -> fmt::Result {
+                f.write_str("database is down")
+            }
+        }
+        impl StdError for HostError {}
+
+        let err = StoreError::failed(HostError);
+        assert_eq!(err.kind(), StoreErrorKind::Failed);
+        assert_eq!(err.message(), "database is down");
+        let source = StdError::source(&err).expect("source kept");
+        assert!(source.downcast_ref::<HostError>().is_some());
+    }
+}

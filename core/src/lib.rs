@@ -18,7 +18,7 @@
 //! let secret = token::ScimToken::generate();
 //! dir.add_token("ws-1", secret.hash());
 //!
-//! let handler = ScimHandler::new(dir, ScimConfig::default());
+//! let handler = ScimHandler::new(dir, ScimConfig::default()).expect("default settings are valid");
 //! let request = ScimRequest::new("GET", "/Users")
 //!     .with_query("filter=userName%20eq%20%22nobody%40example.com%22")
 //!     .with_header("Authorization", &format!("Bearer {}", secret.as_str()));

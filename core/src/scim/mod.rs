@@ -5,6 +5,18 @@
 //! [`Compatibility`]: the default profile accepts what Entra ID, Okta and OneLogin actually
 //! send, `strict` follows the RFC to the letter.
 
+pub mod config;
+mod discovery;
+pub mod error;
 pub mod filter;
+mod handler;
+pub mod http;
+mod patch;
 pub mod path;
+mod resource;
 pub mod schema;
+
+pub use config::{ConfigError, Limits, PatchResponse, Profile, ScimConfig};
+pub use error::{ScimError, ScimType};
+pub use handler::{Clock, ScimHandler};
+pub use http::{SCIM_MEDIA_TYPE, ScimRequest, ScimResponse};

@@ -188,6 +188,17 @@ impl Filter {
         }
     }
 
+    /// The text of a value filter (the part inside `attr[…]`), naming sub-attributes only.
+    pub fn value_filter_text(&self) -> String {
+        struct Inner<'a>(&'a Filter);
+        impl fmt::Display for Inner<'_> {
+            fn fmt(&self, f: &mut fmt::Formatter<'_>) -> fmt::Result {
+                fmt_filter(self.0, f, true)
+            }
+        }
+        Inner(self).to_string()
+    }
+
     /// How deeply the filter nests (a single comparison is 1).
     pub fn depth(&self) -> usize {
         match self {

@@ -1,0 +1,205 @@
+//! Listing and searching users: `GET /Users?filter=…` and `POST /.search`.
+
+use serde_json::{Map, Value, json};
+
+use super::{ScimHandler, respond};
+use crate::directory::{Directory, UserQuery};
+use crate::error::ErrorCode;
+use crate::model::Workspace;
+use crate::scim::config::ScimConfig;
+use crate::scim::error::{ScimError, invalid_value};
+use crate::scim::filter::{SortSpec, parse_filter};
+use crate::scim::http::ScimResponse;
+use crate::scim::resource::{Projection, render_user};
+use crate::scim::schema::{LIST_RESPONSE_URN, SEARCH_REQUEST_URN};
+
+/// The query parameters of a list or search, before they are checked.
+#[derive(Debug, Default, Clone, PartialEq)]
+pub(super) struct ListParams {
+    filter: Option<String>,
+    start_index: Option<i64>,
+    count: Option<i64>,
+    sort_by: Option<String>,
+    sort_order: Option<String>,
+    attributes: Vec<String>,
+    excluded: Vec<String>,
+}
+
+const NAMES: [&str; 7] = ["filter", "startIndex", "count", "sortBy", "sortOrder", "attributes", "excludedAttributes"];
+
+fn integer(name: &str, text: &str) -> Result<i64, ScimError> {
+    text.trim().parse::<i64>().map_err(|_| invalid_value(format!("{name} must be an integer, not \"{text}\"")))
+}
+
+impl ListParams {
+    /// From a URL query string. Names match case-insensitively; unknown parameters (such as
+    /// Entra's `aadOptscim062020` flag) are ignored; a parameter given twice is refused.
+    pub fn from_query(query: &str) -> Result<ListParams, ScimError> {
+        let mut p = ListParams::default();
+        let mut seen = [false; NAMES.len()];
+        for (key, value) in form_urlencoded::parse(query.as_bytes()) {
+            let Some(i) = NAMES.iter().position(|n| n.eq_ignore_ascii_case(&key)) else { continue };
+            if std::mem::replace(&mut seen[i], true) {
+                return Err(invalid_value(format!("the query parameter {} is given twice", NAMES[i])));
+            }
+            let value = value.into_owned();
+            match i {
+                0 => p.filter = Some(value),
+                1 => p.start_index = Some(integer("startIndex", &value)?),
+                2 => p.count = Some(integer("count", &value)?),
+                3 => p.sort_by = Some(value),
+                4 => p.sort_order = Some(value),
+                5 => p.attributes = vec![value],
+                _ => p.excluded = vec![value],
+            }
+        }
+        Ok(p)
+    }
+
+    /// From a SearchRequest body (RFC 7644 §3.4.3).
+    pub fn from_search(body: &Value, lenient: bool) -> Result<ListParams, ScimError> {
+        let Value::Object(body) = body else { return Err(invalid_value("a SearchRequest is a JSON object")) };
+        if !lenient {
+            let listed = body
+                .get("schemas")
+                .and_then(Value::as_array)
+                .is_some_and(|s| s.iter().any(|u| u.as_str() == Some(SEARCH_REQUEST_URN)));
+            if !listed {
+                return Err(invalid_value(format!("\"schemas\" must list \"{SEARCH_REQUEST_URN}\"")));
+            }
+        }
+        let get = |name: &str| -> Option<&Value> {
+            body.get(name).or_else(|| {
+                if lenient { body.iter().find(|(k, _)| k.eq_ignore_ascii_case(name)).map(|(_, v)| v) } else { None }
+            })
+        };
+        let text = |name: &str| -> Result<Option<String>, ScimError> {
+            match get(name) {
+                None | Some(Value::Null) => Ok(None),
+                Some(Value::String(s)) => Ok(Some(s.clone())),
+                Some(_) => Err(invalid_value(format!("\"{name}\" must be a string"))),
+            }
+        };
+        let number = |name: &str| -> Result<Option<i64>, ScimError> {
+            match get(name) {
+                None | Some(Value::Null) => Ok(None),
+                Some(Value::Number(n)) => {
+                    n.as_i64().map(Some).ok_or_else(|| invalid_value(format!("\"{name}\" must be an integer")))
+                }
+                Some(Value::String(s)) if lenient => integer(name, s).map(Some),
+                Some(_) => Err(invalid_value(format!("\"{name}\" must be an integer"))),
+            }
+        };
+        let names = |name: &str| -> Result<Vec<String>, ScimError> {
+            match get(name) {
+                None | Some(Value::Null) => Ok(Vec::new()),
+                Some(Value::Array(items)) => items
+                    .iter()
+                    .map(|v| {
+                        v.as_str().map(str::to_owned).ok_or_else(|| invalid_value(format!("\"{name}\" lists strings")))
+                    })
+                    .collect(),
+                Some(Value::String(s)) if lenient => Ok(vec![s.clone()]),
+                Some(_) => Err(invalid_value(format!("\"{name}\" must be an array of strings"))),
+            }
+        };
+        Ok(ListParams {
+            filter: text("filter")?,
+            start_index: number("startIndex")?,
+            count: number("count")?,
+            sort_by: text("sortBy")?,
+            sort_order: text("sortOrder")?,
+            attributes: names("attributes")?,
+            excluded: names("excludedAttributes")?,
+        })
+    }
+
+    /// The checked projection.
+    pub fn projection(&self, config: &ScimConfig) -> Result<Projection, ScimError> {
+        let inc: Vec<&str> = self.attributes.iter().map(String::as_str).collect();
+        let exc: Vec<&str> = self.excluded.iter().map(String::as_str).collect();
+        Projection::parse(&inc, &exc, config.profile.lenient(), config.limits.max_attribute_paths)
+    }
+
+    /// Whether the client named attributes to return or exclude.
+    pub fn has_projection(&self) -> bool {
+        !self.attributes.is_empty() || !self.excluded.is_empty()
+    }
+}
+
+impl<D: Directory> ScimHandler<D> {
+    pub(super) async fn list(&self, ws: &Workspace, params: ListParams) -> Result<ScimResponse, ScimError> {
+        let limits = &self.config.limits;
+        let filter = params
+            .filter
+            .as_deref()
+            .map(|f| parse_filter(f, self.config.filter_limits(), self.config.filter_options()))
+            .transpose()
+            .map_err(|e| ScimError::new(ErrorCode::InvalidFilter, e.to_string()))?;
+        let sort = params
+            .sort_by
+            .as_deref()
+            .map(|by| SortSpec::parse(by, params.sort_order.as_deref()))
+            .transpose()
+            .map_err(|e| invalid_value(format!("sortBy/sortOrder: {e}")))?;
+        let projection = params.projection(&self.config)?;
+        // RFC 7644 §3.4.2.4: startIndex below 1 means 1; a negative count means 0.
+        let start_index = usize::try_from(params.start_index.unwrap_or(1).max(1)).unwrap_or(usize::MAX);
+        let count = match params.count {
+            None => limits.default_page_size,
+            Some(c) => usize::try_from(c.max(0)).unwrap_or(usize::MAX).min(limits.max_results),
+        };
+        let query = UserQuery { filter, sort, start_index, count };
+        let mut page = self.directory.query_users(&ws.id, &query).await.map_err(ScimError::store)?;
+        page.users.truncate(count);
+        let mut resources = Vec::with_capacity(page.users.len());
+        for user in &page.users {
+            self.owned(ws, user)?;
+            if !user.state.visible_to_scim() {
+                return Err(ScimError::new(
+                    ErrorCode::StoreContractViolated,
+                    "the directory store listed a deprovisioned user; the answer was discarded",
+                ));
+            }
+            resources.push(Value::Object(projection.apply(render_user(user, self.config.base()))));
+        }
+        let total = page.total_results.max(resources.len());
+        let mut body = Map::new();
+        body.insert("schemas".into(), json!([LIST_RESPONSE_URN]));
+        body.insert("totalResults".into(), total.into());
+        body.insert("startIndex".into(), start_index.into());
+        body.insert("itemsPerPage".into(), resources.len().into());
+        body.insert("Resources".into(), Value::Array(resources));
+        Ok(respond::json(200, &Value::Object(body), Vec::new()))
+    }
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    #[test]
+    fn query_parameters_parse() {
+        let p = ListParams::from_query(
+            "aadOptscim062020&FILTER=userName+eq+%22a%40b.c%22&startIndex=2&Count=-3&attributes=userName,emails",
+        )
+        .unwrap();
+        assert_eq!(p.filter.as_deref(), Some(r#"userName eq "a@b.c""#));
+        assert_eq!((p.start_index, p.count), (Some(2), Some(-3)));
+        assert_eq!(p.attributes, ["userName,emails"]);
+        assert!(ListParams::from_query("count=ten").is_err());
+        assert!(ListParams::from_query("filter=a&filter=b").is_err());
+    }
+
+    #[test]
+    fn search_bodies_parse() {
+        let body =
+            json!({"schemas": [SEARCH_REQUEST_URN], "filter": "title pr", "count": 5, "attributes": ["userName"]});
+        let p = ListParams::from_search(&body, false).unwrap();
+        assert_eq!((p.filter.as_deref(), p.count), (Some("title pr"), Some(5)));
+        assert!(ListParams::from_search(&json!({"filter": "title pr"}), false).is_err());
+        assert!(ListParams::from_search(&json!({"count": "x"}), true).is_err());
+        assert!(ListParams::from_search(&json!({"attributes": [1]}), true).is_err());
+        assert!(ListParams::from_search(&json!("x"), true).is_err());
+    }
+}

@@ -1,0 +1,10 @@
+//! User documents: normalising what clients send, rendering what they get back, and the
+//! `attributes` / `excludedAttributes` projection.
+
+mod normalize;
+mod projection;
+mod render;
+
+pub(crate) use normalize::{Normalizer, canonical_order, user_name_of};
+pub(crate) use projection::Projection;
+pub(crate) use render::{render_user, user_location};

@@ -1,0 +1,341 @@
+//! Input normalisation: every value that enters a stored document passes through here, so a
+//! document always holds canonical attribute names, JSON types matching the schema, no nulls,
+//! no empty containers and at most one `primary: true` per multi-valued attribute.
+
+use serde_json::{Map, Value};
+use time::OffsetDateTime;
+use time::format_description::well_known::Rfc3339;
+
+use crate::scim::error::{ScimError, invalid_syntax, invalid_value};
+use crate::scim::path::{Resolved, resolve};
+use crate::scim::schema::{
+    AttrType, AttributeDef, COMMON_ATTRIBUTES, CORE_USER_ATTRIBUTES, CORE_USER_URN, Mutability, SchemaDef, USER_SCHEMAS,
+};
+
+/// Attributes of the RFC User schema that are accepted and deliberately dropped: SSO users
+/// have no password (never stored, never returned) and `groups` is read-only.
+const DISCARDED: &[&str] = &["password", "groups"];
+
+/// Normalises values according to the attribute definitions and the compatibility profile.
+#[derive(Debug, Clone, Copy)]
+pub(crate) struct Normalizer {
+    pub lenient: bool,
+}
+
+impl Normalizer {
+    /// A whole User from POST or PUT: the stored document (without `active`) and the
+    /// `active` flag if the client sent one.
+    pub fn user(&self, input: &Value) -> Result<(Map<String, Value>, Option<bool>), ScimError> {
+        let Value::Object(input) = input else { return Err(invalid_syntax("a User is a JSON object")) };
+        if !self.lenient {
+            self.check_schemas(input)?;
+        }
+        let mut doc = Map::new();
+        let mut active = None;
+        for (key, value) in input {
+            if key.eq_ignore_ascii_case("schemas") || DISCARDED.iter().any(|d| key.eq_ignore_ascii_case(d)) {
+                continue;
+            }
+            match resolve(key) {
+                Ok(Resolved::Extension(schema)) => {
+                    if let Some(ext) = self.extension(schema, value)? {
+                        insert_once(&mut doc, schema.id, Value::Object(ext))?;
+                    }
+                }
+                Ok(Resolved::Attr(a)) if a.sub.is_none() && !a.in_extension() => {
+                    if a.attr.mutability == Mutability::ReadOnly {
+                        continue; // id, meta: the server's to set (RFC 7644 §3.3).
+                    }
+                    let Some(v) = self.value(a.attr, value, a.attr.name)? else { continue };
+                    if a.attr.name == "active" {
+                        active = v.as_bool();
+                    } else {
+                        insert_once(&mut doc, a.attr.name, v)?;
+                    }
+                }
+                _ if self.lenient => {} // unknown attribute or schema URI: ignored
+                _ => return Err(invalid_value(format!("unknown attribute \"{key}\""))),
+            }
+        }
+        if user_name_of(&doc).is_none() {
+            return Err(invalid_value("userName is required and must be a non-empty string"));
+        }
+        Ok((canonical_order(doc), active))
+    }
+
+    fn check_schemas(&self, input: &Map<String, Value>) -> Result<(), ScimError> {
+        let Some(Value::Array(schemas)) = input.get("schemas") else {
+            return Err(invalid_value(format!("\"schemas\" must list \"{CORE_USER_URN}\"")));
+        };
+        let mut has_core = false;
+        for s in schemas {
+            let known = s.as_str().and_then(|s| USER_SCHEMAS.iter().find(|d| d.id.eq_ignore_ascii_case(s)));
+            match known {
+                Some(d) => has_core |= d.id == CORE_USER_URN,
+                None => return Err(invalid_value(format!("unknown schema {s} in \"schemas\""))),
+            }
+        }
+        if has_core { Ok(()) } else { Err(invalid_value(format!("\"schemas\" must list \"{CORE_USER_URN}\""))) }
+    }
+
+    /// An extension object (`{"department": …, "manager": …}`); `None` when it holds nothing.
+    pub fn extension(
+        &self,
+        schema: &'static SchemaDef,
+        value: &Value,
+    ) -> Result<Option<Map<String, Value>>, ScimError> {
+        let object = match value {
+            Value::Null => return Ok(None),
+            Value::Object(o) => o,
+            _ => return Err(invalid_value(format!("\"{}\" must be an object", schema.id))),
+        };
+        self.sub_attributes(schema.attributes, object, schema.id)
+    }
+
+    /// Normalise the members of `object` against `defs`, in definition order.
+    fn sub_attributes(
+        &self,
+        defs: &'static [AttributeDef],
+        object: &Map<String, Value>,
+        path: &str,
+    ) -> Result<Option<Map<String, Value>>, ScimError> {
+        let mut out = Map::new();
+        for (key, value) in object {
+            let Some(def) = crate::scim::schema::find(defs, key) else {
+                if self.lenient {
+                    continue;
+                }
+                return Err(invalid_value(format!("unknown attribute \"{path}.{key}\"")));
+            };
+            if def.mutability == Mutability::ReadOnly {
+                continue;
+            }
+            if let Some(v) = self.value(def, value, &format!("{path}.{}", def.name))? {
+                insert_once(&mut out, def.name, v)?;
+            }
+        }
+        if out.is_empty() {
+            return Ok(None);
+        }
+        let ordered = defs.iter().filter_map(|d| out.remove(d.name).map(|v| (d.name.to_owned(), v))).collect();
+        Ok(Some(ordered))
+    }
+
+    /// A whole attribute value (an array for a multi-valued attribute); `None` = unassigned.
+    pub fn value(&self, def: &'static AttributeDef, value: &Value, path: &str) -> Result<Option<Value>, ScimError> {
+        if !def.multi_valued {
+            return self.single(def, value, path);
+        }
+        let items: &[Value] = match value {
+            Value::Null => return Ok(None),
+            Value::Array(items) => items,
+            single if self.lenient => std::slice::from_ref(single),
+            _ => return Err(invalid_value(format!("\"{path}\" is multi-valued; send an array"))),
+        };
+        let mut out = Vec::with_capacity(items.len());
+        for item in items {
+            if let Some(v) = self.single(def, item, path)? {
+                out.push(v);
+            }
+        }
+        if out.is_empty() {
+            return Ok(None);
+        }
+        self.one_primary(&mut out, path)?;
+        Ok(Some(Value::Array(out)))
+    }
+
+    /// At most one value may be primary: strict refuses more, lenient keeps the first.
+    pub fn one_primary(&self, values: &mut [Value], path: &str) -> Result<(), ScimError> {
+        let mut seen = false;
+        for v in values.iter_mut() {
+            if v.get("primary") == Some(&Value::Bool(true)) {
+                if seen {
+                    if !self.lenient {
+                        return Err(invalid_value(format!("more than one value of \"{path}\" is primary")));
+                    }
+                    v["primary"] = Value::Bool(false);
+                }
+                seen = true;
+            }
+        }
+        Ok(())
+    }
+
+    /// One value of an attribute (an element, for a multi-valued one); `None` = unassigned.
+    pub fn single(&self, def: &'static AttributeDef, value: &Value, path: &str) -> Result<Option<Value>, ScimError> {
+        let wrong = |expected: &str| invalid_value(format!("\"{path}\" must be {expected}, not {value}"));
+        match (def.ty, value) {
+            (_, Value::Null) => Ok(None),
+            (AttrType::Complex, Value::Object(object)) => {
+                let normalized = self.sub_attributes(def.sub_attributes, object, path)?;
+                Ok(normalized.filter(|o| !(self.lenient && is_blank_reference(o))).map(Value::Object))
+            }
+            // Entra sets `manager` to a bare id string; OneLogin templates do the same.
+            (AttrType::Complex, Value::String(s)) if self.lenient && def.sub("value").is_some() => {
+                Ok((!s.is_empty()).then(|| serde_json::json!({ "value": s })))
+            }
+            (AttrType::Complex, _) => Err(wrong("an object")),
+            (AttrType::Boolean, Value::Bool(b)) => Ok(Some(Value::Bool(*b))),
+            (AttrType::Boolean, Value::String(s)) if self.lenient && s.eq_ignore_ascii_case("true") => {
+                Ok(Some(Value::Bool(true)))
+            }
+            (AttrType::Boolean, Value::String(s)) if self.lenient && s.eq_ignore_ascii_case("false") => {
+                Ok(Some(Value::Bool(false)))
+            }
+            (AttrType::Boolean, _) => Err(wrong("true or false")),
+            (AttrType::Integer, Value::Number(n)) if n.is_i64() || n.is_u64() => Ok(Some(value.clone())),
+            (AttrType::Integer, _) => Err(wrong("an integer")),
+            (AttrType::Decimal, Value::Number(_)) => Ok(Some(value.clone())),
+            (AttrType::Decimal, _) => Err(wrong("a number")),
+            (_, Value::String(s)) if s.is_empty() && self.lenient => Ok(None),
+            (AttrType::DateTime, Value::String(s)) => match OffsetDateTime::parse(s, &Rfc3339) {
+                Ok(_) => Ok(Some(value.clone())),
+                Err(_) => Err(wrong("an RFC 3339 date-time")),
+            },
+            (_, Value::String(_)) => Ok(Some(value.clone())),
+            (_, Value::Number(n)) if self.lenient => Ok(Some(Value::String(n.to_string()))),
+            _ => Err(wrong("a string")),
+        }
+    }
+}
+
+/// `{"value": ""}` (after dropping other blanks) means "unassigned" for Entra's manager.
+fn is_blank_reference(object: &Map<String, Value>) -> bool {
+    object.len() == 1 && object.get("value").is_some_and(|v| v.as_str() == Some(""))
+}
+
+fn insert_once(doc: &mut Map<String, Value>, name: &str, value: Value) -> Result<(), ScimError> {
+    if doc.insert(name.to_owned(), value).is_some() {
+        return Err(invalid_syntax(format!("attribute \"{name}\" is given twice (names ignore case)")));
+    }
+    Ok(())
+}
+
+/// The non-empty userName of a stored document.
+pub(crate) fn user_name_of(doc: &Map<String, Value>) -> Option<&str> {
+    doc.get("userName").and_then(Value::as_str).filter(|s| !s.trim().is_empty())
+}
+
+/// Put a document's keys in schema order: `schemas`, `externalId`, core attributes,
+/// extensions. Documents then look the same whatever order clients sent them in.
+pub(crate) fn canonical_order(mut doc: Map<String, Value>) -> Map<String, Value> {
+    let mut out = Map::with_capacity(doc.len());
+    let names = std::iter::once("schemas")
+        .chain(COMMON_ATTRIBUTES.iter().map(|a| a.name))
+        .chain(CORE_USER_ATTRIBUTES.iter().map(|a| a.name))
+        .chain(USER_SCHEMAS.iter().filter(|s| s.is_extension).map(|s| s.id));
+    for name in names {
+        if let Some(v) = doc.remove(name) {
+            out.insert(name.to_owned(), v);
+        }
+    }
+    out.extend(doc);
+    out
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+    use crate::scim::schema::ENTERPRISE_USER_URN;
+    use serde_json::json;
+
+    const LENIENT: Normalizer = Normalizer { lenient: true };
+    const STRICT: Normalizer = Normalizer { lenient: false };
+
+    #[test]
+    fn entra_create_payload_normalises() {
+        let input = json!({
+            "schemas": [CORE_USER_URN, ENTERPRISE_USER_URN, "http://schemas.microsoft.com/2006/11/ResourceManagement/ADSCIM/2.0/User"],
+            "externalId": "jdoe", "UserName": "jdoe@contoso.com", "active": "True",
+            "emails": [{"Primary": "true", "type": "work", "value": "jdoe@contoso.com"}],
+            "meta": {"resourceType": "User"}, "id": "client-chosen",
+            "name": {"formatted": "John Doe", "familyName": "Doe", "givenName": "John"},
+            "roles": [], "title": null, "addresses": null, "password": "secret",
+            ENTERPRISE_USER_URN: {"manager": "boss-id", "department": "", "employeeNumber": 42}
+        });
+        let (doc, active) = LENIENT.user(&input).unwrap();
+        assert_eq!(active, Some(true));
+        assert_eq!(
+            Value::Object(doc),
+            json!({
+                "externalId": "jdoe", "userName": "jdoe@contoso.com",
+                "name": {"formatted": "John Doe", "familyName": "Doe", "givenName": "John"},
+                "emails": [{"value": "jdoe@contoso.com", "type": "work", "primary": true}],
+                ENTERPRISE_USER_URN: {"employeeNumber": "42", "manager": {"value": "boss-id"}}
+            })
+        );
+        assert!(STRICT.user(&input).is_err(), "strict refuses the ADSCIM schema and string booleans");
+    }
+
+    #[test]
+    fn strict_mode_refuses_each_deviation() {
+        let base = json!({"schemas": [CORE_USER_URN], "userName": "a"});
+        assert!(STRICT.user(&base).is_ok());
+        let with = |k: &str, v: Value| {
+            let mut b = base.clone();
+            b[k] = v;
+            STRICT.user(&b).map(|_| ()).map_err(|e| e.code().as_str())
+        };
+        assert_eq!(with("active", json!("True")), Err("invalid_value"));
+        assert_eq!(with("adreses", json!([])), Err("invalid_value"));
+        assert_eq!(with("emails", json!({"value": "x"})), Err("invalid_value"));
+        assert_eq!(
+            with("emails", json!([{"value": "a", "primary": true}, {"value": "b", "primary": true}])),
+            Err("invalid_value")
+        );
+        assert_eq!(with("emails", json!([{"value": "a", "kind": "x"}])), Err("invalid_value"));
+        assert_eq!(with("schemas", json!(["urn:x"])), Err("invalid_value"));
+        assert_eq!(with("schemas", json!([ENTERPRISE_USER_URN])), Err("invalid_value"));
+        assert_eq!(with("title", json!(5)), Err("invalid_value"));
+        assert_eq!(with("password", json!("x")), Ok(()), "password is always accepted and dropped");
+        assert!(STRICT.user(&json!({"userName": "a"})).is_err(), "schemas required");
+    }
+
+    #[test]
+    fn lenient_mode_repairs_what_it_can() {
+        let (doc, _) = LENIENT
+            .user(&json!({
+                "userName": "a",
+                "emails": {"value": "single@x"},
+                "phoneNumbers": [{"value": "1", "primary": true}, {"value": "2", "primary": true}],
+                "nickName": "",
+                "adreses": [{"street": "x"}]
+            }))
+            .unwrap();
+        assert_eq!(doc["emails"], json!([{"value": "single@x"}]));
+        assert_eq!(doc["phoneNumbers"], json!([{"value": "1", "primary": true}, {"value": "2", "primary": false}]));
+        assert!(!doc.contains_key("nickName"));
+        assert!(!doc.contains_key("adreses"));
+    }
+
+    #[test]
+    fn user_name_is_required_and_case_duplicates_refused() {
+        for bad in [json!({}), json!({"userName": ""}), json!({"userName": "  "}), json!({"userName": null}), json!([])]
+        {
+            assert!(LENIENT.user(&bad).is_err(), "{bad}");
+        }
+        assert!(STRICT.user(&json!({"schemas": [CORE_USER_URN], "userName": 5})).is_err());
+        assert_eq!(LENIENT.user(&json!({"userName": 5})).unwrap().0["userName"], "5", "OneLogin renders numbers");
+        let err = LENIENT.user(&json!({"userName": "a", "USERNAME": "b"})).unwrap_err();
+        assert_eq!(err.code().as_str(), "invalid_syntax");
+    }
+
+    #[test]
+    fn types_are_checked() {
+        let ok = |v: Value| {
+            LENIENT
+                .user(&json!({"userName": "a", "meta": {}, "x509Certificates": [{"value": "AA=="}], "active": v}))
+                .is_ok()
+        };
+        assert!(ok(json!(false)));
+        assert!(ok(json!("FALSE")));
+        assert!(!ok(json!("no")));
+        assert!(!ok(json!(0)));
+        assert!(LENIENT.user(&json!({"userName": "a", "name": "John"})).is_err());
+        assert!(LENIENT.user(&json!({"userName": "a", ENTERPRISE_USER_URN: "x"})).is_err());
+        let (doc, _) =
+            LENIENT.user(&json!({"userName": "a", ENTERPRISE_USER_URN: {"manager": {"value": ""}}})).unwrap();
+        assert!(!doc.contains_key(ENTERPRISE_USER_URN), "blank manager is unassigned");
+    }
+}

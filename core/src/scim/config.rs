@@ -137,8 +137,8 @@ impl ScimConfig {
                 l.default_page_size, l.max_results
             )));
         }
-        if !self.base_url.is_empty() && !(self.base_url.starts_with("https://") || self.base_url.starts_with("http://"))
-        {
+        let url = &self.base_url;
+        if !(url.is_empty() || url.starts_with("https://") || url.starts_with("http://")) {
             return Err(ConfigError(format!("base_url must be an http(s) URL, not {:?}", self.base_url)));
         }
         Ok(())

@@ -145,7 +145,7 @@ fn entra_requests<D: Directory>(c: &mut Criterion, group: &str, f: &Fixture<D>, 
     g.bench_function(BenchmarkId::new("patch_disable_enable", population), |b| {
         b.iter(|| {
             let id = &f.ids[next() as usize];
-            let value = if flip.fetch_add(1, Ordering::Relaxed) % 2 == 0 { "False" } else { "True" };
+            let value = if flip.fetch_add(1, Ordering::Relaxed).is_multiple_of(2) { "False" } else { "True" };
             let body =
                 json!({"schemas": [PATCH_OP], "Operations": [{"op": "Replace", "path": "active", "value": value}]});
             assert_eq!(f.run(black_box(f.req("PATCH", &format!("/Users/{id}")).with_json(&body))), 200);

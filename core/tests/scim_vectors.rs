@@ -167,8 +167,8 @@ fn check(expect: &Value, resp: &ScimResponse, vars: &Vars) -> Vec<String> {
                 Err(e) => fail(e),
             }
         }
-        if fact.get("absent") == Some(&Value::Bool(true)) && at.is_some() {
-            fail(format!("should be absent, is {}", at.unwrap()));
+        if let (Some(Value::Bool(true)), Some(v)) = (fact.get("absent"), at) {
+            fail(format!("should be absent, is {v}"));
         }
         if fact.get("present") == Some(&Value::Bool(true)) && at.is_none() {
             fail("should be present".into());

@@ -39,7 +39,9 @@ impl Normalizer {
             match resolve(key) {
                 Ok(Resolved::Extension(schema)) => {
                     if let Some(ext) = self.extension(schema, value)? {
-                        insert_once(&mut doc, schema.id, Value::Object(ext))?;
+                        for (name, v) in ext {
+                            insert_once(nested(&mut doc, schema.id), &name, v)?;
+                        }
                     }
                 }
                 Ok(Resolved::Attr(a)) if a.sub.is_none() && !a.in_extension() => {
@@ -49,14 +51,37 @@ impl Normalizer {
                     let Some(v) = self.value(a.attr, value, a.attr.name)? else { continue };
                     if a.attr.name == "active" {
                         active = v.as_bool();
+                    } else if let (Value::Object(subs), Some(Value::Object(_))) = (&v, doc.get(a.attr.name)) {
+                        for (name, sub) in subs {
+                            insert_once(nested(&mut doc, a.attr.name), name, sub.clone())?;
+                        }
                     } else {
                         insert_once(&mut doc, a.attr.name, v)?;
+                    }
+                }
+                // Flattened keys some provisioning templates send in a body:
+                // `urn:…:enterprise:2.0:User:department`, `name.givenName`.
+                Ok(Resolved::Attr(a)) if self.lenient && a.attr.mutability != Mutability::ReadOnly => {
+                    let container = if a.in_extension() { nested(&mut doc, a.schema.id) } else { &mut doc };
+                    match a.sub {
+                        None => {
+                            if let Some(v) = self.value(a.attr, value, &a.to_string())? {
+                                insert_once(container, a.attr.name, v)?;
+                            }
+                        }
+                        Some(sub) if !a.attr.multi_valued => {
+                            if let Some(v) = self.single(sub, value, &a.to_string())? {
+                                insert_once(nested(container, a.attr.name), sub.name, v)?;
+                            }
+                        }
+                        Some(_) => {} // `emails.value` names no single value to set
                     }
                 }
                 _ if self.lenient => {} // unknown attribute or schema URI: ignored
                 _ => return Err(invalid_value(format!("unknown attribute \"{key}\""))),
             }
         }
+        doc.retain(|_, v| !v.as_object().is_some_and(Map::is_empty));
         if user_name_of(&doc).is_none() {
             return Err(invalid_value("userName is required and must be a non-empty string"));
         }
@@ -212,6 +237,15 @@ fn insert_once(doc: &mut Map<String, Value>, name: &str, value: Value) -> Result
     Ok(())
 }
 
+/// The object at `doc[name]`, created if missing (a non-object there is replaced).
+fn nested<'a>(doc: &'a mut Map<String, Value>, name: &str) -> &'a mut Map<String, Value> {
+    let slot = doc.entry(name.to_owned()).or_insert_with(|| Value::Object(Map::new()));
+    if !slot.is_object() {
+        *slot = Value::Object(Map::new());
+    }
+    slot.as_object_mut().expect("just made an object")
+}
+
 /// The non-empty userName of a stored document.
 pub(crate) fn user_name_of(doc: &Map<String, Value>) -> Option<&str> {
     doc.get("userName").and_then(Value::as_str).filter(|s| !s.trim().is_empty())
@@ -319,6 +353,25 @@ mod tests {
         assert_eq!(LENIENT.user(&json!({"userName": 5})).unwrap().0["userName"], "5", "OneLogin renders numbers");
         let err = LENIENT.user(&json!({"userName": "a", "USERNAME": "b"})).unwrap_err();
         assert_eq!(err.code().as_str(), "invalid_syntax");
+    }
+
+    #[test]
+    fn flattened_keys_are_folded_in_leniently() {
+        let input = json!({
+            "userName": "a",
+            "name.givenName": "Ann",
+            "name": {"familyName": "Lee"},
+            "urn:ietf:params:scim:schemas:extension:enterprise:2.0:User:department": "Retail",
+            ENTERPRISE_USER_URN: {"costCenter": "7"}
+        });
+        let (doc, _) = LENIENT.user(&input).unwrap();
+        assert_eq!(doc["name"], json!({"givenName": "Ann", "familyName": "Lee"}));
+        assert_eq!(doc[ENTERPRISE_USER_URN], json!({"department": "Retail", "costCenter": "7"}));
+        let twice = json!({"userName": "a", "name.givenName": "Ann", "name": {"givenName": "Bea"}});
+        assert_eq!(LENIENT.user(&twice).unwrap_err().code().as_str(), "invalid_syntax");
+        let mut strict = input.clone();
+        strict["schemas"] = json!([CORE_USER_URN]);
+        assert_eq!(STRICT.user(&strict).unwrap_err().code().as_str(), "invalid_value");
     }
 
     #[test]

@@ -111,14 +111,25 @@ impl Engine<'_> {
             }
             match parse_patch_path(key, self.config.filter_limits(), self.config.filter_options()) {
                 Ok(PatchPath::Extension(schema)) => self.extension(doc, kind, schema, v)?,
+                // RFC 7644 §3.5.2: without a path the value holds the resource's own attributes;
+                // dotted, extension-qualified and filtered keys are Entra's invention.
+                Ok(PatchPath::Attr { attr, filter, sub })
+                    if !self.lenient() && (filter.is_some() || sub.is_some() || attr.in_extension()) =>
+                {
+                    return Err(ScimError::new(
+                        ErrorCode::InvalidPath,
+                        format!("value key \"{key}\": without a path, name whole attributes (strict profile)"),
+                    ));
+                }
                 Ok(PatchPath::Attr { attr, filter, sub }) => {
                     if attr.attr.mutability == Mutability::ReadOnly && self.lenient() {
                         continue; // Okta sends the read-only `id` along; ignore it.
                     }
                     self.at(doc, kind, attr, filter.as_ref(), sub, Some(v))?;
                 }
-                Err(FilterError::Path(PathError::UnknownAttribute(_) | PathError::UnknownSchema(_)))
-                    if self.lenient() => {}
+                Err(FilterError::Path(
+                    PathError::UnknownAttribute(_) | PathError::UnknownSchema(_) | PathError::UnknownSubAttribute { .. },
+                )) if self.lenient() => {}
                 Err(e) => return Err(ScimError::new(ErrorCode::InvalidPath, format!("value key \"{key}\": {e}"))),
             }
         }
@@ -405,6 +416,9 @@ impl Engine<'_> {
             Some(s) => self.n.single(s, value, path)?,
             None => self.n.single(def, value, path)?,
         };
+        // A value created from the filter's `eq` terms keeps them: the value is merged into
+        // it, so the same request sent again matches it instead of creating another.
+        let mut merge = kind == OpKind::Add;
         if matched.is_empty() {
             let Some(created) = self.created_by(filter) else {
                 return Err(no_target(format!("no value matches \"{path}\"")));
@@ -414,12 +428,22 @@ impl Engine<'_> {
             }
             items.push(created);
             matched.push(items.len() - 1);
+            merge = true;
         }
+        // Entra profile: a replaced value keeps the `eq` terms that selected it, so replacing
+        // `emails[type eq "home"]` twice gives the same document (RFC replace would drop `type`
+        // and the next cycle would find nothing).
+        let keep = if self.lenient() { self.created_by(filter).and_then(|v| v.as_object().cloned()) } else { None };
         for &i in &matched {
-            match (sub, &normalized, kind) {
+            match (sub, &normalized, merge) {
                 (Some(s), v, _) => set_sub(&mut items[i], s, v.clone()),
                 (None, None, _) => items[i] = Value::Null,
-                (None, Some(v), OpKind::Replace) => items[i] = v.clone(),
+                (None, Some(Value::Object(v)), false) if keep.is_some() => {
+                    let mut replaced = keep.clone().expect("checked");
+                    replaced.extend(v.clone());
+                    items[i] = Value::Object(replaced);
+                }
+                (None, Some(v), false) => items[i] = v.clone(),
                 (None, Some(Value::Object(v)), _) => {
                     if let Value::Object(el) = &mut items[i] {
                         el.extend(v.clone());

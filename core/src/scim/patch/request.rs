@@ -100,7 +100,9 @@ fn operation(index: usize, op: &Value, config: &ScimConfig) -> Result<Operation,
         None => Target::Whole,
         Some(p) => match parse_patch_path(p, config.filter_limits(), config.filter_options()) {
             Ok(path) => Target::Path(path),
-            Err(FilterError::Path(PathError::UnknownAttribute(_) | PathError::UnknownSchema(_))) if lenient => {
+            Err(FilterError::Path(
+                PathError::UnknownAttribute(_) | PathError::UnknownSchema(_) | PathError::UnknownSubAttribute { .. },
+            )) if lenient => {
                 Target::Unknown(p.to_owned())
             }
             Err(e) => return Err(ScimError::new(ErrorCode::InvalidPath, at(format!("path \"{p}\": {e}")))),

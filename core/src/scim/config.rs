@@ -50,9 +50,10 @@ pub struct Limits {
     pub max_body_bytes: usize,
     /// Deepest JSON nesting of a body (400 `invalidSyntax` beyond).
     pub max_json_depth: usize,
-    /// Longest filter (or PATCH path), in bytes (400 `invalidFilter` beyond).
+    /// Longest filter, in bytes (400 `invalidFilter` beyond); also bounds a PATCH path
+    /// (400 `invalidPath` beyond).
     pub max_filter_bytes: usize,
-    /// Deepest filter nesting (400 `invalidFilter` beyond).
+    /// Deepest filter nesting (400 `invalidFilter` beyond; `invalidPath` in a PATCH path).
     pub max_filter_depth: usize,
     /// Most operations in one PATCH (413 beyond).
     pub max_patch_operations: usize,

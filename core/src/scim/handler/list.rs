@@ -7,7 +7,7 @@ use crate::directory::{Directory, UserQuery};
 use crate::error::ErrorCode;
 use crate::model::Workspace;
 use crate::scim::config::ScimConfig;
-use crate::scim::error::{ScimError, invalid_value};
+use crate::scim::error::{ScimError, invalid_syntax, invalid_value};
 use crate::scim::filter::{SortSpec, parse_filter};
 use crate::scim::http::ScimResponse;
 use crate::scim::resource::{Projection, render_user};
@@ -58,7 +58,7 @@ impl ListParams {
 
     /// From a SearchRequest body (RFC 7644 §3.4.3).
     pub fn from_search(body: &Value, lenient: bool) -> Result<ListParams, ScimError> {
-        let Value::Object(body) = body else { return Err(invalid_value("a SearchRequest is a JSON object")) };
+        let Value::Object(body) = body else { return Err(invalid_syntax("a SearchRequest is a JSON object")) };
         if !lenient {
             let listed = body
                 .get("schemas")

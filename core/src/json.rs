@@ -113,12 +113,16 @@ impl<'de> Visitor<'de> for Strict<'_> {
         let inner = self.nested()?;
         let mut out = Map::new();
         while let Some(key) = map.next_key::<String>()? {
-            if out.contains_key(&key) {
-                self.violation.set(Some(JsonError::DuplicateKey(key)));
-                return Err(de::Error::custom("duplicate key"));
-            }
             let value = map.next_value_seed(inner)?;
-            out.insert(key, value);
+            match out.entry(key) {
+                serde_json::map::Entry::Vacant(slot) => {
+                    slot.insert(value);
+                }
+                serde_json::map::Entry::Occupied(slot) => {
+                    self.violation.set(Some(JsonError::DuplicateKey(slot.key().clone())));
+                    return Err(de::Error::custom("duplicate key"));
+                }
+            }
         }
         Ok(Value::Object(out))
     }

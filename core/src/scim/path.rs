@@ -123,19 +123,20 @@ fn split_urn(text: &str) -> Result<(Option<&'static SchemaDef>, &str), PathError
     if !text.get(..4).is_some_and(|p| p.eq_ignore_ascii_case("urn:")) {
         return Ok((None, text));
     }
-    let mut known: Vec<&'static SchemaDef> = USER_SCHEMAS.iter().collect();
-    known.sort_by_key(|s| std::cmp::Reverse(s.id.len()));
-    for schema in known {
-        let n = schema.id.len();
-        if text.len() >= n && text.is_char_boundary(n) && text[..n].eq_ignore_ascii_case(schema.id) {
-            return match text.as_bytes().get(n) {
-                None => Ok((Some(schema), "")),
-                Some(b':') => Ok((Some(schema), &text[n + 1..])),
-                Some(_) => Err(PathError::UnknownSchema(text.to_owned())),
-            };
-        }
+    let longest = USER_SCHEMAS
+        .iter()
+        .filter(|s| {
+            let n = s.id.len();
+            text.len() >= n
+                && text.is_char_boundary(n)
+                && text[..n].eq_ignore_ascii_case(s.id)
+                && matches!(text.as_bytes().get(n), None | Some(b':'))
+        })
+        .max_by_key(|s| s.id.len());
+    match longest {
+        Some(schema) => Ok((Some(schema), text.get(schema.id.len() + 1..).unwrap_or(""))),
+        None => Err(PathError::UnknownSchema(text.to_owned())),
     }
-    Err(PathError::UnknownSchema(text.to_owned()))
 }
 
 fn valid_name(name: &str) -> bool {

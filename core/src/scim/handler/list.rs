@@ -1,6 +1,7 @@
 //! Listing and searching users: `GET /Users?filter=…` and `POST /.search`.
 
-use serde_json::{Map, Value, json};
+use serde::Serialize;
+use serde_json::Value;
 
 use super::{ScimHandler, respond};
 use crate::directory::{Directory, UserQuery};
@@ -10,7 +11,7 @@ use crate::scim::config::ScimConfig;
 use crate::scim::error::{ScimError, invalid_syntax, invalid_value};
 use crate::scim::filter::{SortSpec, parse_filter};
 use crate::scim::http::ScimResponse;
-use crate::scim::resource::{Projection, render_user};
+use crate::scim::resource::{Projection, Rendered};
 use crate::scim::schema::{LIST_RESPONSE_URN, SEARCH_REQUEST_URN};
 
 /// The query parameters of a list or search, before they are checked.
@@ -127,6 +128,18 @@ impl ListParams {
     }
 }
 
+/// RFC 7644 §3.4.2 ListResponse; the counts are JSON integers.
+#[derive(Serialize)]
+#[serde(rename_all = "camelCase")]
+struct ListResponse<'a> {
+    schemas: [&'static str; 1],
+    total_results: usize,
+    start_index: usize,
+    items_per_page: usize,
+    #[serde(rename = "Resources")]
+    resources: Vec<Rendered<'a>>,
+}
+
 impl<D: Directory> ScimHandler<D> {
     pub(super) async fn list(&self, ws: &Workspace, params: ListParams) -> Result<ScimResponse, ScimError> {
         let limits = &self.config.limits;
@@ -161,22 +174,24 @@ impl<D: Directory> ScimHandler<D> {
                     "the directory store listed a deprovisioned user; the answer was discarded",
                 ));
             }
-            resources.push(Value::Object(projection.apply(render_user(user, self.config.base()))));
+            resources.push(Rendered::new(user, self.config.base(), &projection));
         }
-        let total = page.total_results.max(resources.len());
-        let mut body = Map::new();
-        body.insert("schemas".into(), json!([LIST_RESPONSE_URN]));
-        body.insert("totalResults".into(), total.into());
-        body.insert("startIndex".into(), start_index.into());
-        body.insert("itemsPerPage".into(), resources.len().into());
-        body.insert("Resources".into(), Value::Array(resources));
-        Ok(respond::json(200, &Value::Object(body), Vec::new()))
+        let body = ListResponse {
+            schemas: [LIST_RESPONSE_URN],
+            total_results: page.total_results.max(resources.len()),
+            start_index,
+            items_per_page: resources.len(),
+            resources,
+        };
+        let bytes = serde_json::to_vec(&body).expect("a JSON document always serialises");
+        Ok(respond::serialized(200, bytes, Vec::new()))
     }
 }
 
 #[cfg(test)]
 mod tests {
     use super::*;
+    use serde_json::json;
 
     #[test]
     fn query_parameters_parse() {

@@ -1,7 +1,5 @@
 //! Building responses.
 
-use serde_json::Value;
-
 use crate::scim::error::ScimError;
 use crate::scim::http::{SCIM_MEDIA_TYPE, ScimResponse};
 
@@ -9,10 +7,10 @@ pub(super) fn content_type() -> (String, String) {
     ("Content-Type".to_owned(), SCIM_MEDIA_TYPE.to_owned())
 }
 
-/// A JSON answer.
-pub(super) fn json(status: u16, body: &Value, mut headers: Vec<(String, String)>) -> ScimResponse {
+/// A JSON answer already serialised.
+pub(super) fn serialized(status: u16, body: Vec<u8>, mut headers: Vec<(String, String)>) -> ScimResponse {
     headers.insert(0, content_type());
-    ScimResponse { status, headers, body: body.to_string().into_bytes(), error: None }
+    ScimResponse { status, headers, body, error: None }
 }
 
 /// A pre-rendered JSON answer.

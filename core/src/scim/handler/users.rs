@@ -3,9 +3,9 @@
 //! deprovisions (archived in the product, gone for SCIM), a later POST of the same userName
 //! re-links and restores.
 
-use serde_json::Value;
-
 use super::{ScimHandler, list::ListParams, respond};
+use time::OffsetDateTime;
+
 use crate::directory::Directory;
 use crate::error::{ErrorCode, StoreErrorKind};
 use crate::model::{UserRecord, UserState, Workspace, user_name_key};
@@ -13,7 +13,7 @@ use crate::scim::config::PatchResponse;
 use crate::scim::error::ScimError;
 use crate::scim::http::{ScimRequest, ScimResponse};
 use crate::scim::patch::{Working, apply, parse_patch};
-use crate::scim::resource::{Normalizer, Projection, render_user, user_location, user_name_of};
+use crate::scim::resource::{Normalizer, Projection, Rendered, user_location, user_name_of};
 
 /// How often a read-modify-write is retried when a concurrent writer wins.
 const MAX_ATTEMPTS: usize = 4;
@@ -68,12 +68,12 @@ impl<D: Directory> ScimHandler<D> {
 
     /// The rendered, projected resource with its `ETag` header.
     fn representation(&self, user: &UserRecord, projection: &Projection, status: u16) -> ScimResponse {
-        let body = projection.apply(render_user(user, self.config.base()));
+        let body = Rendered::new(user, self.config.base(), projection).to_vec();
         let mut headers = vec![("ETag".to_owned(), user.etag())];
         if status == 201 {
             headers.push(("Location".to_owned(), user_location(self.config.base(), &user.id)));
         }
-        respond::json(status, &Value::Object(body), headers)
+        respond::serialized(status, body, headers)
     }
 
     pub(super) async fn get(&self, ws: &Workspace, id: &str, req: &ScimRequest) -> Result<ScimResponse, ScimError> {
@@ -91,6 +91,22 @@ impl<D: Directory> ScimHandler<D> {
         let user_name = user_name_of(&doc).expect("normaliser requires userName").to_owned();
         let key = user_name_key(&user_name);
         let state = state_for(active.unwrap_or(true));
+        let mut fresh = UserRecord {
+            id: new_id(),
+            workspace_id: ws.id.clone(),
+            user_name: user_name.clone(),
+            external_id: None,
+            given_name: None,
+            family_name: None,
+            email: None,
+            role: ws.default_role.clone(),
+            state,
+            version: 1,
+            created: OffsetDateTime::UNIX_EPOCH,
+            last_modified: OffsetDateTime::UNIX_EPOCH,
+            resource: doc,
+        };
+        fresh.sync_from_resource();
         for _ in 0..MAX_ATTEMPTS {
             let existing = self.directory.find_by_user_name(&ws.id, &key).await.map_err(ScimError::store)?;
             let now = self.now();
@@ -109,7 +125,7 @@ impl<D: Directory> ScimHandler<D> {
                     // Re-link: the product user deleted through SCIM comes back, same id, role
                     // and history.
                     let mut next = holder.clone();
-                    next.resource = doc.clone();
+                    next.resource = fresh.resource.clone();
                     next.state = state;
                     next.version = holder.version + 1;
                     next.last_modified = now;
@@ -117,23 +133,9 @@ impl<D: Directory> ScimHandler<D> {
                     self.directory.update_user(&next, holder.version).await
                 }
                 None => {
-                    let mut user = UserRecord {
-                        id: new_id(),
-                        workspace_id: ws.id.clone(),
-                        user_name: user_name.clone(),
-                        external_id: None,
-                        given_name: None,
-                        family_name: None,
-                        email: None,
-                        role: ws.default_role.clone(),
-                        state,
-                        version: 1,
-                        created: now,
-                        last_modified: now,
-                        resource: doc.clone(),
-                    };
-                    user.sync_from_resource();
-                    self.directory.insert_user(&user).await
+                    fresh.created = now;
+                    fresh.last_modified = now;
+                    self.directory.insert_user(&fresh).await
                 }
             };
             match result {

@@ -14,7 +14,7 @@ use crate::scim::config::ScimConfig;
 use crate::scim::error::{ScimError, invalid_value, mutability};
 use crate::scim::filter::{CompValue, CompareOp, Filter, FilterError, PatchPath, parse_patch_path};
 use crate::scim::path::{AttrRef, PathError};
-use crate::scim::resource::{Normalizer, canonical_order, user_name_of};
+use crate::scim::resource::{Normalizer, user_name_of};
 use crate::scim::schema::{AttributeDef, Mutability, SchemaDef, find};
 
 /// Attributes that are accepted and dropped wherever they appear (see the normaliser).
@@ -40,7 +40,7 @@ impl Working {
         if user_name_of(&self.doc).is_none() {
             return Err(invalid_value("userName is required and must be a non-empty string"));
         }
-        Ok((canonical_order(self.doc), active))
+        Ok((self.doc, active))
     }
 }
 
@@ -128,7 +128,9 @@ impl Engine<'_> {
                     self.at(doc, kind, attr, filter.as_ref(), sub, Some(v))?;
                 }
                 Err(FilterError::Path(
-                    PathError::UnknownAttribute(_) | PathError::UnknownSchema(_) | PathError::UnknownSubAttribute { .. },
+                    PathError::UnknownAttribute(_)
+                    | PathError::UnknownSchema(_)
+                    | PathError::UnknownSubAttribute { .. },
                 )) if self.lenient() => {}
                 Err(e) => return Err(ScimError::new(ErrorCode::InvalidPath, format!("value key \"{key}\": {e}"))),
             }
@@ -251,7 +253,7 @@ impl Engine<'_> {
         if def.is_complex() && !def.multi_valued {
             return self.merge_complex(container, kind, def, value, path);
         }
-        let Some(normalized) = self.n.value(def, value, path)? else {
+        let Some(normalized) = self.n.value(def, value, &path)? else {
             return self.unassign(container, kind, def, path);
         };
         match (kind, normalized) {
@@ -289,7 +291,7 @@ impl Engine<'_> {
         let normalized;
         let object = match value {
             Value::Object(o) => o,
-            other => match self.n.single(def, other, path)? {
+            other => match self.n.single(def, other, &path)? {
                 None => return self.unassign(container, kind, def, path),
                 Some(v) => {
                     normalized = v;
@@ -342,7 +344,7 @@ impl Engine<'_> {
             }
             return Ok(());
         }
-        match self.n.single(sub, value, path)? {
+        match self.n.single(sub, value, &path)? {
             Some(v) => {
                 object_mut(container, def.name).insert(sub.name.to_owned(), v);
                 Ok(())
@@ -369,7 +371,7 @@ impl Engine<'_> {
         value: &Value,
         path: &str,
     ) -> Result<(), ScimError> {
-        let normalized = if kind == OpKind::Remove { None } else { self.n.single(sub, value, path)? };
+        let normalized = if kind == OpKind::Remove { None } else { self.n.single(sub, value, &path)? };
         if kind != OpKind::Remove && normalized.is_none() && kind == OpKind::Add && !self.lenient() {
             return Err(invalid_value(format!("add on \"{path}\" needs a non-null value")));
         }
@@ -413,8 +415,8 @@ impl Engine<'_> {
             return Ok(());
         }
         let normalized = match sub {
-            Some(s) => self.n.single(s, value, path)?,
-            None => self.n.single(def, value, path)?,
+            Some(s) => self.n.single(s, value, &path)?,
+            None => self.n.single(def, value, &path)?,
         };
         // A value created from the filter's `eq` terms keeps them: the value is merged into
         // it, so the same request sent again matches it instead of creating another.

@@ -102,9 +102,7 @@ fn operation(index: usize, op: &Value, config: &ScimConfig) -> Result<Operation,
             Ok(path) => Target::Path(path),
             Err(FilterError::Path(
                 PathError::UnknownAttribute(_) | PathError::UnknownSchema(_) | PathError::UnknownSubAttribute { .. },
-            )) if lenient => {
-                Target::Unknown(p.to_owned())
-            }
+            )) if lenient => Target::Unknown(p.to_owned()),
             Err(e) => return Err(ScimError::new(ErrorCode::InvalidPath, at(format!("path \"{p}\": {e}")))),
         },
     };

@@ -2,15 +2,15 @@
 //! document always holds canonical attribute names, JSON types matching the schema, no nulls,
 //! no empty containers and at most one `primary: true` per multi-valued attribute.
 
+use std::fmt;
+
 use serde_json::{Map, Value};
 use time::OffsetDateTime;
 use time::format_description::well_known::Rfc3339;
 
 use crate::scim::error::{ScimError, invalid_syntax, invalid_value};
 use crate::scim::path::{Resolved, resolve};
-use crate::scim::schema::{
-    AttrType, AttributeDef, COMMON_ATTRIBUTES, CORE_USER_ATTRIBUTES, CORE_USER_URN, Mutability, SchemaDef, USER_SCHEMAS,
-};
+use crate::scim::schema::{AttrType, AttributeDef, CORE_USER_URN, Mutability, SchemaDef, USER_SCHEMAS};
 
 /// Attributes of the RFC User schema that are accepted and deliberately dropped: SSO users
 /// have no password (never stored, never returned) and `groups` is read-only.
@@ -48,7 +48,7 @@ impl Normalizer {
                     if a.attr.mutability == Mutability::ReadOnly {
                         continue; // id, meta: the server's to set (RFC 7644 §3.3).
                     }
-                    let Some(v) = self.value(a.attr, value, a.attr.name)? else { continue };
+                    let Some(v) = self.value(a.attr, value, &a.attr.name)? else { continue };
                     if a.attr.name == "active" {
                         active = v.as_bool();
                     } else if let (Value::Object(subs), Some(Value::Object(_))) = (&v, doc.get(a.attr.name)) {
@@ -65,12 +65,12 @@ impl Normalizer {
                     let container = if a.in_extension() { nested(&mut doc, a.schema.id) } else { &mut doc };
                     match a.sub {
                         None => {
-                            if let Some(v) = self.value(a.attr, value, &a.to_string())? {
+                            if let Some(v) = self.value(a.attr, value, &a)? {
                                 insert_once(container, a.attr.name, v)?;
                             }
                         }
                         Some(sub) if !a.attr.multi_valued => {
-                            if let Some(v) = self.single(sub, value, &a.to_string())? {
+                            if let Some(v) = self.single(sub, value, &a)? {
                                 insert_once(nested(container, a.attr.name), sub.name, v)?;
                             }
                         }
@@ -85,7 +85,7 @@ impl Normalizer {
         if user_name_of(&doc).is_none() {
             return Err(invalid_value("userName is required and must be a non-empty string"));
         }
-        Ok((canonical_order(doc), active))
+        Ok((doc, active))
     }
 
     fn check_schemas(&self, input: &Map<String, Value>) -> Result<(), ScimError> {
@@ -114,7 +114,7 @@ impl Normalizer {
             Value::Object(o) => o,
             _ => return Err(invalid_value(format!("\"{}\" must be an object", schema.id))),
         };
-        self.sub_attributes(schema.attributes, object, schema.id)
+        self.sub_attributes(schema.attributes, object, &schema.id)
     }
 
     /// Normalise the members of `object` against `defs`, in definition order.
@@ -122,7 +122,7 @@ impl Normalizer {
         &self,
         defs: &'static [AttributeDef],
         object: &Map<String, Value>,
-        path: &str,
+        path: &dyn fmt::Display,
     ) -> Result<Option<Map<String, Value>>, ScimError> {
         let mut out = Map::new();
         for (key, value) in object {
@@ -135,7 +135,7 @@ impl Normalizer {
             if def.mutability == Mutability::ReadOnly {
                 continue;
             }
-            if let Some(v) = self.value(def, value, &format!("{path}.{}", def.name))? {
+            if let Some(v) = self.value(def, value, &Dotted(path, def.name))? {
                 insert_once(&mut out, def.name, v)?;
             }
         }
@@ -147,7 +147,12 @@ impl Normalizer {
     }
 
     /// A whole attribute value (an array for a multi-valued attribute); `None` = unassigned.
-    pub fn value(&self, def: &'static AttributeDef, value: &Value, path: &str) -> Result<Option<Value>, ScimError> {
+    pub fn value(
+        &self,
+        def: &'static AttributeDef,
+        value: &Value,
+        path: &dyn fmt::Display,
+    ) -> Result<Option<Value>, ScimError> {
         if !def.multi_valued {
             return self.single(def, value, path);
         }
@@ -171,7 +176,7 @@ impl Normalizer {
     }
 
     /// At most one value may be primary: strict refuses more, lenient keeps the first.
-    pub fn one_primary(&self, values: &mut [Value], path: &str) -> Result<(), ScimError> {
+    pub fn one_primary(&self, values: &mut [Value], path: &dyn fmt::Display) -> Result<(), ScimError> {
         let mut seen = false;
         for v in values.iter_mut() {
             if v.get("primary") == Some(&Value::Bool(true)) {
@@ -188,7 +193,12 @@ impl Normalizer {
     }
 
     /// One value of an attribute (an element, for a multi-valued one); `None` = unassigned.
-    pub fn single(&self, def: &'static AttributeDef, value: &Value, path: &str) -> Result<Option<Value>, ScimError> {
+    pub fn single(
+        &self,
+        def: &'static AttributeDef,
+        value: &Value,
+        path: &dyn fmt::Display,
+    ) -> Result<Option<Value>, ScimError> {
         let wrong = |expected: &str| invalid_value(format!("\"{path}\" must be {expected}, not {value}"));
         match (def.ty, value) {
             (_, Value::Null) => Ok(None),
@@ -225,6 +235,15 @@ impl Normalizer {
     }
 }
 
+/// `parent.name`, formatted only when an error message needs it.
+struct Dotted<'a>(&'a dyn fmt::Display, &'a str);
+
+impl fmt::Display for Dotted<'_> {
+    fn fmt(&self, f: &mut fmt::Formatter<'_>) -> fmt::Result {
+        write!(f, "{}.{}", self.0, self.1)
+    }
+}
+
 /// `{"value": ""}` (after dropping other blanks) means "unassigned" for Entra's manager.
 fn is_blank_reference(object: &Map<String, Value>) -> bool {
     object.len() == 1 && object.get("value").is_some_and(|v| v.as_str() == Some(""))
@@ -249,23 +268,6 @@ fn nested<'a>(doc: &'a mut Map<String, Value>, name: &str) -> &'a mut Map<String
 /// The non-empty userName of a stored document.
 pub(crate) fn user_name_of(doc: &Map<String, Value>) -> Option<&str> {
     doc.get("userName").and_then(Value::as_str).filter(|s| !s.trim().is_empty())
-}
-
-/// Put a document's keys in schema order: `schemas`, `externalId`, core attributes,
-/// extensions. Documents then look the same whatever order clients sent them in.
-pub(crate) fn canonical_order(mut doc: Map<String, Value>) -> Map<String, Value> {
-    let mut out = Map::with_capacity(doc.len());
-    let names = std::iter::once("schemas")
-        .chain(COMMON_ATTRIBUTES.iter().map(|a| a.name))
-        .chain(CORE_USER_ATTRIBUTES.iter().map(|a| a.name))
-        .chain(USER_SCHEMAS.iter().filter(|s| s.is_extension).map(|s| s.id));
-    for name in names {
-        if let Some(v) = doc.remove(name) {
-            out.insert(name.to_owned(), v);
-        }
-    }
-    out.extend(doc);
-    out
 }
 
 #[cfg(test)]

@@ -60,6 +60,11 @@ impl Projection {
         Ok(Projection { include, exclude: selectors(exc)? })
     }
 
+    /// Whether the projection changes nothing.
+    pub fn is_identity(&self) -> bool {
+        self.include.is_none() && self.exclude.is_empty()
+    }
+
     /// Apply to a rendered resource.
     pub fn apply(&self, resource: Map<String, Value>) -> Map<String, Value> {
         let mut resource = resource;

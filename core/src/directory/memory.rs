@@ -265,3 +265,155 @@ impl Directory for MemoryDirectory {
         Ok(true)
     }
 }
+
+#[cfg(test)]
+mod tests {
+    use serde_json::json;
+    use time::OffsetDateTime;
+
+    use super::*;
+    use crate::executor::now_or_never;
+    use crate::model::UserState;
+    use crate::scim::filter::{FilterLimits, FilterOptions, SortSpec, parse_filter};
+    use crate::token::ScimToken;
+
+    fn user(ws: &str, id: &str, name: &str, external: Option<&str>) -> UserRecord {
+        let mut doc = json!({"userName": name});
+        if let Some(e) = external {
+            doc["externalId"] = json!(e);
+        }
+        let mut u = UserRecord {
+            id: id.into(),
+            workspace_id: ws.into(),
+            user_name: String::new(),
+            external_id: None,
+            given_name: None,
+            family_name: None,
+            email: None,
+            role: "Project Manager".into(),
+            state: UserState::Active,
+            version: 1,
+            created: OffsetDateTime::UNIX_EPOCH,
+            last_modified: OffsetDateTime::UNIX_EPOCH,
+            resource: doc.as_object().unwrap().clone(),
+        };
+        u.sync_from_resource();
+        u
+    }
+
+    fn run<T>(f: impl std::future::Future<Output = T>) -> T {
+        now_or_never(f).expect("MemoryDirectory never waits")
+    }
+
+    fn query(
+        dir: &MemoryDirectory,
+        ws: &str,
+        filter: Option<&str>,
+        start: usize,
+        count: usize,
+    ) -> (usize, Vec<String>) {
+        let filter = filter.map(|f| parse_filter(f, FilterLimits::default(), FilterOptions::default()).unwrap());
+        let page = run(dir.query_users(ws, &UserQuery { filter, sort: None, start_index: start, count })).unwrap();
+        (page.total_results, page.users.into_iter().map(|u| u.id).collect())
+    }
+
+    fn two_workspaces() -> MemoryDirectory {
+        let dir = MemoryDirectory::new();
+        dir.add_workspace(Workspace::new("a", "A"));
+        dir.add_workspace(Workspace::new("b", "B"));
+        dir
+    }
+
+    #[test]
+    fn tokens_resolve_to_their_workspace_until_revoked() {
+        let dir = two_workspaces();
+        let t = ScimToken::generate();
+        assert!(dir.add_token("a", t.hash()));
+        assert!(!dir.add_token("nope", ScimToken::generate().hash()));
+        let grant = run(dir.workspace_for_token(&t.hash())).unwrap().unwrap();
+        assert_eq!(grant.workspace.id, "a");
+        assert!(grant.token_hash.ct_eq(&t.hash()));
+        assert!(dir.revoke_token(&t.hash()));
+        assert!(run(dir.workspace_for_token(&t.hash())).unwrap().is_none());
+    }
+
+    #[test]
+    fn user_names_are_unique_per_workspace_case_insensitively() {
+        let dir = two_workspaces();
+        run(dir.insert_user(&user("a", "1", "Ann@X.com", None))).unwrap();
+        let err = run(dir.insert_user(&user("a", "2", "ann@x.COM", None))).unwrap_err();
+        assert_eq!(err.kind(), StoreErrorKind::Conflict);
+        run(dir.insert_user(&user("b", "2", "ann@x.com", None))).unwrap();
+        assert_eq!(run(dir.find_by_user_name("a", "ann@x.com")).unwrap().unwrap().id, "1");
+        assert_eq!(run(dir.find_by_user_name("b", "ann@x.com")).unwrap().unwrap().id, "2");
+        assert!(run(dir.get_user("b", "1")).unwrap().is_none(), "workspaces are partitioned");
+        let err = run(dir.insert_user(&user("zz", "9", "z", None))).unwrap_err();
+        assert_eq!(err.kind(), StoreErrorKind::Failed);
+    }
+
+    #[test]
+    fn updates_check_versions_and_move_indexes() {
+        let dir = two_workspaces();
+        run(dir.insert_user(&user("a", "1", "one", Some("e1")))).unwrap();
+        run(dir.insert_user(&user("a", "2", "two", Some("e1")))).unwrap();
+        let mut renamed = user("a", "1", "uno", Some("e9"));
+        renamed.version = 2;
+        assert_eq!(run(dir.update_user(&renamed, 7)).unwrap_err().kind(), StoreErrorKind::VersionMismatch);
+        run(dir.update_user(&renamed, 1)).unwrap();
+        assert!(run(dir.find_by_user_name("a", "one")).unwrap().is_none(), "old key released");
+        assert_eq!(run(dir.find_by_user_name("a", "uno")).unwrap().unwrap().version, 2);
+        assert_eq!(query(&dir, "a", Some(r#"externalId eq "e1""#), 1, 10), (1, vec!["2".into()]));
+        assert_eq!(query(&dir, "a", Some(r#"externalId eq "e9""#), 1, 10), (1, vec!["1".into()]));
+        let mut clash = user("a", "2", "UNO", Some("e1"));
+        clash.version = 2;
+        assert_eq!(run(dir.update_user(&clash, 1)).unwrap_err().kind(), StoreErrorKind::Conflict);
+        let ghost = user("a", "404", "ghost", None);
+        assert_eq!(run(dir.update_user(&ghost, 1)).unwrap_err().kind(), StoreErrorKind::NotFound);
+    }
+
+    #[test]
+    fn queries_page_in_insertion_order_and_hide_deprovisioned_users() {
+        let dir = two_workspaces();
+        for i in 0..5 {
+            run(dir.insert_user(&user("a", &format!("id{i}"), &format!("u{i}"), None))).unwrap();
+        }
+        run(dir.insert_user(&user("b", "other", "u0", None))).unwrap();
+        assert_eq!(query(&dir, "a", None, 1, 2), (5, vec!["id0".into(), "id1".into()]));
+        assert_eq!(query(&dir, "a", None, 4, 10), (5, vec!["id3".into(), "id4".into()]));
+        assert_eq!(query(&dir, "a", None, 1, 0), (5, vec![]));
+        let mut gone = run(dir.get_user("a", "id1")).unwrap().unwrap();
+        gone.state = UserState::Deprovisioned;
+        gone.version = 2;
+        run(dir.update_user(&gone, 1)).unwrap();
+        assert_eq!(query(&dir, "a", None, 1, 10).0, 4);
+        assert_eq!(query(&dir, "a", Some(r#"userName eq "U1""#), 1, 10), (0, vec![]));
+        assert_eq!(query(&dir, "a", Some(r#"userName sw "u""#), 2, 2), (4, vec!["id2".into(), "id3".into()]));
+        assert_eq!(query(&dir, "a", Some(r#"id eq "id4""#), 1, 10), (1, vec!["id4".into()]));
+        assert_eq!(query(&dir, "a", Some(r#"userName eq "U4" and id eq "id3""#), 1, 10), (0, vec![]));
+        assert!(run(dir.find_by_user_name("a", "u1")).unwrap().is_some(), "still found for re-linking");
+        let sort = SortSpec::parse("userName", Some("descending")).unwrap();
+        let page =
+            run(dir.query_users("a", &UserQuery { filter: None, sort: Some(sort), start_index: 1, count: 2 })).unwrap();
+        assert_eq!(page.total_results, 4);
+        assert_eq!(page.users.iter().map(|u| u.user_name.as_str()).collect::<Vec<_>>(), ["u4", "u3"]);
+        assert_eq!(query(&dir, "nope", None, 1, 10), (0, vec![]));
+    }
+
+    #[test]
+    fn assertions_are_remembered_once_and_expired_ones_swept() {
+        let dir = two_workspaces();
+        let past = OffsetDateTime::now_utc() - time::Duration::hours(1);
+        let future = OffsetDateTime::now_utc() + time::Duration::hours(1);
+        assert!(run(dir.remember_assertion("a", "x", future)).unwrap());
+        assert!(!run(dir.remember_assertion("a", "x", future)).unwrap());
+        assert!(run(dir.remember_assertion("b", "x", future)).unwrap(), "per workspace");
+        for i in 0..ASSERTION_SWEEP_THRESHOLD {
+            run(dir.remember_assertion("a", &format!("old{i}"), past)).unwrap();
+        }
+        run(dir.remember_assertion("a", "trigger", future)).unwrap();
+        let state = dir.state.read().unwrap();
+        let kept = state.tenants["a"].assertions.len();
+        assert!(kept <= 3, "expired entries swept, {kept} kept");
+        assert!(state.tenants["a"].assertions.contains_key("x"));
+    }
+}

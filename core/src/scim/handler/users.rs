@@ -127,7 +127,7 @@ impl<D: Directory> ScimHandler<D> {
                     let mut next = holder.clone();
                     next.resource = fresh.resource.clone();
                     next.state = state;
-                    next.version = holder.version + 1;
+                    next.version = next_version(&holder)?;
                     next.last_modified = now;
                     next.sync_from_resource();
                     self.directory.update_user(&next, holder.version).await
@@ -241,7 +241,7 @@ impl<D: Directory> ScimHandler<D> {
                 self.owned(ws, &holder)?;
                 return Err(taken(&next.user_name, &holder));
             }
-            next.version = current.version + 1;
+            next.version = next_version(&current)?;
             next.last_modified = self.now();
             match self.directory.update_user(&next, current.version).await {
                 Ok(saved) => {
@@ -264,6 +264,13 @@ impl<D: Directory> ScimHandler<D> {
         }
         Err(concurrent())
     }
+}
+
+/// The version after `user`'s; a store that hands out `u64::MAX` breaks the contract.
+fn next_version(user: &UserRecord) -> Result<u64, ScimError> {
+    user.version.checked_add(1).ok_or_else(|| {
+        ScimError::new(ErrorCode::StoreContractViolated, "the directory store returned an exhausted version number")
+    })
 }
 
 fn precondition(current: &UserRecord) -> ScimError {

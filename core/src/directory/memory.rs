@@ -268,37 +268,19 @@ impl Directory for MemoryDirectory {
 
 #[cfg(test)]
 mod tests {
-    use serde_json::json;
-    use time::OffsetDateTime;
-
     use super::*;
     use crate::executor::now_or_never;
     use crate::model::UserState;
     use crate::scim::filter::{FilterLimits, FilterOptions, SortSpec, parse_filter};
     use crate::token::ScimToken;
+    use serde_json::json;
 
     fn user(ws: &str, id: &str, name: &str, external: Option<&str>) -> UserRecord {
         let mut doc = json!({"userName": name});
         if let Some(e) = external {
             doc["externalId"] = json!(e);
         }
-        let mut u = UserRecord {
-            id: id.into(),
-            workspace_id: ws.into(),
-            user_name: String::new(),
-            external_id: None,
-            given_name: None,
-            family_name: None,
-            email: None,
-            role: "Project Manager".into(),
-            state: UserState::Active,
-            version: 1,
-            created: OffsetDateTime::UNIX_EPOCH,
-            last_modified: OffsetDateTime::UNIX_EPOCH,
-            resource: doc.as_object().unwrap().clone(),
-        };
-        u.sync_from_resource();
-        u
+        UserRecord::for_test(ws, id, doc)
     }
 
     fn run<T>(f: impl std::future::Future<Output = T>) -> T {

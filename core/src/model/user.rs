@@ -128,14 +128,12 @@ fn preferred_email(doc: &Map<String, Value>) -> Option<String> {
 }
 
 #[cfg(test)]
-mod tests {
-    use super::*;
-    use serde_json::json;
-
-    fn record(doc: Value) -> UserRecord {
+impl UserRecord {
+    /// An active user at version 1 with the given document, for unit tests.
+    pub(crate) fn for_test(workspace_id: &str, id: &str, doc: Value) -> Self {
         let mut r = UserRecord {
-            id: "u1".into(),
-            workspace_id: "w".into(),
+            id: id.into(),
+            workspace_id: workspace_id.into(),
             user_name: String::new(),
             external_id: None,
             given_name: None,
@@ -146,10 +144,20 @@ mod tests {
             version: 1,
             created: OffsetDateTime::UNIX_EPOCH,
             last_modified: OffsetDateTime::UNIX_EPOCH,
-            resource: doc.as_object().unwrap().clone(),
+            resource: doc.as_object().cloned().unwrap_or_default(),
         };
         r.sync_from_resource();
         r
+    }
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+    use serde_json::json;
+
+    fn record(doc: Value) -> UserRecord {
+        UserRecord::for_test("w", "u1", doc)
     }
 
     #[test]

@@ -15,22 +15,10 @@ fn lenient(text: &str) -> Result<Filter, FilterError> {
 }
 
 fn user(doc: Value) -> UserRecord {
-    let mut u = UserRecord {
-        id: "2819c223-7f76-453a-919d-413861904646".into(),
-        workspace_id: "w".into(),
-        user_name: String::new(),
-        external_id: None,
-        given_name: None,
-        family_name: None,
-        email: None,
-        role: "Project Manager".into(),
-        state: UserState::Active,
-        version: 3,
-        created: datetime!(2026-01-02 03:04:05.678 UTC),
-        last_modified: datetime!(2026-02-01 00:00:00 UTC),
-        resource: doc.as_object().unwrap().clone(),
-    };
-    u.sync_from_resource();
+    let mut u = UserRecord::for_test("w", "2819c223-7f76-453a-919d-413861904646", doc);
+    u.version = 3;
+    u.created = datetime!(2026-01-02 03:04:05.678 UTC);
+    u.last_modified = datetime!(2026-02-01 00:00:00 UTC);
     u
 }
 

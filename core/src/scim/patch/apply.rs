@@ -313,19 +313,24 @@ impl Engine<'_> {
             if sub.mutability == Mutability::ReadOnly {
                 continue;
             }
-            match self.n.single(sub, v, &format!("{path}.{}", sub.name))? {
-                Some(v) => {
-                    target.insert(sub.name.to_owned(), v);
-                }
-                None if kind == OpKind::Add && !self.lenient() => {
-                    return Err(invalid_value(format!("add on \"{path}.{}\" needs a non-null value", sub.name)));
-                }
-                None => {
-                    target.remove(sub.name);
-                }
-            }
+            put(target, sub.name, self.sub_value(kind, sub, v, &format!("{path}.{}", sub.name))?);
         }
         Ok(())
+    }
+
+    /// A sub-attribute's new value (`None` clears it); strict mode refuses to add nothing.
+    fn sub_value(
+        &self,
+        kind: OpKind,
+        sub: &'static AttributeDef,
+        value: &Value,
+        path: &str,
+    ) -> Result<Option<Value>, ScimError> {
+        let v = self.n.single(sub, value, &path)?;
+        if v.is_none() && kind == OpKind::Add && !self.lenient() {
+            return Err(invalid_value(format!("add on \"{path}\" needs a non-null value")));
+        }
+        Ok(v)
     }
 
     /// `name.givenName`, `urn:…:manager.value`.
@@ -338,27 +343,16 @@ impl Engine<'_> {
         value: &Value,
         path: &str,
     ) -> Result<(), ScimError> {
-        if kind == OpKind::Remove {
-            if let Some(Value::Object(o)) = container.get_mut(def.name) {
-                o.remove(sub.name);
-            }
-            return Ok(());
-        }
-        match self.n.single(sub, value, &path)? {
-            Some(v) => {
-                object_mut(container, def.name).insert(sub.name.to_owned(), v);
-                Ok(())
-            }
-            None if kind == OpKind::Add && !self.lenient() => {
-                Err(invalid_value(format!("add on \"{path}\" needs a non-null value")))
-            }
+        let v = if kind == OpKind::Remove { None } else { self.sub_value(kind, sub, value, path)? };
+        match v {
+            Some(v) => put(object_mut(container, def.name), sub.name, Some(v)),
             None => {
                 if let Some(Value::Object(o)) = container.get_mut(def.name) {
                     o.remove(sub.name);
                 }
-                Ok(())
             }
         }
+        Ok(())
     }
 
     /// `emails.value` without a filter: every value (a new one if there is none).
@@ -371,10 +365,7 @@ impl Engine<'_> {
         value: &Value,
         path: &str,
     ) -> Result<(), ScimError> {
-        let normalized = if kind == OpKind::Remove { None } else { self.n.single(sub, value, &path)? };
-        if kind != OpKind::Remove && normalized.is_none() && kind == OpKind::Add && !self.lenient() {
-            return Err(invalid_value(format!("add on \"{path}\" needs a non-null value")));
-        }
+        let normalized = if kind == OpKind::Remove { None } else { self.sub_value(kind, sub, value, path)? };
         let items = array_mut(container, def.name);
         if let (Some(v), true) = (&normalized, items.is_empty()) {
             items.push(Value::Object(Map::from_iter([(sub.name.to_owned(), v.clone())])));
@@ -568,16 +559,21 @@ fn object_mut<'a>(container: &'a mut Map<String, Value>, name: &str) -> &'a mut 
     slot.as_object_mut().expect("just made an object")
 }
 
+/// Set (`Some`) or clear (`None`) one member of an object.
+fn put(object: &mut Map<String, Value>, name: &str, value: Option<Value>) {
+    match value {
+        Some(v) => {
+            object.insert(name.to_owned(), v);
+        }
+        None => {
+            object.remove(name);
+        }
+    }
+}
+
 fn set_sub(element: &mut Value, sub: &AttributeDef, value: Option<Value>) {
     if let Value::Object(o) = element {
-        match value {
-            Some(v) => {
-                o.insert(sub.name.to_owned(), v);
-            }
-            None => {
-                o.remove(sub.name);
-            }
-        }
+        put(o, sub.name, value);
     }
 }
 

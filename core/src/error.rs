@@ -45,6 +45,70 @@ pub enum ErrorCode {
     /// The store broke the contract of the `Directory` trait (for example returned a user of
     /// another workspace); the core refuses to use such an answer.
     StoreContractViolated,
+    /// The SAML message exceeds the configured size.
+    SamlInputTooLarge,
+    /// The SAML message is neither raw XML nor base64 of UTF-8 XML.
+    SamlEncoding,
+    /// The XML is not well-formed (or uses an undeclared entity).
+    XmlMalformed,
+    /// The XML carries a DOCTYPE; DTDs and entities are never processed.
+    XmlDoctypeForbidden,
+    /// The XML nests too deeply or has too many nodes, attributes or namespace declarations.
+    XmlLimitExceeded,
+    /// The message is not a SAML 2.0 Response, or a required element or attribute is missing or invalid.
+    MalformedResponse,
+    /// Two elements carry the same `ID`.
+    DuplicateId,
+    /// The Response does not hold exactly one Assertion or EncryptedAssertion as a direct child, or an Assertion sits elsewhere.
+    AssertionCount,
+    /// The IdP answered with a status other than Success.
+    StatusNotSuccess,
+    /// No verified signature covers the assertion (or the Response, when required).
+    SignatureMissing,
+    /// A signature or digest does not verify with any configured IdP key.
+    SignatureInvalid,
+    /// A signature uses a shape, reference, transform or canonicalization that is not allowed.
+    SignatureUnsupported,
+    /// A signature or digest algorithm is not allowed (SHA-1 without the setting, HMAC, unknown).
+    AlgorithmNotAllowed,
+    /// The Issuer is not the configured IdP entity ID.
+    IssuerMismatch,
+    /// The Response Destination is not the ACS URL.
+    DestinationMismatch,
+    /// The bearer SubjectConfirmationData Recipient is not the ACS URL.
+    RecipientMismatch,
+    /// An AudienceRestriction does not name the SP entity ID.
+    AudienceMismatch,
+    /// InResponseTo does not match the request this SP sent.
+    InResponseToMismatch,
+    /// An IdP-initiated (unsolicited) response while the setting does not allow them.
+    UnsolicitedResponse,
+    /// A NotBefore lies in the future (beyond the clock skew).
+    NotYetValid,
+    /// A NotOnOrAfter has passed (beyond the clock skew).
+    Expired,
+    /// No bearer SubjectConfirmation with SubjectConfirmationData.
+    SubjectConfirmationMissing,
+    /// The assertion has no NameID.
+    NameIdMissing,
+    /// The EncryptedAssertion cannot be decrypted with any configured SP key (one error for every cause).
+    DecryptionFailed,
+    /// The assertion was already used.
+    Replayed,
+    /// No user of the workspace matches the signed-in identity.
+    UnknownUser,
+    /// The user is archived or deprovisioned and cannot sign in.
+    UserArchived,
+    /// The directory answered with a user of another workspace.
+    WrongWorkspace,
+    /// The SAML settings cannot work (a required value is missing or invalid).
+    InvalidSettings,
+    /// A certificate or public key cannot be read.
+    InvalidCertificate,
+    /// A private key cannot be read (PKCS#8 PEM expected).
+    InvalidKey,
+    /// SAML metadata cannot be read or lacks what is needed.
+    InvalidMetadata,
 }
 
 impl ErrorCode {
@@ -67,6 +131,38 @@ impl ErrorCode {
         ErrorCode::Conflict,
         ErrorCode::StoreFailed,
         ErrorCode::StoreContractViolated,
+        ErrorCode::SamlInputTooLarge,
+        ErrorCode::SamlEncoding,
+        ErrorCode::XmlMalformed,
+        ErrorCode::XmlDoctypeForbidden,
+        ErrorCode::XmlLimitExceeded,
+        ErrorCode::MalformedResponse,
+        ErrorCode::DuplicateId,
+        ErrorCode::AssertionCount,
+        ErrorCode::StatusNotSuccess,
+        ErrorCode::SignatureMissing,
+        ErrorCode::SignatureInvalid,
+        ErrorCode::SignatureUnsupported,
+        ErrorCode::AlgorithmNotAllowed,
+        ErrorCode::IssuerMismatch,
+        ErrorCode::DestinationMismatch,
+        ErrorCode::RecipientMismatch,
+        ErrorCode::AudienceMismatch,
+        ErrorCode::InResponseToMismatch,
+        ErrorCode::UnsolicitedResponse,
+        ErrorCode::NotYetValid,
+        ErrorCode::Expired,
+        ErrorCode::SubjectConfirmationMissing,
+        ErrorCode::NameIdMissing,
+        ErrorCode::DecryptionFailed,
+        ErrorCode::Replayed,
+        ErrorCode::UnknownUser,
+        ErrorCode::UserArchived,
+        ErrorCode::WrongWorkspace,
+        ErrorCode::InvalidSettings,
+        ErrorCode::InvalidCertificate,
+        ErrorCode::InvalidKey,
+        ErrorCode::InvalidMetadata,
     ];
 
     /// The stable snake_case string of this code.
@@ -89,6 +185,38 @@ impl ErrorCode {
             ErrorCode::Conflict => "conflict",
             ErrorCode::StoreFailed => "store_failed",
             ErrorCode::StoreContractViolated => "store_contract_violated",
+            ErrorCode::SamlInputTooLarge => "saml_input_too_large",
+            ErrorCode::SamlEncoding => "saml_encoding",
+            ErrorCode::XmlMalformed => "xml_malformed",
+            ErrorCode::XmlDoctypeForbidden => "xml_doctype_forbidden",
+            ErrorCode::XmlLimitExceeded => "xml_limit_exceeded",
+            ErrorCode::MalformedResponse => "malformed_response",
+            ErrorCode::DuplicateId => "duplicate_id",
+            ErrorCode::AssertionCount => "assertion_count",
+            ErrorCode::StatusNotSuccess => "status_not_success",
+            ErrorCode::SignatureMissing => "signature_missing",
+            ErrorCode::SignatureInvalid => "signature_invalid",
+            ErrorCode::SignatureUnsupported => "signature_unsupported",
+            ErrorCode::AlgorithmNotAllowed => "algorithm_not_allowed",
+            ErrorCode::IssuerMismatch => "issuer_mismatch",
+            ErrorCode::DestinationMismatch => "destination_mismatch",
+            ErrorCode::RecipientMismatch => "recipient_mismatch",
+            ErrorCode::AudienceMismatch => "audience_mismatch",
+            ErrorCode::InResponseToMismatch => "in_response_to_mismatch",
+            ErrorCode::UnsolicitedResponse => "unsolicited_response",
+            ErrorCode::NotYetValid => "not_yet_valid",
+            ErrorCode::Expired => "expired",
+            ErrorCode::SubjectConfirmationMissing => "subject_confirmation_missing",
+            ErrorCode::NameIdMissing => "name_id_missing",
+            ErrorCode::DecryptionFailed => "decryption_failed",
+            ErrorCode::Replayed => "replayed",
+            ErrorCode::UnknownUser => "unknown_user",
+            ErrorCode::UserArchived => "user_archived",
+            ErrorCode::WrongWorkspace => "wrong_workspace",
+            ErrorCode::InvalidSettings => "invalid_settings",
+            ErrorCode::InvalidCertificate => "invalid_certificate",
+            ErrorCode::InvalidKey => "invalid_key",
+            ErrorCode::InvalidMetadata => "invalid_metadata",
         }
     }
 }

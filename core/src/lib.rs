@@ -33,7 +33,9 @@ pub mod directory;
 pub mod error;
 pub mod executor;
 pub mod json;
+pub mod login;
 pub mod model;
+pub mod saml;
 pub mod scim;
 pub mod token;
 

@@ -1,0 +1,239 @@
+//! XML-DSig verification of an enveloped signature, in the order that survived attack in the
+//! Go and Node ecosystems:
+//!
+//! 1. the Signature has exactly the shape a SAML signature has (one SignedInfo, one
+//!    SignatureValue, an optional KeyInfo that is never trusted);
+//! 2. SignatureValue is verified over the canonical SignedInfo with the configured IdP keys
+//!    only;
+//! 3. the Reference, transforms and DigestValue are read back from those verified canonical
+//!    bytes — never from the document — and must be exactly one `#ID` reference to the
+//!    Signature's parent with the enveloped-signature and exclusive-c14n transforms;
+//! 4. the parent minus the Signature is canonicalized, hashed and compared in constant time.
+//!
+//! Nothing is ever fetched or opened: no URI is dereferenced but the parent's own `#ID`, and
+//! no transform runs but the two allowed ones.
+
+use aws_lc_rs::constant_time::verify_slices_are_equal;
+use roxmltree::{Document, Node};
+
+use super::algorithms::{DigestAlgorithm, SignatureAlgorithm};
+use super::certificate::{Certificate, decode_base64};
+use super::error::SamlError;
+use super::xml::c14n::{C14nOptions, canonicalize};
+use super::xml::{NS_DSIG, NS_EXC_C14N, XmlLimits, elements, is, parse_document, text};
+use crate::error::ErrorCode;
+
+const EXC_C14N: &str = "http://www.w3.org/2001/10/xml-exc-c14n#";
+const EXC_C14N_COMMENTS: &str = "http://www.w3.org/2001/10/xml-exc-c14n#WithComments";
+const ENVELOPED: &str = "http://www.w3.org/2000/09/xmldsig#enveloped-signature";
+
+/// What a verified signature vouches for.
+#[derive(Debug)]
+pub(crate) struct Verified {
+    /// The canonical bytes of the signed element without its Signature: exactly what the
+    /// digest covered, and the only bytes identity may be read from.
+    pub canonical: Vec<u8>,
+}
+
+fn unsupported(message: impl Into<String>) -> SamlError {
+    SamlError::new(ErrorCode::SignatureUnsupported, message)
+}
+
+fn invalid(message: impl Into<String>) -> SamlError {
+    SamlError::new(ErrorCode::SignatureInvalid, message)
+}
+
+/// The element children of `node`, refusing any non-whitespace text between them.
+fn element_children<'a, 'i>(node: Node<'a, 'i>, what: &str) -> Result<Vec<Node<'a, 'i>>, SamlError> {
+    for child in node.children() {
+        if child.is_text() && !child.text().unwrap_or("").trim().is_empty() {
+            return Err(unsupported(format!("<{what}> holds text outside its elements")));
+        }
+    }
+    Ok(elements(node).collect())
+}
+
+/// The `ec:InclusiveNamespaces PrefixList` below a c14n method or transform, if any; any
+/// other child is refused.
+fn prefix_list(method: Node<'_, '_>) -> Result<Vec<String>, SamlError> {
+    let children = element_children(method, "Transform")?;
+    match children.as_slice() {
+        [] => Ok(Vec::new()),
+        [ns] if is(ns, NS_EXC_C14N, "InclusiveNamespaces") => {
+            Ok(ns.attribute("PrefixList").unwrap_or("").split_ascii_whitespace().map(str::to_owned).collect())
+        }
+        _ => Err(unsupported("a canonicalization method may only carry ec:InclusiveNamespaces")),
+    }
+}
+
+fn c14n(
+    node: Node<'_, '_>,
+    with_comments: bool,
+    prefixes: &[String],
+    exclude: Option<Node<'_, '_>>,
+) -> Result<Vec<u8>, SamlError> {
+    let prefixes: Vec<&str> = prefixes.iter().map(String::as_str).collect();
+    let options = C14nOptions { with_comments, inclusive_prefixes: &prefixes, exclude: exclude.map(|n| n.id()) };
+    let mut out = Vec::with_capacity(node.range().len());
+    canonicalize(node, &options, &mut out).map_err(|e| invalid(format!("{e}; the signature cannot be checked")))?;
+    Ok(out)
+}
+
+/// Verify `signature`, a direct child of `parent`, against `certificates`.
+pub(crate) fn verify_enveloped(
+    parent: Node<'_, '_>,
+    signature: Node<'_, '_>,
+    certificates: &[Certificate],
+    allow_sha1: bool,
+) -> Result<Verified, SamlError> {
+    let what = parent.tag_name().name();
+    let parent_id = parent
+        .attribute("ID")
+        .ok_or_else(|| unsupported(format!("the signed <{what}> has no ID attribute to reference")))?;
+
+    // 1. Shape.
+    let parts = element_children(signature, "Signature")?;
+    let (signed_info, signature_value, key_info) = match parts.as_slice() {
+        [si, sv] => (*si, *sv, None),
+        [si, sv, ki] => (*si, *sv, Some(*ki)),
+        _ => {
+            return Err(unsupported(
+                "a Signature holds SignedInfo, SignatureValue and optionally KeyInfo, nothing else",
+            ));
+        }
+    };
+    if !is(&signed_info, NS_DSIG, "SignedInfo")
+        || !is(&signature_value, NS_DSIG, "SignatureValue")
+        || key_info.is_some_and(|k| !is(&k, NS_DSIG, "KeyInfo"))
+    {
+        return Err(unsupported("a Signature holds SignedInfo, SignatureValue and optionally KeyInfo, in that order"));
+    }
+    let info = element_children(signed_info, "SignedInfo")?;
+    let [c14n_method, signature_method, reference] = info.as_slice() else {
+        return Err(unsupported(
+            "SignedInfo must hold CanonicalizationMethod, SignatureMethod and exactly one Reference",
+        ));
+    };
+    if !is(c14n_method, NS_DSIG, "CanonicalizationMethod")
+        || !is(signature_method, NS_DSIG, "SignatureMethod")
+        || !is(reference, NS_DSIG, "Reference")
+    {
+        return Err(unsupported("SignedInfo must hold CanonicalizationMethod, SignatureMethod and one Reference"));
+    }
+    let with_comments = match c14n_method.attribute("Algorithm") {
+        Some(EXC_C14N) => false,
+        Some(EXC_C14N_COMMENTS) => true,
+        other => {
+            return Err(unsupported(format!(
+                "CanonicalizationMethod \"{}\" is not allowed; only exclusive c14n is",
+                other.unwrap_or("")
+            )));
+        }
+    };
+    let info_prefixes = prefix_list(*c14n_method)?;
+    if elements(*signature_method).next().is_some() {
+        return Err(unsupported("SignatureMethod may not carry parameters (HMACOutputLength and the like)"));
+    }
+    let algorithm = SignatureAlgorithm::from_uri(signature_method.attribute("Algorithm").unwrap_or(""), allow_sha1)?;
+
+    // 2. SignatureValue over the canonical SignedInfo, with configured keys only.
+    let value = decode_base64(&text(signature_value)?).map_err(|_| invalid("SignatureValue is not base64"))?;
+    if value.is_empty() {
+        return Err(invalid("SignatureValue is empty"));
+    }
+    let signed_bytes = c14n(signed_info, with_comments, &info_prefixes, None)?;
+    if !certificates.iter().any(|c| c.verifies(algorithm, &signed_bytes, &value)) {
+        return Err(invalid(format!(
+            "the signature on <{what}> does not verify with any of the {} configured IdP certificate(s){}",
+            certificates.len(),
+            key_info_hint(key_info, certificates)
+        )));
+    }
+
+    // 3. Everything else comes from the verified canonical SignedInfo.
+    let signed_text = std::str::from_utf8(&signed_bytes).map_err(|_| invalid("canonical SignedInfo is not UTF-8"))?;
+    let signed_doc = parse_document(signed_text, &XmlLimits::default())?;
+    let (digest_algorithm, expected, prefixes) = read_reference(&signed_doc, parent_id, allow_sha1)?;
+
+    // 4. The digest of the parent without this Signature.
+    let canonical = c14n(parent, false, &prefixes, Some(signature))?;
+    let actual = digest_algorithm.digest(&canonical);
+    if verify_slices_are_equal(actual.as_ref(), &expected).is_err() {
+        return Err(invalid(format!("the digest of <{what}> does not match: its content was changed after signing")));
+    }
+    Ok(Verified { canonical })
+}
+
+/// From the verified SignedInfo: the digest algorithm, the expected digest and the exc-c14n
+/// PrefixList, after checking the reference and transforms.
+fn read_reference(
+    signed_info: &Document<'_>,
+    parent_id: &str,
+    allow_sha1: bool,
+) -> Result<(DigestAlgorithm, Vec<u8>, Vec<String>), SamlError> {
+    let root = signed_info.root_element();
+    let reference = elements(root)
+        .find(|n| is(n, NS_DSIG, "Reference"))
+        .ok_or_else(|| unsupported("the verified SignedInfo holds no Reference"))?;
+    let uri = reference.attribute("URI").unwrap_or("");
+    if uri.strip_prefix('#') != Some(parent_id) {
+        return Err(unsupported(format!(
+            "the Reference URI is \"{uri}\"; it must be \"#{parent_id}\", the ID of the element the Signature is in"
+        )));
+    }
+    let parts = element_children(reference, "Reference")?;
+    let [transforms, digest_method, digest_value] = parts.as_slice() else {
+        return Err(unsupported("a Reference holds Transforms, DigestMethod and DigestValue"));
+    };
+    if !is(transforms, NS_DSIG, "Transforms")
+        || !is(digest_method, NS_DSIG, "DigestMethod")
+        || !is(digest_value, NS_DSIG, "DigestValue")
+    {
+        return Err(unsupported("a Reference holds Transforms, DigestMethod and DigestValue, in that order"));
+    }
+    let list = element_children(*transforms, "Transforms")?;
+    let prefixes = match list.as_slice() {
+        [enveloped, exc]
+            if is(enveloped, NS_DSIG, "Transform")
+                && is(exc, NS_DSIG, "Transform")
+                && enveloped.attribute("Algorithm") == Some(ENVELOPED)
+                && elements(*enveloped).next().is_none()
+                && matches!(exc.attribute("Algorithm"), Some(EXC_C14N | EXC_C14N_COMMENTS)) =>
+        {
+            prefix_list(*exc)?
+        }
+        _ => {
+            let names: Vec<&str> = list.iter().map(|t| t.attribute("Algorithm").unwrap_or("?")).collect();
+            return Err(unsupported(format!(
+                "the transforms must be exactly enveloped-signature then exclusive c14n, not [{}]",
+                names.join(", ")
+            )));
+        }
+    };
+    if elements(*digest_method).next().is_some() {
+        return Err(unsupported("DigestMethod may not carry parameters"));
+    }
+    let algorithm = DigestAlgorithm::from_uri(digest_method.attribute("Algorithm").unwrap_or(""), allow_sha1)?;
+    let expected = decode_base64(&text(*digest_value)?).map_err(|_| invalid("DigestValue is not base64"))?;
+    Ok((algorithm, expected, prefixes))
+}
+
+/// When the signature fails, say which certificate the IdP used if KeyInfo names one we do
+/// not trust: the usual cause is an IdP certificate rollover. (KeyInfo is only ever a hint.)
+fn key_info_hint(key_info: Option<Node<'_, '_>>, certificates: &[Certificate]) -> String {
+    let Some(cert_node) = key_info.and_then(|k| k.descendants().find(|n| is(n, NS_DSIG, "X509Certificate"))) else {
+        return String::new();
+    };
+    let Ok(presented) = text(cert_node).map_err(|_| ()).and_then(|t| Certificate::parse_all(&t).map_err(|_| ())) else {
+        return String::new();
+    };
+    match presented.first() {
+        Some(p) if !certificates.iter().any(|c| c.der() == p.der()) => format!(
+            "; the message names certificate \"{}\" (SHA-256 {}), which is not configured — if the IdP rolled its \
+             certificate over, import its new metadata",
+            p.subject(),
+            p.sha256_fingerprint()
+        ),
+        _ => String::new(),
+    }
+}

@@ -1,0 +1,47 @@
+//! SAML errors: a stable [`ErrorCode`] and a message that names the field, the expected and
+//! the actual value, so an admin can fix their IdP setup from the message alone.
+
+use std::fmt;
+
+use crate::error::ErrorCode;
+
+/// A refused SAML message or an unusable setting.
+#[derive(Debug, Clone, PartialEq, Eq)]
+pub struct SamlError {
+    code: ErrorCode,
+    message: String,
+}
+
+impl SamlError {
+    /// An error with a code and a message.
+    pub fn new(code: ErrorCode, message: impl Into<String>) -> Self {
+        SamlError { code, message: message.into() }
+    }
+
+    /// `field`: expected `expected`, got `actual`.
+    pub fn mismatch(code: ErrorCode, field: &str, expected: &str, actual: &str) -> Self {
+        SamlError::new(code, format!("{field}: expected \"{expected}\", got \"{actual}\""))
+    }
+
+    /// The stable code.
+    pub fn code(&self) -> ErrorCode {
+        self.code
+    }
+
+    /// The human message.
+    pub fn message(&self) -> &str {
+        &self.message
+    }
+}
+
+impl fmt::Display for SamlError {
+    fn fmt(&self, f: &mut fmt::Formatter<'_>) -> fmt::Result {
+        write!(f, "{}: {}", self.code, self.message)
+    }
+}
+
+impl std::error::Error for SamlError {}
+
+pub(crate) fn malformed(message: impl Into<String>) -> SamlError {
+    SamlError::new(ErrorCode::MalformedResponse, message)
+}

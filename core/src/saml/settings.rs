@@ -1,0 +1,323 @@
+//! SAML settings (the JSON form the CLI, bindings and hosts use) and the checked
+//! [`ServiceProvider`] built from them once, so certificates and keys are parsed once and not
+//! per login.
+
+use std::collections::BTreeMap;
+
+use aws_lc_rs::rsa::{OaepPrivateDecryptingKey, PrivateDecryptingKey};
+use aws_lc_rs::signature::RsaKeyPair;
+use serde::{Deserialize, Serialize};
+
+use super::certificate::{Certificate, decode_base64};
+use super::xml::XmlLimits;
+use crate::error::ErrorCode;
+use crate::saml::error::SamlError;
+
+/// Default clock skew tolerated on every time check (crewjam, samael and Shibboleth use 180 s).
+pub const DEFAULT_CLOCK_SKEW_SECONDS: u64 = 180;
+/// Default cap on a decoded SAMLResponse (Entra's are 5–15 KB).
+pub const DEFAULT_MAX_RESPONSE_BYTES: usize = 256 * 1024;
+
+/// How a signed-in identity is matched to a directory user.
+#[derive(Debug, Clone, Copy, PartialEq, Eq, Default, Serialize, Deserialize)]
+#[serde(rename_all = "snake_case")]
+pub enum UserLookup {
+    /// The NameID is the userName (Entra's default NameID is the UPN, as is SCIM's userName).
+    #[default]
+    NameId,
+    /// The mapped e-mail attribute is the userName.
+    Email,
+}
+
+/// Which attribute names feed the mapped identity fields; each list is tried in order. The
+/// defaults cover Entra's claim URIs, the common `urn:oid` names and friendly names.
+#[derive(Debug, Clone, PartialEq, Eq, Serialize, Deserialize)]
+#[serde(default, deny_unknown_fields)]
+pub struct AttributeMap {
+    /// E-mail.
+    pub email: Vec<String>,
+    /// Given name.
+    pub given_name: Vec<String>,
+    /// Family name.
+    pub family_name: Vec<String>,
+    /// Display name.
+    pub display_name: Vec<String>,
+    /// The IdP's immutable user id (Entra object id).
+    pub object_id: Vec<String>,
+    /// The IdP tenant.
+    pub tenant_id: Vec<String>,
+}
+
+fn names(list: &[&str]) -> Vec<String> {
+    list.iter().map(|s| (*s).to_owned()).collect()
+}
+
+impl Default for AttributeMap {
+    fn default() -> Self {
+        AttributeMap {
+            email: names(&[
+                "http://schemas.xmlsoap.org/ws/2005/05/identity/claims/emailaddress",
+                "urn:oid:0.9.2342.19200300.100.1.3",
+                "email",
+                "mail",
+                "emailAddress",
+            ]),
+            given_name: names(&[
+                "http://schemas.xmlsoap.org/ws/2005/05/identity/claims/givenname",
+                "urn:oid:2.5.4.42",
+                "givenName",
+                "given_name",
+                "firstName",
+            ]),
+            family_name: names(&[
+                "http://schemas.xmlsoap.org/ws/2005/05/identity/claims/surname",
+                "urn:oid:2.5.4.4",
+                "sn",
+                "surname",
+                "family_name",
+                "lastName",
+            ]),
+            display_name: names(&[
+                "http://schemas.microsoft.com/identity/claims/displayname",
+                "urn:oid:2.16.840.1.113730.3.1.241",
+                "displayName",
+                "display_name",
+                "name",
+            ]),
+            object_id: names(&["http://schemas.microsoft.com/identity/claims/objectidentifier", "oid", "objectId"]),
+            tenant_id: names(&["http://schemas.microsoft.com/identity/claims/tenantid", "tid", "tenantId"]),
+        }
+    }
+}
+
+/// SAML settings of one workspace's service provider.
+#[derive(Debug, Clone, PartialEq, Eq, Serialize, Deserialize)]
+#[serde(deny_unknown_fields)]
+pub struct SamlSettings {
+    /// Our entity ID (Entra: "Identifier (Entity ID)"); must appear in every AudienceRestriction.
+    pub sp_entity_id: String,
+    /// Our Assertion Consumer Service URL (Entra: "Reply URL"); Destination and Recipient
+    /// must equal it exactly.
+    pub acs_url: String,
+    /// The IdP's entity ID (Entra: `https://sts.windows.net/<tenant>/`).
+    pub idp_entity_id: String,
+    /// Trusted IdP signing certificates (PEM or base64 DER); several for rollover. At least
+    /// one is required: nothing is ever accepted unsigned.
+    pub idp_certificates: Vec<String>,
+    /// The IdP's single sign-on URL (HTTP-Redirect), where AuthnRequests go.
+    #[serde(default)]
+    pub idp_sso_url: Option<String>,
+    /// Accept unsolicited (IdP-initiated) responses, as from Entra's My Apps. Off by default:
+    /// replay protection then carries the weight.
+    #[serde(default)]
+    pub allow_idp_initiated: bool,
+    /// Clock skew tolerated on every time check, in seconds.
+    #[serde(default = "default_skew")]
+    pub clock_skew_seconds: u64,
+    /// Accept RSA-SHA1 signatures and SHA-1 digests.
+    #[serde(default)]
+    pub allow_sha1: bool,
+    /// Demand a signature on the Response element itself, not only on the assertion.
+    #[serde(default)]
+    pub require_signed_response: bool,
+    /// Largest decoded SAMLResponse accepted, in bytes.
+    #[serde(default = "default_max_bytes")]
+    pub max_response_bytes: usize,
+    /// Structural XML limits.
+    #[serde(default)]
+    pub xml_limits: XmlLimits,
+    /// Our private keys (PKCS#8 PEM, RSA) for encrypted assertions; several for rollover.
+    #[serde(default)]
+    pub sp_decryption_keys: Vec<String>,
+    /// Our private key (PKCS#8 PEM, RSA) for signing AuthnRequests, when the IdP requires it.
+    #[serde(default)]
+    pub sp_signing_key: Option<String>,
+    /// Our certificate (PEM), published in SP metadata for signing and encryption.
+    #[serde(default)]
+    pub sp_certificate: Option<String>,
+    /// Sign HTTP-Redirect AuthnRequests with `sp_signing_key`.
+    #[serde(default)]
+    pub sign_authn_requests: bool,
+    /// The NameID format requested in AuthnRequests (none: the IdP chooses).
+    #[serde(default)]
+    pub name_id_format: Option<String>,
+    /// Attribute names for the mapped identity fields.
+    #[serde(default)]
+    pub attribute_map: AttributeMap,
+    /// How the login decision finds the user.
+    #[serde(default)]
+    pub user_lookup: UserLookup,
+}
+
+fn default_skew() -> u64 {
+    DEFAULT_CLOCK_SKEW_SECONDS
+}
+
+fn default_max_bytes() -> usize {
+    DEFAULT_MAX_RESPONSE_BYTES
+}
+
+impl SamlSettings {
+    /// Settings with the required values and every default.
+    pub fn new(sp_entity_id: &str, acs_url: &str, idp_entity_id: &str, idp_certificates: Vec<String>) -> Self {
+        SamlSettings {
+            sp_entity_id: sp_entity_id.to_owned(),
+            acs_url: acs_url.to_owned(),
+            idp_entity_id: idp_entity_id.to_owned(),
+            idp_certificates,
+            idp_sso_url: None,
+            allow_idp_initiated: false,
+            clock_skew_seconds: DEFAULT_CLOCK_SKEW_SECONDS,
+            allow_sha1: false,
+            require_signed_response: false,
+            max_response_bytes: DEFAULT_MAX_RESPONSE_BYTES,
+            xml_limits: XmlLimits::default(),
+            sp_decryption_keys: Vec::new(),
+            sp_signing_key: None,
+            sp_certificate: None,
+            sign_authn_requests: false,
+            name_id_format: None,
+            attribute_map: AttributeMap::default(),
+            user_lookup: UserLookup::default(),
+        }
+    }
+
+    /// Read settings from JSON; unknown keys are refused.
+    pub fn from_json(text: &str) -> Result<Self, SamlError> {
+        serde_json::from_str(text).map_err(|e| invalid(format!("SAML settings JSON: {e}")))
+    }
+}
+
+fn invalid(message: impl Into<String>) -> SamlError {
+    SamlError::new(ErrorCode::InvalidSettings, message)
+}
+
+/// An RSA private key (PKCS#8) usable for RSA-OAEP decryption.
+pub(crate) struct DecryptionKey(pub OaepPrivateDecryptingKey);
+
+impl std::fmt::Debug for DecryptionKey {
+    fn fmt(&self, f: &mut std::fmt::Formatter<'_>) -> std::fmt::Result {
+        f.write_str("DecryptionKey(…)")
+    }
+}
+
+/// Read the DER of a single PEM block with the given label (`PRIVATE KEY`).
+pub(crate) fn pem_block(text: &str, label: &str) -> Result<Vec<u8>, SamlError> {
+    let begin = format!("-----BEGIN {label}-----");
+    let end = format!("-----END {label}-----");
+    let start = text.find(&begin).ok_or_else(|| {
+        let hint = if text.contains("BEGIN RSA PRIVATE KEY") {
+            "; convert PKCS#1 with `openssl pkcs8 -topk8 -nocrypt`"
+        } else {
+            ""
+        };
+        SamlError::new(ErrorCode::InvalidKey, format!("expected a \"{begin}\" block (PKCS#8 PEM){hint}"))
+    })?;
+    let body = &text[start + begin.len()..];
+    let stop =
+        body.find(&end).ok_or_else(|| SamlError::new(ErrorCode::InvalidKey, format!("\"{begin}\" is not closed")))?;
+    decode_base64(&body[..stop]).map_err(|e| SamlError::new(ErrorCode::InvalidKey, e.message().to_owned()))
+}
+
+/// Settings checked and parsed: the object every SAML operation runs on.
+#[derive(Debug)]
+pub struct ServiceProvider {
+    settings: SamlSettings,
+    idp_certificates: Vec<Certificate>,
+    decryption_keys: Vec<DecryptionKey>,
+    signing_key: Option<RsaKeyPair>,
+    sp_certificate: Option<Certificate>,
+}
+
+fn check_url(field: &str, url: &str) -> Result<(), SamlError> {
+    if url.starts_with("https://") || url.starts_with("http://") {
+        Ok(())
+    } else {
+        Err(invalid(format!("{field} must be an http(s) URL, got \"{url}\"")))
+    }
+}
+
+impl ServiceProvider {
+    /// Check `settings` and parse every certificate and key.
+    pub fn new(settings: SamlSettings) -> Result<Self, SamlError> {
+        for (field, value) in [
+            ("sp_entity_id", &settings.sp_entity_id),
+            ("acs_url", &settings.acs_url),
+            ("idp_entity_id", &settings.idp_entity_id),
+        ] {
+            if value.trim().is_empty() {
+                return Err(invalid(format!("{field} is required")));
+            }
+        }
+        check_url("acs_url", &settings.acs_url)?;
+        if let Some(url) = &settings.idp_sso_url {
+            check_url("idp_sso_url", url)?;
+        }
+        if settings.idp_certificates.is_empty() {
+            return Err(invalid("idp_certificates is empty: at least one IdP signing certificate is required"));
+        }
+        if settings.max_response_bytes == 0 {
+            return Err(invalid("max_response_bytes must be at least 1"));
+        }
+        let mut idp_certificates = Vec::new();
+        for text in &settings.idp_certificates {
+            idp_certificates.extend(Certificate::parse_all(text)?);
+        }
+        let mut decryption_keys = Vec::new();
+        for text in &settings.sp_decryption_keys {
+            let der = pem_block(text, "PRIVATE KEY")?;
+            let key = PrivateDecryptingKey::from_pkcs8(&der).map_err(|e| {
+                SamlError::new(ErrorCode::InvalidKey, format!("sp_decryption_keys: not an RSA PKCS#8 key ({e})"))
+            })?;
+            let key = OaepPrivateDecryptingKey::new(key)
+                .map_err(|_| SamlError::new(ErrorCode::InvalidKey, "sp_decryption_keys: the key cannot do RSA-OAEP"))?;
+            decryption_keys.push(DecryptionKey(key));
+        }
+        let sp_certificate = match &settings.sp_certificate {
+            Some(text) => Certificate::parse_all(text)?.into_iter().next(),
+            None => None,
+        };
+        if settings.sign_authn_requests && settings.sp_signing_key.is_none() {
+            return Err(invalid("sign_authn_requests needs sp_signing_key"));
+        }
+        let signing_key = match &settings.sp_signing_key {
+            Some(text) => Some(RsaKeyPair::from_pkcs8(&pem_block(text, "PRIVATE KEY")?).map_err(|e| {
+                SamlError::new(ErrorCode::InvalidKey, format!("sp_signing_key: not an RSA PKCS#8 key ({e})"))
+            })?),
+            None => None,
+        };
+        Ok(ServiceProvider { settings, idp_certificates, decryption_keys, signing_key, sp_certificate })
+    }
+
+    /// The settings.
+    pub fn settings(&self) -> &SamlSettings {
+        &self.settings
+    }
+
+    /// The trusted IdP certificates.
+    pub fn idp_certificates(&self) -> &[Certificate] {
+        &self.idp_certificates
+    }
+
+    /// IdP certificates that expire by `now + days` (for rollover warnings).
+    pub fn certificates_expiring_within(&self, now: time::OffsetDateTime, days: u32) -> Vec<&Certificate> {
+        self.idp_certificates.iter().filter(|c| c.expires_within(now, days)).collect()
+    }
+
+    pub(crate) fn decryption_keys(&self) -> &[DecryptionKey] {
+        &self.decryption_keys
+    }
+
+    /// Our AuthnRequest signing key, when configured.
+    pub(crate) fn signing_key(&self) -> Option<&RsaKeyPair> {
+        self.signing_key.as_ref()
+    }
+
+    /// Our own certificate, when configured.
+    pub fn sp_certificate(&self) -> Option<&Certificate> {
+        self.sp_certificate.as_ref()
+    }
+}
+
+/// Attribute name → values, as the identity carries them.
+pub type Attributes = BTreeMap<String, Vec<String>>;

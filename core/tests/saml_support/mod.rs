@@ -261,11 +261,32 @@ pub struct SignOptions {
     pub key_info: bool,
     /// `ec:InclusiveNamespaces PrefixList` on the exc-c14n transform.
     pub prefix_list: Option<&'static str>,
+    /// A Reference URI other than `#<id>` (attacks).
+    pub reference_uri: Option<String>,
+    /// Raw content of `ds:Transforms` instead of enveloped + exc-c14n (attacks).
+    pub transforms: Option<String>,
+    /// Extra XML appended inside `ds:KeyInfo` (attacks).
+    pub key_info_extra: String,
 }
 
 impl Default for SignOptions {
     fn default() -> Self {
-        SignOptions { signature_method: RSA_SHA256, digest_method: SHA256, key_info: true, prefix_list: None }
+        SignOptions {
+            signature_method: RSA_SHA256,
+            digest_method: SHA256,
+            key_info: true,
+            prefix_list: None,
+            reference_uri: None,
+            transforms: None,
+            key_info_extra: String::new(),
+        }
+    }
+}
+
+impl SignOptions {
+    /// The default options with another signature method.
+    pub fn method(signature_method: &'static str) -> Self {
+        SignOptions { signature_method, ..Default::default() }
     }
 }
 
@@ -304,16 +325,23 @@ pub fn sign(xml: &str, id: &str, key: &TestKey, options: &SignOptions) -> String
         .prefix_list
         .map(|p| format!(r#"<ec:InclusiveNamespaces xmlns:ec="{EXC_C14N}" PrefixList="{p}"/>"#))
         .unwrap_or_default();
+    let uri = options.reference_uri.clone().unwrap_or_else(|| format!("#{}", esc(id)));
+    let transforms = options.transforms.clone().unwrap_or_else(|| {
+        format!(
+            r#"<ds:Transform Algorithm="{ENVELOPED}"/><ds:Transform Algorithm="{EXC_C14N}">{inclusive}</ds:Transform>"#
+        )
+    });
     let signed_info = format!(
-        r##"<ds:SignedInfo><ds:CanonicalizationMethod Algorithm="{EXC_C14N}"/><ds:SignatureMethod Algorithm="{}"/><ds:Reference URI="#{}"><ds:Transforms><ds:Transform Algorithm="{ENVELOPED}"/><ds:Transform Algorithm="{EXC_C14N}">{inclusive}</ds:Transform></ds:Transforms><ds:DigestMethod Algorithm="{}"/><ds:DigestValue>{digest_value}</ds:DigestValue></ds:Reference></ds:SignedInfo>"##,
+        r#"<ds:SignedInfo><ds:CanonicalizationMethod Algorithm="{EXC_C14N}"/><ds:SignatureMethod Algorithm="{}"/><ds:Reference URI="{}"><ds:Transforms>{transforms}</ds:Transforms><ds:DigestMethod Algorithm="{}"/><ds:DigestValue>{digest_value}</ds:DigestValue></ds:Reference></ds:SignedInfo>"#,
         options.signature_method,
-        esc(id),
+        esc(&uri),
         options.digest_method
     );
     let key_info = if options.key_info {
         format!(
-            "<ds:KeyInfo><ds:X509Data><ds:X509Certificate>{}</ds:X509Certificate></ds:X509Data></ds:KeyInfo>",
-            key.cert_base64()
+            "<ds:KeyInfo><ds:X509Data><ds:X509Certificate>{}</ds:X509Certificate></ds:X509Data>{}</ds:KeyInfo>",
+            key.cert_base64(),
+            options.key_info_extra
         )
     } else {
         String::new()
@@ -453,4 +481,29 @@ pub fn encrypted_assertion(data_algorithm: &str, data: &[u8], wrapped_key: &[u8]
 /// The base64 form value of a response, as a browser posts it.
 pub fn form_value(xml: &str) -> String {
     STANDARD.encode(xml)
+}
+
+/// Encrypt `assertion` with AES-256-CBC (XML Encryption padding) for `recipient`.
+pub fn encrypt_cbc(assertion: &str, recipient: &TestKey) -> String {
+    use aws_lc_rs::cipher::{AES_256, EncryptingKey, EncryptionContext, UnboundCipherKey};
+    use aws_lc_rs::iv::FixedLength;
+    let rng = SystemRandom::new();
+    let mut aes_key = [0u8; 32];
+    rng.fill(&mut aes_key).unwrap();
+    let mut iv = [0u8; 16];
+    rng.fill(&mut iv).unwrap();
+    let mut data = assertion.as_bytes().to_vec();
+    let pad = 16 - data.len() % 16;
+    data.extend(std::iter::repeat_n(0xA5u8, pad - 1));
+    data.push(u8::try_from(pad).unwrap());
+    let key = EncryptingKey::cbc(UnboundCipherKey::new(&AES_256, &aes_key).unwrap()).unwrap();
+    key.less_safe_encrypt(&mut data, EncryptionContext::Iv128(FixedLength::from(iv))).unwrap();
+    let mut cipher = iv.to_vec();
+    cipher.extend(data);
+    encrypted_assertion(
+        "http://www.w3.org/2001/04/xmlenc#aes256-cbc",
+        &cipher,
+        &wrap_key(&aes_key, recipient, false),
+        false,
+    )
 }

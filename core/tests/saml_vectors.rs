@@ -1078,6 +1078,8 @@ fn encrypted_file() -> VectorFile {
             &b.response_with(&encrypt(&signed_assertion, &sp, true)),
         )
         .random(),
+        Case::ok("AES-128-GCM with RSA-OAEP", &b.response_with(&encrypt_gcm(&signed_assertion, &sp, false, 16)))
+            .random(),
         Case::ok("AES-256-CBC with RSA-OAEP", &b.response_with(&encrypt_cbc(&signed_assertion, &sp))).random(),
         Case::ok(
             "an unsigned assertion inside a signed Response: the Response signature covers the ciphertext",

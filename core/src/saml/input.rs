@@ -23,7 +23,11 @@ pub(crate) fn decode(input: &[u8], max_bytes: usize) -> Result<String, SamlError
     } else {
         // base64 is 4/3 of the decoded size; refuse before decoding anything larger.
         let encoded_max = max_bytes / 3 * 4 + 4;
-        let compact: Vec<u8> = trimmed.iter().copied().filter(|b| !b.is_ascii_whitespace()).collect();
+        let compact: std::borrow::Cow<'_, [u8]> = if trimmed.iter().any(u8::is_ascii_whitespace) {
+            trimmed.iter().copied().filter(|b| !b.is_ascii_whitespace()).collect::<Vec<u8>>().into()
+        } else {
+            trimmed.into()
+        };
         if compact.len() > encoded_max {
             return Err(too_large(compact.len() / 4 * 3, max_bytes));
         }
@@ -34,7 +38,7 @@ pub(crate) fn decode(input: &[u8], max_bytes: usize) -> Result<String, SamlError
             ));
         }
         let bytes = STANDARD
-            .decode(&compact)
+            .decode(&*compact)
             .map_err(|e| SamlError::new(ErrorCode::SamlEncoding, format!("the SAMLResponse is not base64: {e}")))?;
         if bytes.len() > max_bytes {
             return Err(too_large(bytes.len(), max_bytes));

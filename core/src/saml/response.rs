@@ -149,8 +149,8 @@ impl ServiceProvider {
 
         // The Response signature, if any, is verified first (before any decryption).
         let certs = self.idp_certificates();
-        let response_text = match signature_of(root)? {
-            Some(sig) => Some(parse_verified(&verify_enveloped(root, sig, certs, s.allow_sha1)?.canonical)?),
+        let verified_response = match signature_of(root)? {
+            Some(sig) => Some(verify_enveloped(root, sig, certs, s.allow_sha1)?),
             None if s.require_signed_response => {
                 return Err(SamlError::new(
                     ErrorCode::SignatureMissing,
@@ -159,11 +159,19 @@ impl ServiceProvider {
             }
             None => None,
         };
+        let response_signed = verified_response.is_some();
+        // When the Response signature is what covers the assertion, everything is read from
+        // the verified canonical Response. When the assertion carries its own signature, the
+        // Response fields are read from the root element itself — the very node whose
+        // canonical form was just verified — and the assertion from its own signed bytes.
+        let assertion_signed = is(&assertion, NS_ASSERTION, "Assertion") && signature_of(assertion)?.is_some();
+        let response_text = match &verified_response {
+            Some(v) if !assertion_signed => Some(parse_verified(&v.canonical)?),
+            _ => None,
+        };
         let response_doc = response_text.as_deref().map(|t| parse_document(t, &s.xml_limits)).transpose()?;
-        let response_signed = response_doc.is_some();
-        // Response-level fields come from the verified bytes when the Response is signed.
         let response = response_doc.as_ref().map_or(root, Document::root_element);
-        let covered = if response_signed { the_assertion(response)? } else { assertion };
+        let covered = if response_doc.is_some() { the_assertion(response)? } else { assertion };
 
         // The assertion: plain or encrypted; its own signature, or the Response's. Without a
         // verified Response signature over the ciphertext, every failure up to a verified

@@ -286,6 +286,17 @@ impl ServiceProvider {
             })?),
             None => None,
         };
+        if let (Some(key), Some(cert)) = (&signing_key, &sp_certificate) {
+            // A published certificate that does not match the signing key would make the IdP
+            // refuse every signed request; say so now rather than at the first login.
+            let probe = b"sso-scim: does sp_certificate match sp_signing_key?";
+            let mut sig = vec![0u8; key.public_modulus_len()];
+            let rng = aws_lc_rs::rand::SystemRandom::new();
+            let signed = key.sign(&aws_lc_rs::signature::RSA_PKCS1_SHA256, &rng, probe, &mut sig).is_ok();
+            if !signed || !cert.verifies(super::algorithms::SignatureAlgorithm::RsaSha256, probe, &sig) {
+                return Err(invalid("sp_certificate does not hold the public key of sp_signing_key"));
+            }
+        }
         Ok(ServiceProvider { settings, idp_certificates, decryption_keys, signing_key, sp_certificate })
     }
 
@@ -321,3 +332,61 @@ impl ServiceProvider {
 
 /// Attribute name → values, as the identity carries them.
 pub type Attributes = BTreeMap<String, Vec<String>>;
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    fn read(name: &str) -> String {
+        std::fs::read_to_string(format!("{}/tests/data/saml/{name}", env!("CARGO_MANIFEST_DIR"))).unwrap()
+    }
+
+    fn base() -> SamlSettings {
+        SamlSettings::new(
+            "https://sp.example/",
+            "https://sp.example/acs",
+            "https://idp.example/",
+            vec![read("idp-cert.pem")],
+        )
+    }
+
+    #[test]
+    fn required_values_and_keys_are_checked() {
+        assert!(ServiceProvider::new(base()).is_ok());
+        let code = |s: SamlSettings| ServiceProvider::new(s).unwrap_err().code().as_str();
+        assert_eq!(code(SamlSettings { idp_certificates: vec![], ..base() }), "invalid_settings");
+        assert_eq!(code(SamlSettings { sp_entity_id: " ".into(), ..base() }), "invalid_settings");
+        assert_eq!(code(SamlSettings { acs_url: "/acs".into(), ..base() }), "invalid_settings");
+        assert_eq!(code(SamlSettings { idp_sso_url: Some("javascript:x".into()), ..base() }), "invalid_settings");
+        assert_eq!(code(SamlSettings { idp_certificates: vec!["junk".into()], ..base() }), "invalid_certificate");
+        assert_eq!(code(SamlSettings { sp_decryption_keys: vec![read("sp-cert.pem")], ..base() }), "invalid_key");
+        assert_eq!(code(SamlSettings { sign_authn_requests: true, ..base() }), "invalid_settings");
+        assert_eq!(code(SamlSettings { max_response_bytes: 0, ..base() }), "invalid_settings");
+        let matching = SamlSettings {
+            sp_signing_key: Some(read("sp-key.pem")),
+            sp_certificate: Some(read("sp-cert.pem")),
+            ..base()
+        };
+        assert!(ServiceProvider::new(matching).is_ok());
+        let mismatched = SamlSettings {
+            sp_signing_key: Some(read("sp-key.pem")),
+            sp_certificate: Some(read("idp-cert.pem")),
+            ..base()
+        };
+        assert_eq!(code(mismatched), "invalid_settings");
+    }
+
+    #[test]
+    fn json_form_uses_defaults_and_refuses_unknown_keys() {
+        let s = SamlSettings::from_json(
+            r#"{"sp_entity_id":"a","acs_url":"https://a/acs","idp_entity_id":"b","idp_certificates":[]}"#,
+        )
+        .unwrap();
+        assert_eq!(s.clock_skew_seconds, 180);
+        assert!(!s.allow_sha1 && !s.allow_idp_initiated);
+        assert_eq!(s.max_response_bytes, 256 * 1024);
+        let unknown =
+            r#"{"sp_entity_id":"a","acs_url":"x","idp_entity_id":"b","idp_certificates":[],"allow_sha":true}"#;
+        assert!(SamlSettings::from_json(unknown).is_err());
+    }
+}

@@ -438,22 +438,28 @@ pub fn insert_signature(xml: &str, id: &str, signature: &str) -> String {
 /// Encrypt `assertion` to `recipient` as an EncryptedAssertion: AES-256-GCM data, RSA-OAEP
 /// (`oaep_sha256`: xmlenc11 rsa-oaep with SHA-256 and MGF1-SHA-256; else rsa-oaep-mgf1p).
 pub fn encrypt(assertion: &str, recipient: &TestKey, oaep_sha256: bool) -> String {
+    encrypt_gcm(assertion, recipient, oaep_sha256, 32)
+}
+
+/// AES-GCM with a 16- or 32-byte key.
+pub fn encrypt_gcm(assertion: &str, recipient: &TestKey, oaep_sha256: bool, key_len: usize) -> String {
     let rng = SystemRandom::new();
-    let mut aes_key = [0u8; 32];
+    let mut aes_key = vec![0u8; key_len];
     rng.fill(&mut aes_key).unwrap();
     let mut nonce = [0u8; 12];
     rng.fill(&mut nonce).unwrap();
-    let key = LessSafeKey::new(UnboundKey::new(&AES_256_GCM, &aes_key).unwrap());
+    let alg = if key_len == 16 { &aws_lc_rs::aead::AES_128_GCM } else { &AES_256_GCM };
+    let key = LessSafeKey::new(UnboundKey::new(alg, &aes_key).unwrap());
     let mut data = assertion.as_bytes().to_vec();
     key.seal_in_place_append_tag(Nonce::assume_unique_for_key(nonce), Aad::empty(), &mut data).unwrap();
     let mut cipher = nonce.to_vec();
     cipher.extend(data);
-    encrypted_assertion(
-        "http://www.w3.org/2009/xmlenc11#aes256-gcm",
-        &cipher,
-        &wrap_key(&aes_key, recipient, oaep_sha256),
-        oaep_sha256,
-    )
+    let uri = if key_len == 16 {
+        "http://www.w3.org/2009/xmlenc11#aes128-gcm"
+    } else {
+        "http://www.w3.org/2009/xmlenc11#aes256-gcm"
+    };
+    encrypted_assertion(uri, &cipher, &wrap_key(&aes_key, recipient, oaep_sha256), oaep_sha256)
 }
 
 /// RSA-OAEP-wrap `key` for `recipient`.

@@ -38,10 +38,16 @@ impl ServiceProvider {
             for usage in uses {
                 xml.push_str(&format!(
                     "    <md:KeyDescriptor use=\"{usage}\">\n      <ds:KeyInfo>\n        <ds:X509Data>\n          \
-                     <ds:X509Certificate>{}</ds:X509Certificate>\n        </ds:X509Data>\n      </ds:KeyInfo>\n    \
-                     </md:KeyDescriptor>\n",
+                     <ds:X509Certificate>{}</ds:X509Certificate>\n        </ds:X509Data>\n      </ds:KeyInfo>\n",
                     cert.to_base64()
                 ));
+                if usage == "encryption" {
+                    // What the decryptor accepts, GCM first, so an IdP that reads this picks it.
+                    for algorithm in ENCRYPTION_METHODS {
+                        xml.push_str(&format!("      <md:EncryptionMethod Algorithm=\"{algorithm}\"/>\n"));
+                    }
+                }
+                xml.push_str("    </md:KeyDescriptor>\n");
             }
         }
         if let Some(format) = &settings.name_id_format {
@@ -56,6 +62,16 @@ impl ServiceProvider {
         xml
     }
 }
+
+/// The data and key-transport algorithms encrypted assertions may use (see `encrypted.rs`).
+const ENCRYPTION_METHODS: [&str; 6] = [
+    "http://www.w3.org/2009/xmlenc11#aes256-gcm",
+    "http://www.w3.org/2009/xmlenc11#aes128-gcm",
+    "http://www.w3.org/2001/04/xmlenc#aes256-cbc",
+    "http://www.w3.org/2001/04/xmlenc#aes128-cbc",
+    "http://www.w3.org/2009/xmlenc11#rsa-oaep",
+    "http://www.w3.org/2001/04/xmlenc#rsa-oaep-mgf1p",
+];
 
 #[cfg(test)]
 mod tests {
@@ -117,6 +133,13 @@ mod tests {
 
         let cert_b64 = Certificate::parse_all(SP_CERT).unwrap()[0].to_base64();
         assert_eq!(key_descriptors(d), [("signing".to_owned(), cert_b64.clone()), ("encryption".to_owned(), cert_b64)]);
+        let methods: Vec<Vec<&str>> = children_named(d, NS_METADATA, "KeyDescriptor")
+            .map(|k| {
+                children_named(k, NS_METADATA, "EncryptionMethod").filter_map(|m| m.attribute("Algorithm")).collect()
+            })
+            .collect();
+        assert_eq!(methods[0], Vec::<&str>::new(), "signing keys advertise no encryption methods");
+        assert_eq!(methods[1], super::ENCRYPTION_METHODS, "the encryption key advertises what we decrypt, GCM first");
 
         let formats: Vec<&str> = children_named(d, NS_METADATA, "NameIDFormat").map(|n| n.text().unwrap()).collect();
         assert_eq!(formats, [format]);

@@ -10,7 +10,9 @@ use sso_scim_core::executor::now_or_never;
 use sso_scim_core::login::{LoginDecision, LoginError, decide, password_login_allowed, sign_in};
 use sso_scim_core::saml::ServiceProvider;
 use sso_scim_core::token::{TokenGrant, TokenHash};
-use sso_scim_core::{Directory, ErrorCode, MemoryDirectory, StoreError, UserPage, UserQuery, UserRecord, Workspace};
+use sso_scim_core::{
+    Directory, ErrorCode, MemoryDirectory, StoreError, UserPage, UserQuery, UserRecord, UserState, Workspace,
+};
 use time::OffsetDateTime;
 
 #[derive(Debug)]
@@ -24,10 +26,12 @@ impl fmt::Display for Down {
 
 impl std::error::Error for Down {}
 
-/// A store whose replay table is down.
-struct NoReplayTable(MemoryDirectory);
+type Remember = Box<dyn Fn(&str, OffsetDateTime) -> Option<Result<bool, StoreError>> + Send + Sync>;
 
-impl Directory for NoReplayTable {
+/// A MemoryDirectory whose `remember_assertion` goes through a hook first (which may answer).
+struct Hooked(MemoryDirectory, Remember);
+
+impl Directory for Hooked {
     async fn workspace_for_token(&self, h: &TokenHash) -> Result<Option<TokenGrant>, StoreError> {
         self.0.workspace_for_token(h).await
     }
@@ -46,30 +50,19 @@ impl Directory for NoReplayTable {
     async fn update_user(&self, u: &UserRecord, v: u64) -> Result<UserRecord, StoreError> {
         self.0.update_user(u, v).await
     }
-    async fn remember_assertion(&self, _: &str, _: &str, _: OffsetDateTime) -> Result<bool, StoreError> {
-        Err(StoreError::failed(Down))
+    async fn remember_assertion(&self, w: &str, id: &str, until: OffsetDateTime) -> Result<bool, StoreError> {
+        match (self.1)(id, until) {
+            Some(answer) => answer,
+            None => self.0.remember_assertion(w, id, until).await,
+        }
     }
 }
 
 fn directory_with_jdoe() -> MemoryDirectory {
     let dir = MemoryDirectory::new();
     dir.add_workspace(Workspace::new("ws-1", "Contoso"));
-    let mut user = UserRecord {
-        id: "u1".into(),
-        workspace_id: "ws-1".into(),
-        user_name: "jdoe@contoso.com".into(),
-        external_id: None,
-        given_name: None,
-        family_name: None,
-        email: None,
-        role: "Project Manager".into(),
-        state: sso_scim_core::UserState::Active,
-        version: 1,
-        created: OffsetDateTime::UNIX_EPOCH,
-        last_modified: OffsetDateTime::UNIX_EPOCH,
-        resource: serde_json::json!({"userName": "jdoe@contoso.com"}).as_object().unwrap().clone(),
-    };
-    user.sync_from_resource();
+    let doc = serde_json::json!({"userName": "jdoe@contoso.com"}).as_object().unwrap().clone();
+    let user = UserRecord::new("ws-1", "u1", "Project Manager", UserState::Active, OffsetDateTime::UNIX_EPOCH, doc);
     now_or_never(dir.insert_user(&user)).unwrap().unwrap();
     dir
 }
@@ -78,7 +71,7 @@ fn directory_with_jdoe() -> MemoryDirectory {
 fn a_store_failure_is_an_error_that_keeps_the_host_error_and_allows_nothing() {
     let idp = TestKey::load("idp");
     let sp = ServiceProvider::new(settings(&idp)).unwrap();
-    let dir = NoReplayTable(directory_with_jdoe());
+    let dir = Hooked(directory_with_jdoe(), Box::new(|_, _| Some(Err(StoreError::failed(Down)))));
     let identity = sp.validate_response(Spec::default().signed(&idp), NOW, Some(REQUEST_ID)).unwrap();
     let err = now_or_never(decide(&dir, "ws-1", &sp, &identity)).unwrap().unwrap_err();
     assert_eq!(err.code(), ErrorCode::StoreFailed);
@@ -115,35 +108,17 @@ fn replay_memory_outlives_the_assertion_by_the_skew() {
     let sp = ServiceProvider::new(settings(&idp)).unwrap();
     let identity = sp.validate_response(Spec::default().signed(&idp), NOW, Some(REQUEST_ID)).unwrap();
 
-    /// Records what the decision asks the store to remember.
-    struct Spy(MemoryDirectory, std::sync::Mutex<Vec<(String, OffsetDateTime)>>);
-    impl Directory for Spy {
-        async fn workspace_for_token(&self, h: &TokenHash) -> Result<Option<TokenGrant>, StoreError> {
-            self.0.workspace_for_token(h).await
-        }
-        async fn get_user(&self, w: &str, id: &str) -> Result<Option<UserRecord>, StoreError> {
-            self.0.get_user(w, id).await
-        }
-        async fn find_by_user_name(&self, w: &str, k: &str) -> Result<Option<UserRecord>, StoreError> {
-            self.0.find_by_user_name(w, k).await
-        }
-        async fn query_users(&self, w: &str, q: &UserQuery) -> Result<UserPage, StoreError> {
-            self.0.query_users(w, q).await
-        }
-        async fn insert_user(&self, u: &UserRecord) -> Result<UserRecord, StoreError> {
-            self.0.insert_user(u).await
-        }
-        async fn update_user(&self, u: &UserRecord, v: u64) -> Result<UserRecord, StoreError> {
-            self.0.update_user(u, v).await
-        }
-        async fn remember_assertion(&self, w: &str, id: &str, until: OffsetDateTime) -> Result<bool, StoreError> {
-            self.1.lock().unwrap().push((id.to_owned(), until));
-            self.0.remember_assertion(w, id, until).await
-        }
-    }
-    let spy = Spy(directory_with_jdoe(), Default::default());
+    let remembered = std::sync::Arc::new(std::sync::Mutex::new(Vec::new()));
+    let log = remembered.clone();
+    let spy = Hooked(
+        directory_with_jdoe(),
+        Box::new(move |id, until| {
+            log.lock().unwrap().push((id.to_owned(), until));
+            None
+        }),
+    );
     now_or_never(decide(&spy, "ws-1", &sp, &identity)).unwrap().unwrap();
-    let remembered = spy.1.lock().unwrap().clone();
+    let remembered = remembered.lock().unwrap().clone();
     assert_eq!(remembered.len(), 1);
     assert_eq!(
         remembered[0].0,

@@ -1403,23 +1403,9 @@ fn run_login_file(file: &Value) -> Vec<String> {
     for (i, user) in file["users"].as_array().unwrap().iter().enumerate() {
         let name = user["user_name"].as_str().unwrap();
         let state: UserState = serde_json::from_value(user["state"].clone()).unwrap();
-        let now = OffsetDateTime::UNIX_EPOCH;
-        let mut record = UserRecord {
-            id: format!("user-{i}"),
-            workspace_id: ws.id.clone(),
-            user_name: name.to_owned(),
-            external_id: None,
-            given_name: None,
-            family_name: None,
-            email: None,
-            role: ws.default_role.clone(),
-            state,
-            version: 1,
-            created: now,
-            last_modified: now,
-            resource: json!({"userName": name}).as_object().unwrap().clone(),
-        };
-        record.sync_from_resource();
+        let doc = json!({"userName": name}).as_object().unwrap().clone();
+        let record =
+            UserRecord::new(&ws.id, &format!("user-{i}"), &ws.default_role, state, OffsetDateTime::UNIX_EPOCH, doc);
         now_or_never(sso_scim_core::Directory::insert_user(&dir, &record)).unwrap().unwrap();
     }
     let mut failures = Vec::new();

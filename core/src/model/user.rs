@@ -75,6 +75,35 @@ pub struct UserRecord {
 }
 
 impl UserRecord {
+    /// A user at version 1, created and last modified at `now`, with the typed fields taken
+    /// from the SCIM document `resource` (which must hold `userName`).
+    pub fn new(
+        workspace_id: &str,
+        id: &str,
+        role: &str,
+        state: UserState,
+        now: OffsetDateTime,
+        resource: Map<String, Value>,
+    ) -> Self {
+        let mut user = UserRecord {
+            id: id.to_owned(),
+            workspace_id: workspace_id.to_owned(),
+            user_name: String::new(),
+            external_id: None,
+            given_name: None,
+            family_name: None,
+            email: None,
+            role: role.to_owned(),
+            state,
+            version: 1,
+            created: now,
+            last_modified: now,
+            resource,
+        };
+        user.sync_from_resource();
+        user
+    }
+
     /// The key a store indexes this user's userName under (see [`user_name_key`]).
     pub fn user_name_key(&self) -> String {
         user_name_key(&self.user_name)
@@ -131,23 +160,8 @@ fn preferred_email(doc: &Map<String, Value>) -> Option<String> {
 impl UserRecord {
     /// An active user at version 1 with the given document, for unit tests.
     pub(crate) fn for_test(workspace_id: &str, id: &str, doc: Value) -> Self {
-        let mut r = UserRecord {
-            id: id.into(),
-            workspace_id: workspace_id.into(),
-            user_name: String::new(),
-            external_id: None,
-            given_name: None,
-            family_name: None,
-            email: None,
-            role: "Project Manager".into(),
-            state: UserState::Active,
-            version: 1,
-            created: OffsetDateTime::UNIX_EPOCH,
-            last_modified: OffsetDateTime::UNIX_EPOCH,
-            resource: doc.as_object().cloned().unwrap_or_default(),
-        };
-        r.sync_from_resource();
-        r
+        let doc = doc.as_object().cloned().unwrap_or_default();
+        UserRecord::new(workspace_id, id, "Project Manager", UserState::Active, OffsetDateTime::UNIX_EPOCH, doc)
     }
 }
 

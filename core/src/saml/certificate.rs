@@ -203,19 +203,25 @@ pub(crate) fn decode_base64(text: &str) -> Result<Vec<u8>, SamlError> {
     STANDARD.decode(compact.as_bytes()).map_err(|e| bad(format!("invalid base64: {e}")))
 }
 
+/// The genuine Entra certificate of `../shared/fixtures/saml/entra/`, read at test time.
+#[cfg(test)]
+pub(crate) fn entra_fixture_certificate() -> String {
+    let xml = std::fs::read_to_string(concat!(
+        env!("CARGO_MANIFEST_DIR"),
+        "/../../shared/fixtures/saml/entra/aad_Saml2Valid.assertion.xml"
+    ))
+    .expect("the shared Entra fixtures are beside the project");
+    let start = xml.find("<X509Certificate>").unwrap() + "<X509Certificate>".len();
+    let end = xml[start..].find("</X509Certificate>").unwrap() + start;
+    xml[start..end].to_owned()
+}
+
 #[cfg(test)]
 mod tests {
     use super::*;
 
     fn entra_cert_text() -> String {
-        let xml = std::fs::read_to_string(concat!(
-            env!("CARGO_MANIFEST_DIR"),
-            "/../../shared/fixtures/saml/entra/aad_Saml2Valid.assertion.xml"
-        ))
-        .expect("the shared Entra fixtures are beside the project");
-        let start = xml.find("<X509Certificate>").unwrap() + "<X509Certificate>".len();
-        let end = xml[start..].find("</X509Certificate>").unwrap() + start;
-        xml[start..end].to_owned()
+        entra_fixture_certificate()
     }
 
     #[test]

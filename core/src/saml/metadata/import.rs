@@ -512,14 +512,7 @@ mod tests {
 
     /// The genuine Entra certificate of the shared fixtures, read at test time.
     fn genuine_entra_certificate() -> String {
-        let xml = std::fs::read_to_string(concat!(
-            env!("CARGO_MANIFEST_DIR"),
-            "/../../shared/fixtures/saml/entra/aad_Saml2Valid.assertion.xml"
-        ))
-        .expect("the shared Entra fixtures are beside the project");
-        let start = xml.find("<X509Certificate>").unwrap() + "<X509Certificate>".len();
-        let end = xml[start..].find("</X509Certificate>").unwrap() + start;
-        xml[start..end].to_owned()
+        crate::saml::certificate::entra_fixture_certificate()
     }
 
     #[test]

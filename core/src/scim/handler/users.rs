@@ -91,22 +91,7 @@ impl<D: Directory> ScimHandler<D> {
         let user_name = user_name_of(&doc).expect("normaliser requires userName").to_owned();
         let key = user_name_key(&user_name);
         let state = state_for(active.unwrap_or(true));
-        let mut fresh = UserRecord {
-            id: new_id(),
-            workspace_id: ws.id.clone(),
-            user_name: user_name.clone(),
-            external_id: None,
-            given_name: None,
-            family_name: None,
-            email: None,
-            role: ws.default_role.clone(),
-            state,
-            version: 1,
-            created: OffsetDateTime::UNIX_EPOCH,
-            last_modified: OffsetDateTime::UNIX_EPOCH,
-            resource: doc,
-        };
-        fresh.sync_from_resource();
+        let mut fresh = UserRecord::new(&ws.id, &new_id(), &ws.default_role, state, OffsetDateTime::UNIX_EPOCH, doc);
         for _ in 0..MAX_ATTEMPTS {
             let existing = self.directory.find_by_user_name(&ws.id, &key).await.map_err(ScimError::store)?;
             let now = self.now();

@@ -58,7 +58,9 @@ impl Tenant {
 
     fn index_external_id(&mut self, external_id: Option<&str>, seq: u64) {
         if let Some(ext) = external_id {
-            self.by_external_id.entry(ext.to_owned()).or_default().push(seq);
+            // Keep each list in insertion order, like the unfiltered pages.
+            let list = self.by_external_id.entry(ext.to_owned()).or_default();
+            list.insert(list.partition_point(|s| *s < seq), seq);
         }
     }
 

@@ -3,6 +3,7 @@
 mod memory;
 
 use std::future::Future;
+use std::sync::Arc;
 
 use time::OffsetDateTime;
 
@@ -100,4 +101,52 @@ pub trait Directory: Send + Sync {
         assertion_id: &str,
         not_on_or_after: OffsetDateTime,
     ) -> impl Future<Output = Result<bool, StoreError>> + Send;
+}
+
+/// A shared store is a store: hosts keep one `Arc` for the SCIM handler, the login path and
+/// their own admin code.
+impl<D: Directory> Directory for Arc<D> {
+    fn workspace_for_token(
+        &self,
+        h: &TokenHash,
+    ) -> impl Future<Output = Result<Option<TokenGrant>, StoreError>> + Send {
+        (**self).workspace_for_token(h)
+    }
+
+    fn get_user(&self, w: &str, id: &str) -> impl Future<Output = Result<Option<UserRecord>, StoreError>> + Send {
+        (**self).get_user(w, id)
+    }
+
+    fn find_by_user_name(
+        &self,
+        w: &str,
+        key: &str,
+    ) -> impl Future<Output = Result<Option<UserRecord>, StoreError>> + Send {
+        (**self).find_by_user_name(w, key)
+    }
+
+    fn query_users(&self, w: &str, q: &UserQuery) -> impl Future<Output = Result<UserPage, StoreError>> + Send {
+        (**self).query_users(w, q)
+    }
+
+    fn insert_user(&self, user: &UserRecord) -> impl Future<Output = Result<UserRecord, StoreError>> + Send {
+        (**self).insert_user(user)
+    }
+
+    fn update_user(
+        &self,
+        user: &UserRecord,
+        expected: u64,
+    ) -> impl Future<Output = Result<UserRecord, StoreError>> + Send {
+        (**self).update_user(user, expected)
+    }
+
+    fn remember_assertion(
+        &self,
+        w: &str,
+        id: &str,
+        until: OffsetDateTime,
+    ) -> impl Future<Output = Result<bool, StoreError>> + Send {
+        (**self).remember_assertion(w, id, until)
+    }
 }

@@ -210,6 +210,16 @@ impl ServiceProvider {
         self.check_profile(response, trusted, now, request_id, response_signed)
     }
 
+    /// The `InResponseTo` a response claims to answer, read without any verification: only a
+    /// hint for a host that keeps several outstanding request IDs, to pick the one to pass to
+    /// [`Self::validate_response`] (which then checks it against signed content).
+    pub fn in_response_to_hint(&self, input: impl AsRef<[u8]>) -> Option<String> {
+        let s = self.settings();
+        let xml = input::decode(input.as_ref(), s.max_response_bytes).ok()?;
+        let doc = parse_document(&xml, &s.xml_limits).ok()?;
+        doc.root_element().attribute("InResponseTo").map(str::to_owned)
+    }
+
     /// Verify the enveloped signature on the root element of `xml` (a signed Assertion or
     /// Response on its own) with the configured IdP certificates, and return the verified
     /// canonical XML — what the signature covers. No profile check is made: this is for

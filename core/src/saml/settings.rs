@@ -99,10 +99,13 @@ pub struct SamlSettings {
     /// Our Assertion Consumer Service URL (Entra: "Reply URL"); Destination and Recipient
     /// must equal it exactly.
     pub acs_url: String,
-    /// The IdP's entity ID (Entra: `https://sts.windows.net/<tenant>/`).
+    /// The IdP's entity ID (Entra: `https://sts.windows.net/<tenant>/`). May be left out of the
+    /// JSON when metadata fills it.
+    #[serde(default)]
     pub idp_entity_id: String,
     /// Trusted IdP signing certificates (PEM or base64 DER); several for rollover. At least
     /// one is required: nothing is ever accepted unsigned.
+    #[serde(default)]
     pub idp_certificates: Vec<String>,
     /// The IdP's single sign-on URL (HTTP-Redirect), where AuthnRequests go.
     #[serde(default)]

@@ -11,6 +11,7 @@ mod import;
 mod sp;
 
 pub use import::{Endpoint, IdpMetadata, MAX_METADATA_BYTES, METADATA_LIMITS};
+pub use sp::sp_metadata_for;
 
 /// The HTTP-Redirect binding (SAML bindings §3.4).
 pub const BINDING_HTTP_REDIRECT: &str = "urn:oasis:names:tc:SAML:2.0:bindings:HTTP-Redirect";

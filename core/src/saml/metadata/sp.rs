@@ -2,7 +2,9 @@
 //! application → Single sign-on → "Upload metadata file", which fills Identifier and Reply URL).
 
 use super::{BINDING_HTTP_POST, PROTOCOL_SAML2, escape_attr, escape_text};
-use crate::saml::settings::ServiceProvider;
+use crate::saml::certificate::Certificate;
+use crate::saml::error::SamlError;
+use crate::saml::settings::{SamlSettings, ServiceProvider};
 use crate::saml::xml::{NS_DSIG, NS_METADATA};
 
 impl ServiceProvider {
@@ -18,7 +20,23 @@ impl ServiceProvider {
     ///
     /// Every value is XML-escaped. The document is unsigned: the admin carries it to the IdP.
     pub fn sp_metadata(&self) -> String {
-        let settings = self.settings();
+        render(self.settings(), self.sp_certificate(), !self.decryption_keys().is_empty())
+    }
+}
+
+/// SP metadata for settings whose IdP is not configured yet — the usual order with Entra,
+/// where the admin first uploads our metadata, then downloads theirs. Only our own
+/// certificate is read; IdP fields are not needed.
+pub fn sp_metadata_for(settings: &SamlSettings) -> Result<String, SamlError> {
+    let certificate = match &settings.sp_certificate {
+        Some(text) => Certificate::parse_all(text)?.into_iter().next(),
+        None => None,
+    };
+    Ok(render(settings, certificate.as_ref(), !settings.sp_decryption_keys.is_empty()))
+}
+
+fn render(settings: &SamlSettings, sp_certificate: Option<&Certificate>, can_decrypt: bool) -> String {
+    {
         let mut xml = String::with_capacity(4096);
         xml.push_str("<?xml version=\"1.0\" encoding=\"UTF-8\"?>\n");
         xml.push_str(&format!(
@@ -30,9 +48,9 @@ impl ServiceProvider {
              protocolSupportEnumeration=\"{PROTOCOL_SAML2}\">\n",
             settings.sign_authn_requests
         ));
-        if let Some(cert) = self.sp_certificate() {
+        if let Some(cert) = sp_certificate {
             let mut uses = vec!["signing"];
-            if !self.decryption_keys().is_empty() {
+            if can_decrypt {
                 uses.push("encryption");
             }
             for usage in uses {
@@ -164,6 +182,16 @@ mod tests {
         assert_eq!(d.attribute("WantAssertionsSigned"), Some("true"));
         let order: Vec<&str> = elements(d).map(|n| n.tag_name().name()).collect();
         assert_eq!(order, ["AssertionConsumerService"]);
+    }
+
+    #[test]
+    fn metadata_without_an_idp_matches_the_full_provider() {
+        let mut settings = SamlSettings::new("https://sp.example/", "https://sp.example/acs", "", vec![]);
+        settings.sp_certificate = Some(SP_CERT.to_owned());
+        let early = super::sp_metadata_for(&settings).unwrap();
+        settings.idp_entity_id = "https://idp.example/".into();
+        settings.idp_certificates = vec![SP_CERT.to_owned()];
+        assert_eq!(early, ServiceProvider::new(settings).unwrap().sp_metadata());
     }
 
     #[test]

@@ -1,0 +1,191 @@
+//! The admin subcommands: workspaces, tokens, SAML configuration and users.
+
+use std::fs;
+
+use sso_scim_core::saml::metadata::sp_metadata_for;
+use sso_scim_core::saml::{IdpMetadata, ServiceProvider};
+use sso_scim_core::token::{ScimToken, hash_token, is_well_formed};
+use sso_scim_core::{UserRecord, UserState};
+use sso_scim_sqlite::SqliteDirectory;
+use time::OffsetDateTime;
+
+use crate::args::{SamlCommand, TokenCommand, UsersCommand, WorkspaceCommand};
+use crate::settings;
+
+/// A command failure: the message tells the admin what to do; exit status 1.
+pub type Outcome = Result<(), String>;
+
+fn workspace_exists(store: &SqliteDirectory, id: &str) -> Outcome {
+    match store.workspace(id).map_err(|e| e.to_string())? {
+        Some(_) => Ok(()),
+        None => Err(format!("no workspace \"{id}\"; `sso-scim workspace list` shows the ids")),
+    }
+}
+
+/// `workspace create|list`.
+pub fn workspace(store: &SqliteDirectory, command: WorkspaceCommand) -> Outcome {
+    match command {
+        WorkspaceCommand::Create { name, default_role } => {
+            let ws = store.create_workspace(&name, default_role.as_deref()).map_err(|e| e.to_string())?;
+            eprintln!("created workspace \"{}\" (default role {})", ws.name, ws.default_role);
+            println!("{}", ws.id);
+        }
+        WorkspaceCommand::List => {
+            let rows: Vec<Vec<String>> = store
+                .workspaces()
+                .map_err(|e| e.to_string())?
+                .into_iter()
+                .map(|w| vec![w.id, w.name, w.default_role])
+                .collect();
+            print!("{}", table(&["ID", "NAME", "DEFAULT ROLE"], &rows));
+        }
+    }
+    Ok(())
+}
+
+/// `scim-token create|revoke|list`.
+pub fn token(store: &SqliteDirectory, command: TokenCommand) -> Outcome {
+    match command {
+        TokenCommand::Create { workspace } => {
+            workspace_exists(store, &workspace)?;
+            let token = ScimToken::generate();
+            store.add_token(&workspace, &token.hash()).map_err(|e| e.to_string())?;
+            eprintln!("SCIM bearer token for workspace {workspace} (shown once; only its hash is stored):");
+            println!("{}", token.as_str());
+        }
+        TokenCommand::Revoke { token } => {
+            if !is_well_formed(token.trim()) {
+                return Err("that is not an sso-scim token (they start with \"ssoscim_\")".into());
+            }
+            if !store.revoke_token(&hash_token(token.trim())).map_err(|e| e.to_string())? {
+                return Err("no such token (already revoked?)".into());
+            }
+            println!("revoked");
+        }
+        TokenCommand::List { workspace } => {
+            workspace_exists(store, &workspace)?;
+            let rows: Vec<Vec<String>> = store
+                .tokens(&workspace)
+                .map_err(|e| e.to_string())?
+                .into_iter()
+                .map(|t| vec![t.hash_prefix, format_time(t.created)])
+                .collect();
+            print!("{}", table(&["HASH PREFIX", "CREATED"], &rows));
+        }
+    }
+    Ok(())
+}
+
+/// `saml import-metadata|sp-metadata|settings` (verify is in its own module).
+pub fn saml(store: &SqliteDirectory, command: SamlCommand) -> Outcome {
+    match command {
+        SamlCommand::ImportMetadata { workspace, entity_id, public_url, allow_idp_initiated, file } => {
+            workspace_exists(store, &workspace)?;
+            let xml = fs::read_to_string(&file).map_err(|e| format!("{}: {e}", file.display()))?;
+            let metadata = IdpMetadata::select(&xml, entity_id.as_deref()).map_err(|e| e.to_string())?;
+            let mut s = settings::load(store, &public_url, &workspace)?;
+            metadata.apply_to(&mut s);
+            s.allow_idp_initiated |= allow_idp_initiated;
+            let sp = settings::save(store, &workspace, &s)?;
+            println!("IdP entity ID:   {}", metadata.entity_id());
+            println!("IdP sign-in URL: {}", metadata.sso_url(None).unwrap_or("(none)"));
+            for cert in sp.idp_certificates() {
+                println!(
+                    "IdP certificate: {} (SHA-256 {}), expires {}",
+                    cert.subject(),
+                    cert.sha256_fingerprint(),
+                    format_time(cert.not_after())
+                );
+            }
+            let soon = sp.certificates_expiring_within(OffsetDateTime::now_utc(), 60);
+            if !soon.is_empty() {
+                eprintln!("warning: {} IdP certificate(s) expire within 60 days; plan the rollover", soon.len());
+            }
+            println!("Our entity ID (Entra \"Identifier\"): {}", s.sp_entity_id);
+            println!("Our ACS URL (Entra \"Reply URL\"):    {}", s.acs_url);
+        }
+        SamlCommand::SpMetadata { workspace } => {
+            workspace_exists(store, &workspace)?;
+            let s = settings::load(store, "http://127.0.0.1:8080", &workspace)?;
+            print!("{}", sp_metadata_for(&s).map_err(|e| e.to_string())?);
+        }
+        SamlCommand::Settings { workspace } => {
+            workspace_exists(store, &workspace)?;
+            let s = settings::load(store, "http://127.0.0.1:8080", &workspace)?;
+            let configured = ServiceProvider::new(s.clone()).is_ok();
+            println!("{}", serde_json::to_string_pretty(&s).map_err(|e| e.to_string())?);
+            if !configured {
+                eprintln!(
+                    "the IdP is not configured yet: run `sso-scim saml import-metadata --workspace {workspace} FILE`"
+                );
+            }
+        }
+        SamlCommand::Verify(_) => unreachable!("handled by verify::run"),
+    }
+    Ok(())
+}
+
+/// `users list`.
+pub fn users(store: &SqliteDirectory, command: UsersCommand) -> Outcome {
+    let UsersCommand::List { workspace } = command;
+    workspace_exists(store, &workspace)?;
+    let rows: Vec<Vec<String>> = store.users(&workspace).map_err(|e| e.to_string())?.iter().map(user_row).collect();
+    print!("{}", table(&["ID", "USERNAME", "NAME", "EMAIL", "ROLE", "STATE", "UPDATED"], &rows));
+    Ok(())
+}
+
+fn user_row(u: &UserRecord) -> Vec<String> {
+    let name = [u.given_name.as_deref(), u.family_name.as_deref()].into_iter().flatten().collect::<Vec<_>>().join(" ");
+    let state = match u.state {
+        UserState::Active => "active",
+        UserState::Archived => "archived",
+        UserState::Deprovisioned => "deleted (SCIM)",
+    };
+    vec![
+        u.id.clone(),
+        u.user_name.clone(),
+        name,
+        u.email.clone().unwrap_or_default(),
+        u.role.clone(),
+        state.to_owned(),
+        format_time(u.last_modified),
+    ]
+}
+
+fn format_time(t: OffsetDateTime) -> String {
+    format!("{:04}-{:02}-{:02} {:02}:{:02}", t.year(), u8::from(t.month()), t.day(), t.hour(), t.minute())
+}
+
+/// A plain-text table with columns padded to their widest cell.
+pub fn table(headers: &[&str], rows: &[Vec<String>]) -> String {
+    let mut widths: Vec<usize> = headers.iter().map(|h| h.chars().count()).collect();
+    for row in rows {
+        for (i, cell) in row.iter().enumerate() {
+            widths[i] = widths[i].max(cell.chars().count());
+        }
+    }
+    let line = |cells: Vec<&str>| {
+        let padded: Vec<String> = cells.iter().enumerate().map(|(i, c)| format!("{c:<w$}", w = widths[i])).collect();
+        format!("{}\n", padded.join("  ").trim_end())
+    };
+    let mut out = line(headers.to_vec());
+    for row in rows {
+        out.push_str(&line(row.iter().map(String::as_str).collect()));
+    }
+    if rows.is_empty() {
+        out.push_str("(none)\n");
+    }
+    out
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    #[test]
+    fn tables_pad_columns() {
+        let t = table(&["A", "BB"], &[vec!["xxx".into(), "y".into()], vec!["z".into(), "é".into()]]);
+        assert_eq!(t, "A    BB\nxxx  y\nz    é\n");
+        assert_eq!(table(&["A"], &[]), "A\n(none)\n");
+    }
+}

@@ -1,0 +1,69 @@
+//! `sso-scim saml verify`: validate one SAMLResponse and print the JSON contract of DESIGN.md:
+//! `{"ok":true,"identity":{…}}` (exit 0) or `{"ok":false,"error":{"code","message"}}` (exit 1);
+//! a usage or settings error exits 2.
+
+use std::io::Read;
+use std::process::ExitCode;
+
+use serde_json::json;
+use sso_scim_core::saml::{IdpMetadata, SamlSettings, ServiceProvider};
+use time::OffsetDateTime;
+use time::format_description::well_known::Rfc3339;
+
+use crate::args::VerifyArgs;
+
+fn usage(message: String) -> ExitCode {
+    println!("{}", json!({"ok": false, "error": {"code": "usage", "message": message}}));
+    ExitCode::from(2)
+}
+
+/// Run the command.
+pub fn run(args: VerifyArgs) -> ExitCode {
+    let text = match std::fs::read_to_string(&args.settings) {
+        Ok(t) => t,
+        Err(e) => return usage(format!("{}: {e}", args.settings.display())),
+    };
+    let mut settings = match SamlSettings::from_json(&text) {
+        Ok(s) => s,
+        Err(e) => return usage(e.to_string()),
+    };
+    if let Some(path) = &args.idp_metadata {
+        match std::fs::read_to_string(path)
+            .map_err(|e| e.to_string())
+            .and_then(|x| IdpMetadata::parse(&x).map_err(|e| e.to_string()))
+        {
+            Ok(m) => m.apply_to(&mut settings),
+            Err(e) => return usage(format!("{}: {e}", path.display())),
+        }
+    }
+    let sp = match ServiceProvider::new(settings) {
+        Ok(sp) => sp,
+        Err(e) => return usage(e.to_string()),
+    };
+    let now = match &args.now {
+        Some(t) => match OffsetDateTime::parse(t, &Rfc3339) {
+            Ok(t) => t,
+            Err(e) => return usage(format!("--now {t:?}: {e}")),
+        },
+        None => OffsetDateTime::now_utc(),
+    };
+    let mut input = Vec::new();
+    let read = if args.file == "-" {
+        std::io::stdin().read_to_end(&mut input).map(|_| ())
+    } else {
+        std::fs::read(&args.file).map(|bytes| input = bytes)
+    };
+    if let Err(e) = read {
+        return usage(format!("{}: {e}", args.file));
+    }
+    match sp.validate_response(&input, now, args.request_id.as_deref()) {
+        Ok(identity) => {
+            println!("{}", json!({"ok": true, "identity": identity}));
+            ExitCode::SUCCESS
+        }
+        Err(e) => {
+            println!("{}", json!({"ok": false, "error": {"code": e.code().as_str(), "message": e.message()}}));
+            ExitCode::FAILURE
+        }
+    }
+}

@@ -13,7 +13,7 @@ use serde_json::json;
 use sso_scim_core::executor::now_or_never;
 use sso_scim_core::scim::{ScimConfig, ScimHandler, ScimRequest};
 use sso_scim_core::token::{ScimToken, TokenGrant, TokenHash};
-use sso_scim_core::{Directory, MemoryDirectory, StoreError, UserPage, UserQuery, UserRecord, Workspace};
+use sso_scim_core::{Directory, ListQuery, MemoryDirectory, StoreError, UserPage, UserRecord, Workspace};
 use time::OffsetDateTime;
 
 const PATCH_OP: &str = "urn:ietf:params:scim:api:messages:2.0:PatchOp";
@@ -80,7 +80,7 @@ impl Directory for NullDirectory {
     async fn find_by_user_name(&self, _: &str, _: &str) -> Result<Option<UserRecord>, StoreError> {
         Ok(None)
     }
-    async fn query_users(&self, _: &str, _: &UserQuery) -> Result<UserPage, StoreError> {
+    async fn query_users(&self, _: &str, _: &ListQuery) -> Result<UserPage, StoreError> {
         Ok(UserPage { total_results: 1, users: vec![self.user.clone()] })
     }
     async fn insert_user(&self, user: &UserRecord) -> Result<UserRecord, StoreError> {

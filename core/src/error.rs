@@ -239,6 +239,8 @@ pub enum StoreErrorKind {
     NotFound,
     /// Anything else: the database is down, a host callback threw, and so on.
     Failed,
+    /// The store does not offer this operation (a host without Groups); answered 501.
+    Unsupported,
 }
 
 /// An error raised by the host's [`Directory`](crate::Directory) implementation.
@@ -262,6 +264,11 @@ impl StoreError {
     pub fn failed(source: impl Into<Box<dyn StdError + Send + Sync + 'static>>) -> Self {
         let source = source.into();
         StoreError { kind: StoreErrorKind::Failed, message: source.to_string(), source: Some(source) }
+    }
+
+    /// The store does not offer `what` (the trait's default for optional methods).
+    pub fn unsupported(what: &str) -> Self {
+        StoreError::new(StoreErrorKind::Unsupported, format!("this directory does not support {what}"))
     }
 
     /// Attach the host's own error as the source.

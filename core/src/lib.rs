@@ -39,6 +39,6 @@ pub mod saml;
 pub mod scim;
 pub mod token;
 
-pub use directory::{Directory, MemoryDirectory, UserPage, UserQuery};
+pub use directory::{Directory, GroupPage, ListQuery, MemoryDirectory, UserPage};
 pub use error::{ErrorCode, StoreError, StoreErrorKind};
-pub use model::{UserRecord, UserState, Workspace, user_name_key};
+pub use model::{GroupRecord, UserRecord, UserState, Workspace, display_name_key, user_name_key};

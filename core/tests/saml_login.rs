@@ -11,7 +11,7 @@ use sso_scim_core::login::{LoginDecision, LoginError, decide, password_login_all
 use sso_scim_core::saml::ServiceProvider;
 use sso_scim_core::token::{TokenGrant, TokenHash};
 use sso_scim_core::{
-    Directory, ErrorCode, MemoryDirectory, StoreError, UserPage, UserQuery, UserRecord, UserState, Workspace,
+    Directory, ErrorCode, ListQuery, MemoryDirectory, StoreError, UserPage, UserRecord, UserState, Workspace,
 };
 use time::OffsetDateTime;
 
@@ -41,7 +41,7 @@ impl Directory for Hooked {
     async fn find_by_user_name(&self, w: &str, k: &str) -> Result<Option<UserRecord>, StoreError> {
         self.0.find_by_user_name(w, k).await
     }
-    async fn query_users(&self, w: &str, q: &UserQuery) -> Result<UserPage, StoreError> {
+    async fn query_users(&self, w: &str, q: &ListQuery) -> Result<UserPage, StoreError> {
         self.0.query_users(w, q).await
     }
     async fn insert_user(&self, u: &UserRecord) -> Result<UserRecord, StoreError> {

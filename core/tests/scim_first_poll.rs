@@ -6,7 +6,7 @@ mod common;
 use common::*;
 use serde_json::json;
 use sso_scim_core::executor::now_or_never;
-use sso_scim_core::{Directory, UserQuery};
+use sso_scim_core::{Directory, ListQuery};
 use time::OffsetDateTime;
 
 #[test]
@@ -47,7 +47,7 @@ fn every_endpoint_and_method_completes_on_the_first_poll() {
     }
     let dir = h.directory();
     assert!(
-        now_or_never(dir.query_users("ws", &UserQuery { filter: None, sort: None, start_index: 1, count: 5 }))
+        now_or_never(dir.query_users("ws", &ListQuery { filter: None, sort: None, start_index: 1, count: 5 }))
             .is_some()
     );
     let later = OffsetDateTime::now_utc() + time::Duration::minutes(5);

@@ -12,7 +12,7 @@ use std::sync::atomic::{AtomicBool, AtomicU32, Ordering};
 use common::*;
 use serde_json::json;
 use sso_scim_core::token::{TokenGrant, TokenHash};
-use sso_scim_core::{Directory, MemoryDirectory, StoreError, StoreErrorKind, UserPage, UserQuery, UserRecord};
+use sso_scim_core::{Directory, ListQuery, MemoryDirectory, StoreError, StoreErrorKind, UserPage, UserRecord};
 use time::OffsetDateTime;
 
 #[derive(Debug)]
@@ -73,7 +73,7 @@ impl Directory for Faulty {
         Ok(self.disguise(self.inner.find_by_user_name(ws, key).await?))
     }
 
-    async fn query_users(&self, ws: &str, q: &UserQuery) -> Result<UserPage, StoreError> {
+    async fn query_users(&self, ws: &str, q: &ListQuery) -> Result<UserPage, StoreError> {
         self.failing("query_users")?;
         let mut page = self.inner.query_users(ws, q).await?;
         page.users = page.users.into_iter().map(|u| self.disguise(Some(u)).unwrap()).collect();

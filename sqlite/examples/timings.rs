@@ -10,7 +10,7 @@ use std::time::{Duration, Instant};
 use serde_json::json;
 use sso_scim_core::executor::now_or_never;
 use sso_scim_core::scim::filter::{FilterLimits, FilterOptions, parse_filter};
-use sso_scim_core::{Directory, UserQuery, UserRecord, UserState, user_name_key};
+use sso_scim_core::{Directory, ListQuery, UserRecord, UserState, user_name_key};
 use sso_scim_sqlite::SqliteDirectory;
 use time::OffsetDateTime;
 
@@ -86,7 +86,7 @@ fn main() {
     let start = Instant::now();
     for i in 0..users {
         let filter = parse(&format!("userName eq \"user{i}@example.com\""));
-        let page = run(store.query_users(&ws.id, &UserQuery { filter, sort: None, start_index: 1, count: 100 }));
+        let page = run(store.query_users(&ws.id, &ListQuery { filter, sort: None, start_index: 1, count: 100 }));
         assert_eq!(page.expect("query").total_results, 1);
     }
     report("query_users userName eq (index hint)", users, start.elapsed());
@@ -94,7 +94,7 @@ fn main() {
     let pages = 200;
     let start = Instant::now();
     for i in 0..pages {
-        let query = UserQuery { filter: None, sort: None, start_index: 1 + (i * 100) % users.max(1), count: 100 };
+        let query = ListQuery { filter: None, sort: None, start_index: 1 + (i * 100) % users.max(1), count: 100 };
         run(store.query_users(&ws.id, &query)).expect("page");
     }
     report("query_users unfiltered page of 100", pages, start.elapsed());
@@ -102,7 +102,7 @@ fn main() {
     let scans = 20;
     let start = Instant::now();
     for _ in 0..scans {
-        let query = UserQuery { filter: parse("name.familyName ew \"7\""), sort: None, start_index: 1, count: 100 };
+        let query = ListQuery { filter: parse("name.familyName ew \"7\""), sort: None, start_index: 1, count: 100 };
         run(store.query_users(&ws.id, &query)).expect("scan");
     }
     report(&format!("query_users full scan of {users} (no hint)"), scans, start.elapsed());

@@ -6,7 +6,7 @@ use serde_json::{Map, Value};
 use sso_scim_core::scim::filter::IndexHint;
 use sso_scim_core::token::{TokenGrant, TokenHash};
 use sso_scim_core::{
-    Directory, StoreError, StoreErrorKind, UserPage, UserQuery, UserRecord, UserState, Workspace, user_name_key,
+    Directory, ListQuery, StoreError, StoreErrorKind, UserPage, UserRecord, UserState, Workspace, user_name_key,
 };
 use time::OffsetDateTime;
 
@@ -151,7 +151,7 @@ impl SqliteDirectory {
         })
     }
 
-    fn query(&self, workspace_id: &str, query: &UserQuery) -> Result<UserPage, StoreError> {
+    fn query(&self, workspace_id: &str, query: &ListQuery) -> Result<UserPage, StoreError> {
         let skip = query.start_index.saturating_sub(1);
         self.db.read(|c| {
             // One snapshot for the count and the page, so a concurrent write cannot make
@@ -310,7 +310,8 @@ fn candidates(hint: Option<IndexHint<'_>>) -> (String, Option<String>) {
         Some(IndexHint::Id(id)) => (format!("{base} AND id = ?2"), Some(id.to_owned())),
         Some(IndexHint::UserName(name)) => (format!("{base} AND user_name_key = ?2"), Some(user_name_key(name))),
         Some(IndexHint::ExternalId(ext)) => (format!("{base} AND external_id = ?2 ORDER BY seq"), Some(ext.to_owned())),
-        None => (
+        // Hints for other resource types (a Group's displayName) do not narrow users: scan.
+        _ => (
             format!(
                 "SELECT {USER_COLUMNS} FROM users INDEXED BY {VISIBLE_INDEX} WHERE workspace_id = ?1 AND {VISIBLE} \
                  ORDER BY seq"
@@ -348,7 +349,7 @@ fn plain_page(tx: &Transaction<'_>, workspace_id: &str, skip: usize, count: usiz
 fn filtered_page(
     tx: &Transaction<'_>,
     workspace_id: &str,
-    query: &UserQuery,
+    query: &ListQuery,
     skip: usize,
 ) -> Result<UserPage, StoreError> {
     let hint = query.filter.as_ref().and_then(|f| f.index_hint());
@@ -401,7 +402,7 @@ impl Directory for SqliteDirectory {
         self.user_where(workspace_id, "user_name_key", user_name_key)
     }
 
-    async fn query_users(&self, workspace_id: &str, query: &UserQuery) -> Result<UserPage, StoreError> {
+    async fn query_users(&self, workspace_id: &str, query: &ListQuery) -> Result<UserPage, StoreError> {
         self.query(workspace_id, query)
     }
 

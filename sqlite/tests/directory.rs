@@ -7,7 +7,7 @@ use common::*;
 use serde_json::json;
 use sso_scim_core::scim::filter::{IndexHint, SortSpec};
 use sso_scim_core::token::ScimToken;
-use sso_scim_core::{Directory, MemoryDirectory, StoreErrorKind, UserQuery, UserRecord, UserState, Workspace};
+use sso_scim_core::{Directory, ListQuery, MemoryDirectory, StoreErrorKind, UserRecord, UserState, Workspace};
 use sso_scim_sqlite::SqliteDirectory;
 use time::{Duration, OffsetDateTime};
 
@@ -138,7 +138,7 @@ fn queries_page_in_insertion_order_and_hide_deprovisioned_users() {
     assert!(run(dir.find_by_user_name("a", "u1")).unwrap().is_some(), "still found for re-linking");
     let sort = SortSpec::parse("userName", Some("descending")).unwrap();
     let page =
-        run(dir.query_users("a", &UserQuery { filter: None, sort: Some(sort), start_index: 1, count: 2 })).unwrap();
+        run(dir.query_users("a", &ListQuery { filter: None, sort: Some(sort), start_index: 1, count: 2 })).unwrap();
     assert_eq!(page.total_results, 4);
     assert_eq!(page.users.iter().map(|u| u.user_name.as_str()).collect::<Vec<_>>(), ["u4", "u3"]);
     let sorted = filter_query(Some(r#"userName ne "u3""#), Some(sort), 2, 5);
@@ -349,7 +349,7 @@ fn random_user(rng: &mut Rng, ws: &str, id: &str) -> UserRecord {
     u
 }
 
-fn random_query(rng: &mut Rng) -> UserQuery {
+fn random_query(rng: &mut Rng) -> ListQuery {
     let filter = (rng.below(4) > 0).then(|| rng.pick(FILTERS));
     let sort = (rng.below(3) == 0)
         .then(|| SortSpec::parse(rng.pick(SORTS), Some(rng.pick(&["ascending", "descending"]))).unwrap());

@@ -7,9 +7,9 @@ use std::sync::{RwLock, RwLockReadGuard, RwLockWriteGuard};
 
 use time::OffsetDateTime;
 
-use super::{Directory, UserPage, UserQuery};
+use super::{Directory, GroupPage, ListQuery, UserPage};
 use crate::error::{StoreError, StoreErrorKind};
-use crate::model::{UserRecord, Workspace, user_name_key};
+use crate::model::{GroupRecord, UserRecord, Workspace, display_name_key, user_name_key};
 use crate::scim::filter::IndexHint;
 use crate::token::{TokenGrant, TokenHash};
 
@@ -40,6 +40,9 @@ struct Tenant {
     by_external_id: HashMap<String, Vec<u64>>,
     visible: usize,
     assertions: HashMap<String, OffsetDateTime>,
+    groups: BTreeMap<u64, GroupRecord>,
+    group_by_id: HashMap<String, u64>,
+    group_by_name: HashMap<String, u64>,
 }
 
 impl Tenant {
@@ -53,6 +56,9 @@ impl Tenant {
             by_external_id: HashMap::new(),
             visible: 0,
             assertions: HashMap::new(),
+            groups: BTreeMap::new(),
+            group_by_id: HashMap::new(),
+            group_by_name: HashMap::new(),
         }
     }
 
@@ -75,7 +81,7 @@ impl Tenant {
         }
     }
 
-    fn candidates(&self, query: &UserQuery) -> Box<dyn Iterator<Item = &UserRecord> + '_> {
+    fn candidates(&self, query: &ListQuery) -> Box<dyn Iterator<Item = &UserRecord> + '_> {
         let one = |seq: Option<&u64>| {
             Box::new(seq.and_then(|s| self.users.get(s)).into_iter()) as Box<dyn Iterator<Item = _>>
         };
@@ -85,7 +91,18 @@ impl Tenant {
             Some(IndexHint::ExternalId(ext)) => {
                 Box::new(self.by_external_id.get(ext).into_iter().flatten().filter_map(|s| self.users.get(s)))
             }
-            None => Box::new(self.users.values()),
+            _ => Box::new(self.users.values()),
+        }
+    }
+
+    fn group_candidates(&self, query: &ListQuery) -> Box<dyn Iterator<Item = &GroupRecord> + '_> {
+        let one = |seq: Option<&u64>| {
+            Box::new(seq.and_then(|s| self.groups.get(s)).into_iter()) as Box<dyn Iterator<Item = _>>
+        };
+        match query.filter.as_ref().and_then(|f| f.index_hint()) {
+            Some(IndexHint::Id(id)) => one(self.group_by_id.get(id)),
+            Some(IndexHint::DisplayName(name)) => one(self.group_by_name.get(&display_name_key(name))),
+            _ => Box::new(self.groups.values()),
         }
     }
 }
@@ -162,7 +179,7 @@ impl Directory for MemoryDirectory {
         Ok(state.tenants.get(workspace_id).and_then(|t| t.by_user_name.get(key).and_then(|s| t.users.get(s))).cloned())
     }
 
-    async fn query_users(&self, workspace_id: &str, query: &UserQuery) -> Result<UserPage, StoreError> {
+    async fn query_users(&self, workspace_id: &str, query: &ListQuery) -> Result<UserPage, StoreError> {
         let state = self.read()?;
         let Some(tenant) = state.tenants.get(workspace_id) else { return Ok(UserPage::default()) };
         let skip = query.start_index.saturating_sub(1);
@@ -245,6 +262,99 @@ impl Directory for MemoryDirectory {
         Ok(user.clone())
     }
 
+    async fn get_group(&self, workspace_id: &str, id: &str) -> Result<Option<GroupRecord>, StoreError> {
+        let state = self.read()?;
+        Ok(state.tenants.get(workspace_id).and_then(|t| t.group_by_id.get(id).and_then(|s| t.groups.get(s))).cloned())
+    }
+
+    async fn find_group_by_display_name(
+        &self,
+        workspace_id: &str,
+        key: &str,
+    ) -> Result<Option<GroupRecord>, StoreError> {
+        let state = self.read()?;
+        Ok(state
+            .tenants
+            .get(workspace_id)
+            .and_then(|t| t.group_by_name.get(key).and_then(|s| t.groups.get(s)))
+            .cloned())
+    }
+
+    async fn query_groups(&self, workspace_id: &str, query: &ListQuery) -> Result<GroupPage, StoreError> {
+        let state = self.read()?;
+        let Some(tenant) = state.tenants.get(workspace_id) else { return Ok(GroupPage::default()) };
+        let mut matching: Vec<GroupRecord> = tenant
+            .group_candidates(query)
+            .filter(|g| query.filter.as_ref().is_none_or(|f| f.matches(*g)))
+            .cloned()
+            .collect();
+        if let Some(sort) = &query.sort {
+            sort.sort(&mut matching);
+        }
+        let total_results = matching.len();
+        let groups = matching.into_iter().skip(query.start_index.saturating_sub(1)).take(query.count).collect();
+        Ok(GroupPage { total_results, groups })
+    }
+
+    async fn insert_group(&self, group: &GroupRecord) -> Result<GroupRecord, StoreError> {
+        let mut state = self.write()?;
+        let tenant = state
+            .tenants
+            .get_mut(&group.workspace_id)
+            .ok_or_else(|| StoreError::new(StoreErrorKind::Failed, format!("no workspace {}", group.workspace_id)))?;
+        let key = group.display_name_key();
+        if tenant.group_by_name.contains_key(&key) || tenant.group_by_id.contains_key(&group.id) {
+            return Err(StoreError::new(
+                StoreErrorKind::Conflict,
+                format!("displayName {} is taken", group.display_name),
+            ));
+        }
+        let seq = tenant.next_seq;
+        tenant.next_seq += 1;
+        tenant.group_by_id.insert(group.id.clone(), seq);
+        tenant.group_by_name.insert(key, seq);
+        tenant.groups.insert(seq, group.clone());
+        Ok(group.clone())
+    }
+
+    async fn update_group(&self, group: &GroupRecord, expected_version: u64) -> Result<GroupRecord, StoreError> {
+        let mut state = self.write()?;
+        let not_found = || StoreError::new(StoreErrorKind::NotFound, format!("no group {}", group.id));
+        let tenant = state.tenants.get_mut(&group.workspace_id).ok_or_else(not_found)?;
+        let seq = *tenant.group_by_id.get(&group.id).ok_or_else(not_found)?;
+        let old = tenant.groups.get(&seq).ok_or_else(not_found)?;
+        if old.version != expected_version {
+            return Err(StoreError::new(StoreErrorKind::VersionMismatch, format!("group {} changed", group.id)));
+        }
+        let (old_key, new_key) = (old.display_name_key(), group.display_name_key());
+        if old_key != new_key && tenant.group_by_name.contains_key(&new_key) {
+            return Err(StoreError::new(
+                StoreErrorKind::Conflict,
+                format!("displayName {} is taken", group.display_name),
+            ));
+        }
+        tenant.group_by_name.remove(&old_key);
+        tenant.group_by_name.insert(new_key, seq);
+        tenant.groups.insert(seq, group.clone());
+        Ok(group.clone())
+    }
+
+    async fn delete_group(&self, workspace_id: &str, id: &str, expected_version: u64) -> Result<(), StoreError> {
+        let mut state = self.write()?;
+        let not_found = || StoreError::new(StoreErrorKind::NotFound, format!("no group {id}"));
+        let tenant = state.tenants.get_mut(workspace_id).ok_or_else(not_found)?;
+        let seq = *tenant.group_by_id.get(id).ok_or_else(not_found)?;
+        let old = tenant.groups.get(&seq).ok_or_else(not_found)?;
+        if old.version != expected_version {
+            return Err(StoreError::new(StoreErrorKind::VersionMismatch, format!("group {id} changed")));
+        }
+        let key = old.display_name_key();
+        tenant.group_by_name.remove(&key);
+        tenant.group_by_id.remove(id);
+        tenant.groups.remove(&seq);
+        Ok(())
+    }
+
     async fn remember_assertion(
         &self,
         workspace_id: &str,
@@ -297,7 +407,7 @@ mod tests {
         count: usize,
     ) -> (usize, Vec<String>) {
         let filter = filter.map(|f| parse_filter(f, FilterLimits::default(), FilterOptions::default()).unwrap());
-        let page = run(dir.query_users(ws, &UserQuery { filter, sort: None, start_index: start, count })).unwrap();
+        let page = run(dir.query_users(ws, &ListQuery { filter, sort: None, start_index: start, count })).unwrap();
         (page.total_results, page.users.into_iter().map(|u| u.id).collect())
     }
 
@@ -377,7 +487,7 @@ mod tests {
         assert!(run(dir.find_by_user_name("a", "u1")).unwrap().is_some(), "still found for re-linking");
         let sort = SortSpec::parse("userName", Some("descending")).unwrap();
         let page =
-            run(dir.query_users("a", &UserQuery { filter: None, sort: Some(sort), start_index: 1, count: 2 })).unwrap();
+            run(dir.query_users("a", &ListQuery { filter: None, sort: Some(sort), start_index: 1, count: 2 })).unwrap();
         assert_eq!(page.total_results, 4);
         assert_eq!(page.users.iter().map(|u| u.user_name.as_str()).collect::<Vec<_>>(), ["u4", "u3"]);
         assert_eq!(query(&dir, "nope", None, 1, 10), (0, vec![]));

@@ -10,13 +10,13 @@ use time::OffsetDateTime;
 pub use memory::MemoryDirectory;
 
 use crate::error::StoreError;
-use crate::model::UserRecord;
+use crate::model::{GroupRecord, UserRecord};
 use crate::scim::filter::{Filter, SortSpec};
 use crate::token::{TokenGrant, TokenHash};
 
-/// A page request for users of one workspace.
+/// A page request for users (or groups) of one workspace.
 #[derive(Debug, Clone, PartialEq)]
-pub struct UserQuery {
+pub struct ListQuery {
     /// Only users matching this filter (all when `None`). Stores may translate it (SQL hosts
     /// push it down; [`Filter::index_hint`] names an indexed equality) or evaluate
     /// [`Filter::matches`] on each candidate.
@@ -27,6 +27,15 @@ pub struct UserQuery {
     pub start_index: usize,
     /// How many results at most to return (may be 0: then only the total is wanted).
     pub count: usize,
+}
+
+/// One page of groups.
+#[derive(Debug, Clone, PartialEq, Default)]
+pub struct GroupPage {
+    /// How many groups match in all.
+    pub total_results: usize,
+    /// The groups of this page, in order.
+    pub groups: Vec<GroupRecord>,
 }
 
 /// One page of users.
@@ -75,7 +84,7 @@ pub trait Directory: Send + Sync {
     fn query_users(
         &self,
         workspace_id: &str,
-        query: &UserQuery,
+        query: &ListQuery,
     ) -> impl Future<Output = Result<UserPage, StoreError>> + Send;
 
     /// Store a new user; fail with [`StoreErrorKind::Conflict`](crate::StoreErrorKind::Conflict)
@@ -101,6 +110,66 @@ pub trait Directory: Send + Sync {
         assertion_id: &str,
         not_on_or_after: OffsetDateTime,
     ) -> impl Future<Output = Result<bool, StoreError>> + Send;
+
+    /// The group with this id. Groups are optional: a store without them keeps these
+    /// defaults, and the SCIM handler answers 501 for `/Groups`.
+    fn get_group(
+        &self,
+        workspace_id: &str,
+        id: &str,
+    ) -> impl Future<Output = Result<Option<GroupRecord>, StoreError>> + Send {
+        let _ = (workspace_id, id);
+        std::future::ready(Err(StoreError::unsupported("groups")))
+    }
+
+    /// The group whose [`display_name_key`](crate::display_name_key) equals `key`.
+    fn find_group_by_display_name(
+        &self,
+        workspace_id: &str,
+        key: &str,
+    ) -> impl Future<Output = Result<Option<GroupRecord>, StoreError>> + Send {
+        let _ = (workspace_id, key);
+        std::future::ready(Err(StoreError::unsupported("groups")))
+    }
+
+    /// A page of the workspace's groups matching the query (filter resolved against the Group
+    /// schema).
+    fn query_groups(
+        &self,
+        workspace_id: &str,
+        query: &ListQuery,
+    ) -> impl Future<Output = Result<GroupPage, StoreError>> + Send {
+        let _ = (workspace_id, query);
+        std::future::ready(Err(StoreError::unsupported("groups")))
+    }
+
+    /// Store a new group; `Conflict` if the displayName key is taken.
+    fn insert_group(&self, group: &GroupRecord) -> impl Future<Output = Result<GroupRecord, StoreError>> + Send {
+        let _ = group;
+        std::future::ready(Err(StoreError::unsupported("groups")))
+    }
+
+    /// Replace a group if its version is still `expected_version` (`VersionMismatch`,
+    /// `NotFound` or `Conflict` otherwise).
+    fn update_group(
+        &self,
+        group: &GroupRecord,
+        expected_version: u64,
+    ) -> impl Future<Output = Result<GroupRecord, StoreError>> + Send {
+        let _ = (group, expected_version);
+        std::future::ready(Err(StoreError::unsupported("groups")))
+    }
+
+    /// Delete a group if its version is still `expected_version`; `NotFound` if it is gone.
+    fn delete_group(
+        &self,
+        workspace_id: &str,
+        id: &str,
+        expected_version: u64,
+    ) -> impl Future<Output = Result<(), StoreError>> + Send {
+        let _ = (workspace_id, id, expected_version);
+        std::future::ready(Err(StoreError::unsupported("groups")))
+    }
 }
 
 /// A shared store is a store: hosts keep one `Arc` for the SCIM handler, the login path and
@@ -125,7 +194,7 @@ impl<D: Directory> Directory for Arc<D> {
         (**self).find_by_user_name(w, key)
     }
 
-    fn query_users(&self, w: &str, q: &UserQuery) -> impl Future<Output = Result<UserPage, StoreError>> + Send {
+    fn query_users(&self, w: &str, q: &ListQuery) -> impl Future<Output = Result<UserPage, StoreError>> + Send {
         (**self).query_users(w, q)
     }
 
@@ -148,5 +217,33 @@ impl<D: Directory> Directory for Arc<D> {
         until: OffsetDateTime,
     ) -> impl Future<Output = Result<bool, StoreError>> + Send {
         (**self).remember_assertion(w, id, until)
+    }
+
+    fn get_group(&self, w: &str, id: &str) -> impl Future<Output = Result<Option<GroupRecord>, StoreError>> + Send {
+        (**self).get_group(w, id)
+    }
+
+    fn find_group_by_display_name(
+        &self,
+        w: &str,
+        key: &str,
+    ) -> impl Future<Output = Result<Option<GroupRecord>, StoreError>> + Send {
+        (**self).find_group_by_display_name(w, key)
+    }
+
+    fn query_groups(&self, w: &str, q: &ListQuery) -> impl Future<Output = Result<GroupPage, StoreError>> + Send {
+        (**self).query_groups(w, q)
+    }
+
+    fn insert_group(&self, g: &GroupRecord) -> impl Future<Output = Result<GroupRecord, StoreError>> + Send {
+        (**self).insert_group(g)
+    }
+
+    fn update_group(&self, g: &GroupRecord, v: u64) -> impl Future<Output = Result<GroupRecord, StoreError>> + Send {
+        (**self).update_group(g, v)
+    }
+
+    fn delete_group(&self, w: &str, id: &str, v: u64) -> impl Future<Output = Result<(), StoreError>> + Send {
+        (**self).delete_group(w, id, v)
     }
 }

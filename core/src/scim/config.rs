@@ -81,7 +81,7 @@ impl Default for Limits {
 }
 
 /// Settings of a [`ScimHandler`](super::ScimHandler).
-#[derive(Debug, Clone, PartialEq, Eq, Default, Serialize, Deserialize)]
+#[derive(Debug, Clone, PartialEq, Eq, Serialize, Deserialize)]
 #[serde(default, deny_unknown_fields)]
 pub struct ScimConfig {
     /// Absolute URL of the SCIM base as clients see it, e.g.
@@ -92,12 +92,29 @@ pub struct ScimConfig {
     pub profile: Profile,
     /// What a successful PATCH answers.
     pub patch_response: PatchResponse,
+    /// Serve `/Groups` (and advertise the Group resource type). On by default; a host whose
+    /// store does not implement the optional group methods turns it off (`/Groups` then
+    /// answers 501).
+    pub groups: bool,
     /// Require the bearer token on `/ServiceProviderConfig`, `/ResourceTypes` and `/Schemas`
     /// too. Off by default: RFC 7644 §4 lets clients discover the service unauthenticated,
     /// and these endpoints hold nothing tenant-specific.
     pub authenticate_discovery: bool,
     /// Limits.
     pub limits: Limits,
+}
+
+impl Default for ScimConfig {
+    fn default() -> Self {
+        ScimConfig {
+            base_url: String::new(),
+            profile: Profile::default(),
+            patch_response: PatchResponse::default(),
+            groups: true,
+            authenticate_discovery: false,
+            limits: Limits::default(),
+        }
+    }
 }
 
 /// A setting that cannot work.

@@ -5,8 +5,8 @@ use serde_json::{Map, Value, json};
 
 use super::config::ScimConfig;
 use super::schema::{
-    AttrType, AttributeDef, CORE_USER_URN, LIST_RESPONSE_URN, RESOURCE_TYPE_URN, SCHEMA_URN,
-    SERVICE_PROVIDER_CONFIG_URN, SchemaDef, USER_SCHEMAS,
+    AttrType, AttributeDef, GROUP, LIST_RESPONSE_URN, RESOURCE_TYPE_URN, ResourceType, SCHEMA_URN,
+    SERVICE_PROVIDER_CONFIG_URN, SchemaDef, USER,
 };
 
 /// The discovery documents of one handler, rendered once at construction.
@@ -14,7 +14,7 @@ use super::schema::{
 pub(crate) struct Discovery {
     pub service_provider_config: Vec<u8>,
     pub resource_types: Vec<u8>,
-    pub user_resource_type: Vec<u8>,
+    pub resource_type_by_name: Vec<(&'static str, Vec<u8>)>,
     pub schemas: Vec<u8>,
     pub schema_by_urn: Vec<(&'static str, Vec<u8>)>,
 }
@@ -39,32 +39,50 @@ impl Discovery {
             }],
             "meta": {"resourceType": "ServiceProviderConfig", "location": format!("{base}/ServiceProviderConfig")}
         });
-        let user_type = json!({
-            "schemas": [RESOURCE_TYPE_URN],
-            "id": "User",
-            "name": "User",
-            "endpoint": "/Users",
-            "description": "User Account",
-            "schema": CORE_USER_URN,
-            "schemaExtensions": USER_SCHEMAS.iter().filter(|s| s.is_extension)
-                .map(|s| json!({"schema": s.id, "required": false})).collect::<Vec<_>>(),
-            "meta": {"resourceType": "ResourceType", "location": format!("{base}/ResourceTypes/User")}
-        });
+        // Users first: clients (Microsoft's test collection among them) read Resources[0].
+        let types: Vec<&'static ResourceType> = if config.groups { vec![&USER, &GROUP] } else { vec![&USER] };
+        let type_docs: Vec<Value> = types.iter().map(|rt| resource_type_json(rt, base)).collect();
         let schema_docs: Vec<(&'static str, Value)> =
-            USER_SCHEMAS.iter().map(|s| (s.id, schema_json(s, base))).collect();
+            types.iter().flat_map(|rt| rt.schemas.iter()).map(|s| (s.id, schema_json(s, base))).collect();
         Discovery {
             service_provider_config: spc.to_string().into_bytes(),
-            resource_types: list(vec![user_type.clone()]),
-            user_resource_type: user_type.to_string().into_bytes(),
+            resource_types: list(type_docs.clone()),
+            resource_type_by_name: types
+                .iter()
+                .zip(type_docs)
+                .map(|(rt, v)| (rt.name, v.to_string().into_bytes()))
+                .collect(),
             schemas: list(schema_docs.iter().map(|(_, v)| v.clone()).collect()),
             schema_by_urn: schema_docs.into_iter().map(|(id, v)| (id, v.to_string().into_bytes())).collect(),
         }
+    }
+
+    /// The resource type called `name` (case-insensitively).
+    pub fn resource_type(&self, name: &str) -> Option<&[u8]> {
+        self.resource_type_by_name.iter().find(|(n, _)| n.eq_ignore_ascii_case(name)).map(|(_, b)| b.as_slice())
     }
 
     /// The schema document for `urn` (compared case-insensitively).
     pub fn schema(&self, urn: &str) -> Option<&[u8]> {
         self.schema_by_urn.iter().find(|(id, _)| id.eq_ignore_ascii_case(urn)).map(|(_, body)| body.as_slice())
     }
+}
+
+fn resource_type_json(rt: &ResourceType, base: &str) -> Value {
+    let mut doc = json!({
+        "schemas": [RESOURCE_TYPE_URN],
+        "id": rt.name,
+        "name": rt.name,
+        "endpoint": rt.endpoint,
+        "description": rt.description,
+        "schema": rt.core().id,
+        "meta": {"resourceType": "ResourceType", "location": format!("{base}/ResourceTypes/{}", rt.name)}
+    });
+    let extensions: Vec<Value> = rt.extensions().map(|s| json!({"schema": s.id, "required": false})).collect();
+    if !extensions.is_empty() {
+        doc["schemaExtensions"] = Value::Array(extensions);
+    }
+    doc
 }
 
 fn list(resources: Vec<Value>) -> Vec<u8> {

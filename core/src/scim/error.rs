@@ -63,6 +63,13 @@ impl ScimError {
     /// A store failure: answers 500 with a generic detail (host internals stay out of the
     /// wire) and keeps the host's error as the source.
     pub fn store(source: StoreError) -> Self {
+        if source.kind() == crate::error::StoreErrorKind::Unsupported {
+            return ScimError {
+                code: ErrorCode::NotImplemented,
+                detail: source.message().to_owned(),
+                source: Some(source),
+            };
+        }
         ScimError {
             code: ErrorCode::StoreFailed,
             detail: "the directory store failed; the service provider's logs have the cause".to_owned(),

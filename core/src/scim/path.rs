@@ -8,7 +8,7 @@ use std::fmt;
 use serde::{Serialize, Serializer};
 use serde_json::{Map, Value};
 
-use super::schema::{AttributeDef, COMMON_ATTRIBUTES, CORE_USER_URN, SchemaDef, USER_SCHEMAS, find, schema_by_urn};
+use super::schema::{AttributeDef, COMMON_ATTRIBUTES, ResourceType, SchemaDef, USER, find};
 
 /// A resolved attribute, optionally narrowed to one sub-attribute.
 #[derive(Debug, Clone, Copy, PartialEq, Eq)]
@@ -119,11 +119,12 @@ pub enum PathError {
 /// Split a leading schema URN off `text`: `(schema, rest)` where `rest` follows the URN's
 /// `:`. The URN is matched as a whole against the known schemas, longest first, because the
 /// enterprise URN itself contains a `.` ("2.0") and a `:` would be ambiguous.
-fn split_urn(text: &str) -> Result<(Option<&'static SchemaDef>, &str), PathError> {
+fn split_urn<'t>(rt: &'static ResourceType, text: &'t str) -> Result<(Option<&'static SchemaDef>, &'t str), PathError> {
     if !text.get(..4).is_some_and(|p| p.eq_ignore_ascii_case("urn:")) {
         return Ok((None, text));
     }
-    let longest = USER_SCHEMAS
+    let longest = rt
+        .schemas
         .iter()
         .filter(|s| {
             let n = s.id.len();
@@ -150,7 +151,12 @@ fn valid_name(name: &str) -> bool {
 
 /// Resolve `[urn:]attr[.sub]` against the User schemas and the common attributes.
 pub fn resolve(text: &str) -> Result<Resolved, PathError> {
-    let (schema, rest) = split_urn(text)?;
+    resolve_in(&USER, text)
+}
+
+/// Resolve `[urn:]attr[.sub]` against the schemas of `rt` and the common attributes.
+pub fn resolve_in(rt: &'static ResourceType, text: &str) -> Result<Resolved, PathError> {
+    let (schema, rest) = split_urn(rt, text)?;
     if rest.is_empty() {
         return match schema {
             Some(s) if s.is_extension => Ok(Resolved::Extension(s)),
@@ -164,8 +170,7 @@ pub fn resolve(text: &str) -> Result<Resolved, PathError> {
     if !valid_name(name) || sub.is_some_and(|s| !valid_name(s)) {
         return Err(PathError::Syntax(text.to_owned()));
     }
-    let core = schema_by_urn(CORE_USER_URN).expect("core schema is known");
-    let schema = schema.unwrap_or(core);
+    let schema = schema.unwrap_or(rt.core());
     let attr = find(schema.attributes, name)
         .or_else(|| if schema.is_extension { None } else { find(COMMON_ATTRIBUTES, name) })
         .ok_or_else(|| PathError::UnknownAttribute(text.to_owned()))?;
@@ -176,9 +181,14 @@ pub fn resolve(text: &str) -> Result<Resolved, PathError> {
     }
 }
 
-/// Resolve an attribute reference, refusing a bare extension URN.
+/// Resolve an attribute reference of a User, refusing a bare extension URN.
 pub fn resolve_attr(text: &str) -> Result<AttrRef, PathError> {
-    match resolve(text)? {
+    resolve_attr_in(&USER, text)
+}
+
+/// Resolve an attribute reference of `rt`, refusing a bare extension URN.
+pub fn resolve_attr_in(rt: &'static ResourceType, text: &str) -> Result<AttrRef, PathError> {
+    match resolve_in(rt, text)? {
         Resolved::Attr(a) => Ok(a),
         Resolved::Extension(_) => Err(PathError::Syntax(text.to_owned())),
     }
@@ -238,11 +248,26 @@ mod tests {
         assert!(matches!(resolve("urn:acme:User:x"), Err(PathError::UnknownSchema(_))));
         assert!(matches!(resolve(&format!("{ENTERPRISE_USER_URN}x:department")), Err(PathError::UnknownSchema(_))));
         assert!(matches!(resolve(&format!("{ENTERPRISE_USER_URN}:id")), Err(PathError::UnknownAttribute(_))));
-        for bad in ["", "1abc", "a b", "name.", ".name", "a.b.c", CORE_USER_URN, "na$me"] {
+        for bad in ["", "1abc", "a b", "name.", ".name", "a.b.c", crate::scim::schema::CORE_USER_URN, "na$me"] {
             assert!(resolve(bad).is_err(), "{bad:?}");
         }
         assert!(resolve_attr(ENTERPRISE_USER_URN).is_err());
         assert_eq!(show(&format!("{ENTERPRISE_USER_URN}:manager.$ref")), format!("{ENTERPRISE_USER_URN}:manager.$ref"));
+    }
+
+    #[test]
+    fn group_attributes_resolve_against_the_group_schema() {
+        use crate::scim::schema::{CORE_GROUP_URN, GROUP};
+        let show = |t: &str| match resolve_in(&GROUP, t) {
+            Ok(Resolved::Attr(a)) => a.to_string(),
+            other => format!("{other:?}"),
+        };
+        assert_eq!(show("DISPLAYNAME"), "displayName");
+        assert_eq!(show("members.Value"), "members.value");
+        assert_eq!(show(&format!("{CORE_GROUP_URN}:members")), "members");
+        assert_eq!(show("externalId"), "externalId");
+        assert!(resolve_in(&GROUP, "userName").is_err(), "a User attribute is not a Group's");
+        assert!(resolve_in(&GROUP, &format!("{ENTERPRISE_USER_URN}:department")).is_err());
     }
 
     #[test]

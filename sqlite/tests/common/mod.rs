@@ -7,7 +7,7 @@ use std::sync::atomic::{AtomicU32, Ordering};
 use serde_json::{Value, json};
 use sso_scim_core::executor::now_or_never;
 use sso_scim_core::scim::filter::{FilterLimits, FilterOptions, SortSpec, parse_filter};
-use sso_scim_core::{Directory, UserQuery, UserRecord, UserState, Workspace};
+use sso_scim_core::{Directory, ListQuery, UserRecord, UserState, Workspace};
 use sso_scim_sqlite::SqliteDirectory;
 use time::OffsetDateTime;
 
@@ -68,9 +68,9 @@ pub fn record(ws: &str, id: &str, doc: Value) -> UserRecord {
     UserRecord::new(ws, id, "Project Manager", UserState::Active, OffsetDateTime::UNIX_EPOCH, doc)
 }
 
-pub fn filter_query(filter: Option<&str>, sort: Option<SortSpec>, start_index: usize, count: usize) -> UserQuery {
+pub fn filter_query(filter: Option<&str>, sort: Option<SortSpec>, start_index: usize, count: usize) -> ListQuery {
     let filter = filter.map(|f| parse_filter(f, FilterLimits::default(), FilterOptions::default()).unwrap());
-    UserQuery { filter, sort, start_index, count }
+    ListQuery { filter, sort, start_index, count }
 }
 
 /// (totalResults, ids of the page)

@@ -14,7 +14,7 @@ use time::OffsetDateTime;
 use time::format_description::well_known::Rfc3339;
 
 use super::{CompValue, CompareOp, Filter};
-use crate::model::{UserRecord, UserState};
+use crate::model::{GroupRecord, UserRecord, UserState};
 use crate::scim::path::AttrRef;
 use crate::scim::schema::{AttrType, AttributeDef};
 
@@ -52,6 +52,27 @@ impl ValueSource for UserRecord {
             }
         } else if attr.is_plain("active") && !attr.in_extension() {
             return visit(Val::Json(&Value::Bool(self.state == UserState::Active)));
+        }
+        let Some(value) = attr.container(&self.resource).and_then(|c| c.get(attr.attr.name)) else {
+            return false;
+        };
+        visit_values(value, attr.sub, visit)
+    }
+}
+
+impl ValueSource for GroupRecord {
+    fn any_value(&self, attr: &AttrRef, visit: &mut dyn FnMut(Val<'_>) -> bool) -> bool {
+        if attr.is_common() {
+            match (attr.attr.name, attr.sub.map(|s| s.name)) {
+                ("id", _) => return visit(Val::Json(&Value::String(self.id.clone()))),
+                ("meta", Some("created")) => return visit(Val::Time(self.created)),
+                ("meta", Some("lastModified")) => return visit(Val::Time(self.last_modified)),
+                ("meta", Some("resourceType")) => return visit(Val::Json(&Value::from("Group"))),
+                ("meta", Some("version")) => return visit(Val::Json(&Value::String(self.etag()))),
+                ("meta", Some(_)) => return false,
+                ("meta", None) => return visit(Val::Json(&Value::from("Group"))),
+                _ => {}
+            }
         }
         let Some(value) = attr.container(&self.resource).and_then(|c| c.get(attr.attr.name)) else {
             return false;

@@ -1,6 +1,6 @@
 //! SCIM filters (RFC 7644 §3.4.2.2): parsed into a typed AST whose attribute references are
 //! already resolved against the schema. The AST is what the host's store receives in a
-//! [`UserQuery`](crate::UserQuery): SQL hosts translate it, simple stores call
+//! [`ListQuery`](crate::ListQuery): SQL hosts translate it, simple stores call
 //! [`Filter::matches`].
 
 mod eval;
@@ -14,7 +14,7 @@ use serde::Serialize;
 use serde_json::Number;
 
 pub use eval::ValueSource;
-pub use parse::{PatchPath, parse_filter, parse_patch_path};
+pub use parse::{PatchPath, parse_filter, parse_filter_in, parse_patch_path, parse_patch_path_in};
 pub use sort::SortSpec;
 
 use super::path::AttrRef;
@@ -162,6 +162,7 @@ pub enum Filter {
 /// A store-index shortcut found at the top of a filter (alone or as one `and` operand): the
 /// store may look the candidates up by it and then apply [`Filter::matches`] to them.
 #[derive(Debug, Clone, Copy, PartialEq, Eq)]
+#[non_exhaustive]
 pub enum IndexHint<'a> {
     /// `id eq "…"`.
     Id(&'a str),
@@ -169,6 +170,9 @@ pub enum IndexHint<'a> {
     UserName(&'a str),
     /// `externalId eq "…"` (case-exact).
     ExternalId(&'a str),
+    /// A Group's `displayName eq "…"` (compare through
+    /// [`display_name_key`](crate::model::display_name_key)).
+    DisplayName(&'a str),
 }
 
 impl Filter {
@@ -179,7 +183,10 @@ impl Filter {
                 match attr.attr.name {
                     "id" if attr.is_common() => Some(IndexHint::Id(s)),
                     "externalId" if attr.is_common() => Some(IndexHint::ExternalId(s)),
-                    "userName" if !attr.in_extension() => Some(IndexHint::UserName(s)),
+                    "userName" if attr.schema.id == crate::scim::schema::CORE_USER_URN => Some(IndexHint::UserName(s)),
+                    "displayName" if attr.schema.id == crate::scim::schema::CORE_GROUP_URN => {
+                        Some(IndexHint::DisplayName(s))
+                    }
                     _ => None,
                 }
             }

@@ -9,16 +9,26 @@ use time::format_description::well_known::Rfc3339;
 
 use super::lex::{Kind, Token, tokenize};
 use super::{CompValue, CompareOp, Filter, FilterError, FilterLimits, FilterOptions};
-use crate::scim::path::{AttrRef, Resolved, resolve, resolve_attr, resolve_sub};
-use crate::scim::schema::{AttrType, AttributeDef, SchemaDef};
+use crate::scim::path::{AttrRef, Resolved, resolve_attr_in, resolve_in, resolve_sub};
+use crate::scim::schema::{AttrType, AttributeDef, ResourceType, SchemaDef, USER};
 
-/// Parse a filter expression (the `filter` query parameter or SearchRequest member).
+/// Parse a filter over Users (the `filter` query parameter or SearchRequest member).
 pub fn parse_filter(text: &str, limits: FilterLimits, options: FilterOptions) -> Result<Filter, FilterError> {
+    parse_filter_in(&USER, text, limits, options)
+}
+
+/// Parse a filter over resources of type `rt`.
+pub fn parse_filter_in(
+    rt: &'static ResourceType,
+    text: &str,
+    limits: FilterLimits,
+    options: FilterOptions,
+) -> Result<Filter, FilterError> {
     if text.len() > limits.max_len {
         return Err(FilterError::TooLong { len: text.len(), limit: limits.max_len });
     }
     let tokens = tokenize(text)?;
-    let mut p = Parser { tokens, pos: 0, limits, options, end: text.len() };
+    let mut p = Parser { rt, tokens, pos: 0, limits, options, end: text.len() };
     if p.tokens.is_empty() {
         return Err(FilterError::syntax(0, "the filter is empty"));
     }
@@ -44,24 +54,34 @@ pub enum PatchPath {
     },
 }
 
-/// Parse a PATCH operation's `path`.
+/// Parse a PATCH operation's `path` on a User.
 pub fn parse_patch_path(text: &str, limits: FilterLimits, options: FilterOptions) -> Result<PatchPath, FilterError> {
+    parse_patch_path_in(&USER, text, limits, options)
+}
+
+/// Parse a PATCH operation's `path` on a resource of type `rt`.
+pub fn parse_patch_path_in(
+    rt: &'static ResourceType,
+    text: &str,
+    limits: FilterLimits,
+    options: FilterOptions,
+) -> Result<PatchPath, FilterError> {
     if text.len() > limits.max_len {
         return Err(FilterError::TooLong { len: text.len(), limit: limits.max_len });
     }
     let tokens = tokenize(text)?;
-    let mut p = Parser { tokens, pos: 0, limits, options, end: text.len() };
+    let mut p = Parser { rt, tokens, pos: 0, limits, options, end: text.len() };
     let Some(Token { kind: Kind::Word(word), .. }) = p.next() else {
         return Err(FilterError::syntax(0, "a path starts with an attribute name"));
     };
     if !p.peek_is(&Kind::OpenBracket) {
         p.expect_end()?;
-        return Ok(match resolve(word)? {
+        return Ok(match resolve_in(rt, word)? {
             Resolved::Extension(schema) => PatchPath::Extension(schema),
             Resolved::Attr(a) => PatchPath::Attr { attr: AttrRef { sub: None, ..a }, filter: None, sub: a.sub },
         });
     }
-    let attr = value_path_attr(word)?;
+    let attr = value_path_attr(rt, word)?;
     p.pos += 1;
     let filter = p.or_expr(Some(attr), 2)?;
     p.expect(&Kind::CloseBracket, "]")?;
@@ -74,8 +94,8 @@ pub fn parse_patch_path(text: &str, limits: FilterLimits, options: FilterOptions
 }
 
 /// The attribute in front of `[`: complex, not narrowed to a sub-attribute.
-fn value_path_attr(word: &str) -> Result<AttrRef, FilterError> {
-    let attr = resolve_attr(word)?;
+fn value_path_attr(rt: &'static ResourceType, word: &str) -> Result<AttrRef, FilterError> {
+    let attr = resolve_attr_in(rt, word)?;
     if attr.sub.is_some() || !attr.attr.is_complex() {
         return Err(FilterError::Type(format!("\"{word}\" is not a complex attribute, so it cannot take a [filter]")));
     }
@@ -83,6 +103,7 @@ fn value_path_attr(word: &str) -> Result<AttrRef, FilterError> {
 }
 
 struct Parser<'a> {
+    rt: &'static ResourceType,
     tokens: Vec<Token<'a>>,
     pos: usize,
     limits: FilterLimits,
@@ -180,7 +201,7 @@ impl<'a> Parser<'a> {
             if ctx.is_some() {
                 return Err(FilterError::syntax(self.here(), "value paths cannot nest"));
             }
-            let attr = value_path_attr(word)?;
+            let attr = value_path_attr(self.rt, word)?;
             self.pos += 1;
             let inner = self.or_expr(Some(attr), depth + 1)?;
             self.expect(&Kind::CloseBracket, "]")?;
@@ -194,7 +215,7 @@ impl<'a> Parser<'a> {
         }
         let attr = match ctx {
             Some(parent) => resolve_sub(parent, word)?,
-            None => resolve_attr(word)?,
+            None => resolve_attr_in(self.rt, word)?,
         };
         self.comparison(attr)
     }

@@ -6,9 +6,8 @@ use serde_json::Value;
 
 use super::FilterError;
 use super::eval::{Val, ValueSource, as_time, compare_numbers, fold};
-use crate::model::UserRecord;
-use crate::scim::path::{AttrRef, resolve_attr};
-use crate::scim::schema::AttrType;
+use crate::scim::path::{AttrRef, resolve_attr_in};
+use crate::scim::schema::{AttrType, ResourceType, USER};
 
 /// A resolved sort order.
 #[derive(Debug, Clone, Copy, PartialEq, Eq)]
@@ -20,9 +19,18 @@ pub struct SortSpec {
 }
 
 impl SortSpec {
-    /// Resolve the `sortBy` and `sortOrder` parameters.
+    /// Resolve the `sortBy` and `sortOrder` parameters for Users.
     pub fn parse(sort_by: &str, sort_order: Option<&str>) -> Result<SortSpec, FilterError> {
-        let mut attr = resolve_attr(sort_by)?;
+        SortSpec::parse_in(&USER, sort_by, sort_order)
+    }
+
+    /// Resolve the `sortBy` and `sortOrder` parameters for resources of type `rt`.
+    pub fn parse_in(
+        rt: &'static ResourceType,
+        sort_by: &str,
+        sort_order: Option<&str>,
+    ) -> Result<SortSpec, FilterError> {
+        let mut attr = resolve_attr_in(rt, sort_by)?;
         if attr.sub.is_none() && attr.attr.is_complex() {
             let value = attr.attr.sub("value").ok_or_else(|| {
                 FilterError::Type(format!("cannot sort by the complex attribute \"{attr}\"; name a sub-attribute"))
@@ -42,7 +50,7 @@ impl SortSpec {
 
     /// Order two users: by the attribute's value (the primary value of a multi-valued one,
     /// else the first); users without a value come last ascending and first descending.
-    pub fn compare(&self, a: &UserRecord, b: &UserRecord) -> Ordering {
+    pub fn compare<S: ValueSource>(&self, a: &S, b: &S) -> Ordering {
         let ord = match (sort_key(a, &self.attr), sort_key(b, &self.attr)) {
             (Some(x), Some(y)) => compare_keys(&self.attr, &x, &y),
             (Some(_), None) => Ordering::Less,
@@ -52,9 +60,9 @@ impl SortSpec {
         if self.descending { ord.reverse() } else { ord }
     }
 
-    /// Sort `users` in place (stable: equal keys keep the store's order).
-    pub fn sort(&self, users: &mut [UserRecord]) {
-        users.sort_by(|a, b| self.compare(a, b));
+    /// Sort `resources` in place (stable: equal keys keep the store's order).
+    pub fn sort<S: ValueSource>(&self, resources: &mut [S]) {
+        resources.sort_by(|a, b| self.compare(a, b));
     }
 }
 
@@ -63,7 +71,7 @@ enum Key {
     Time(time::OffsetDateTime),
 }
 
-fn sort_key(user: &UserRecord, attr: &AttrRef) -> Option<Key> {
+fn sort_key<S: ValueSource>(user: &S, attr: &AttrRef) -> Option<Key> {
     if let (true, Some(sub)) = (attr.attr.multi_valued, attr.sub) {
         let whole = AttrRef { sub: None, ..*attr };
         let mut first = None;

@@ -4,15 +4,16 @@ use serde::Serialize;
 use serde_json::Value;
 
 use super::{ScimHandler, respond};
-use crate::directory::{Directory, UserQuery};
+use crate::directory::{Directory, ListQuery};
 use crate::error::ErrorCode;
 use crate::model::Workspace;
 use crate::scim::config::ScimConfig;
 use crate::scim::error::{ScimError, invalid_syntax, invalid_value};
-use crate::scim::filter::{SortSpec, parse_filter};
+use crate::scim::filter::{SortSpec, parse_filter_in};
 use crate::scim::http::ScimResponse;
 use crate::scim::resource::{Projection, Rendered};
 use crate::scim::schema::{LIST_RESPONSE_URN, SEARCH_REQUEST_URN};
+use crate::scim::schema::{ResourceType, USER};
 
 /// The query parameters of a list or search, before they are checked.
 #[derive(Debug, Default, Clone, PartialEq)]
@@ -115,11 +116,11 @@ impl ListParams {
         })
     }
 
-    /// The checked projection.
-    pub fn projection(&self, config: &ScimConfig) -> Result<Projection, ScimError> {
+    /// The checked projection for resources of type `rt`.
+    pub fn projection(&self, rt: &'static ResourceType, config: &ScimConfig) -> Result<Projection, ScimError> {
         let inc: Vec<&str> = self.attributes.iter().map(String::as_str).collect();
         let exc: Vec<&str> = self.excluded.iter().map(String::as_str).collect();
-        Projection::parse(&inc, &exc, config.profile.lenient(), config.limits.max_attribute_paths)
+        Projection::parse(rt, &inc, &exc, config.profile.lenient(), config.limits.max_attribute_paths)
     }
 
     /// Whether the client named attributes to return or exclude.
@@ -141,51 +142,72 @@ struct ListResponse<'a> {
 }
 
 impl<D: Directory> ScimHandler<D> {
-    pub(super) async fn list(&self, ws: &Workspace, params: ListParams) -> Result<ScimResponse, ScimError> {
+    pub(super) async fn list(
+        &self,
+        rt: &'static ResourceType,
+        ws: &Workspace,
+        params: ListParams,
+    ) -> Result<ScimResponse, ScimError> {
         let limits = &self.config.limits;
         let filter = params
             .filter
             .as_deref()
-            .map(|f| parse_filter(f, self.config.filter_limits(), self.config.filter_options()))
+            .map(|f| parse_filter_in(rt, f, self.config.filter_limits(), self.config.filter_options()))
             .transpose()
             .map_err(|e| ScimError::new(ErrorCode::InvalidFilter, e.to_string()))?;
         let sort = params
             .sort_by
             .as_deref()
-            .map(|by| SortSpec::parse(by, params.sort_order.as_deref()))
+            .map(|by| SortSpec::parse_in(rt, by, params.sort_order.as_deref()))
             .transpose()
             .map_err(|e| invalid_value(format!("sortBy/sortOrder: {e}")))?;
-        let projection = params.projection(&self.config)?;
+        let projection = params.projection(rt, &self.config)?;
         // RFC 7644 §3.4.2.4: startIndex below 1 means 1; a negative count means 0.
         let start_index = usize::try_from(params.start_index.unwrap_or(1).max(1)).unwrap_or(usize::MAX);
         let count = match params.count {
             None => limits.default_page_size,
             Some(c) => usize::try_from(c.max(0)).unwrap_or(usize::MAX).min(limits.max_results),
         };
-        let query = UserQuery { filter, sort, start_index, count };
-        let mut page = self.directory.query_users(&ws.id, &query).await.map_err(ScimError::store)?;
-        page.users.truncate(count);
-        let mut resources = Vec::with_capacity(page.users.len());
-        for user in &page.users {
-            self.owned(ws, user)?;
-            if !user.state.visible_to_scim() {
-                return Err(ScimError::new(
-                    ErrorCode::StoreContractViolated,
-                    "the directory store listed a deprovisioned user; the answer was discarded",
-                ));
+        let query = ListQuery { filter, sort, start_index, count };
+        let base = self.config.base();
+        let bytes = if std::ptr::eq(rt, &USER) {
+            let mut page = self.directory.query_users(&ws.id, &query).await.map_err(ScimError::store)?;
+            page.users.truncate(count);
+            let mut resources = Vec::with_capacity(page.users.len());
+            for user in &page.users {
+                self.owns(ws, &user.workspace_id)?;
+                if !user.state.visible_to_scim() {
+                    return Err(ScimError::new(
+                        ErrorCode::StoreContractViolated,
+                        "the directory store listed a deprovisioned user; the answer was discarded",
+                    ));
+                }
+                resources.push(Rendered::new(user, base, &projection));
             }
-            resources.push(Rendered::new(user, self.config.base(), &projection));
-        }
-        let body = ListResponse {
-            schemas: [LIST_RESPONSE_URN],
-            total_results: page.total_results.max(resources.len()),
-            start_index,
-            items_per_page: resources.len(),
-            resources,
+            list_response(page.total_results, start_index, resources)
+        } else {
+            let mut page = self.directory.query_groups(&ws.id, &query).await.map_err(ScimError::store)?;
+            page.groups.truncate(count);
+            let mut resources = Vec::with_capacity(page.groups.len());
+            for group in &page.groups {
+                self.owns(ws, &group.workspace_id)?;
+                resources.push(Rendered::new(group, base, &projection));
+            }
+            list_response(page.total_results, start_index, resources)
         };
-        let bytes = serde_json::to_vec(&body).expect("a JSON document always serialises");
         Ok(respond::serialized(200, bytes, Vec::new()))
     }
+}
+
+fn list_response(total: usize, start_index: usize, resources: Vec<Rendered<'_>>) -> Vec<u8> {
+    let body = ListResponse {
+        schemas: [LIST_RESPONSE_URN],
+        total_results: total.max(resources.len()),
+        start_index,
+        items_per_page: resources.len(),
+        resources,
+    };
+    serde_json::to_vec(&body).expect("a JSON document always serialises")
 }
 
 #[cfg(test)]

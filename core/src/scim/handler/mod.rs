@@ -1,9 +1,12 @@
 //! [`ScimHandler`]: routing, authentication and the request limits; the endpoints live in
 //! `users` and `list`.
 
+mod crud;
+mod groups;
 mod list;
 mod respond;
 mod route;
+mod stored;
 mod users;
 
 use std::fmt;
@@ -18,10 +21,11 @@ use super::discovery::Discovery;
 use super::error::{ScimError, invalid_syntax};
 use super::http::{ScimRequest, ScimResponse};
 use super::resource::Projection;
+use super::schema::{GROUP, ResourceType, USER};
 use crate::directory::Directory;
 use crate::error::ErrorCode;
 use crate::json::{JsonError, parse_strict};
-use crate::model::{UserRecord, Workspace};
+use crate::model::Workspace;
 use crate::token::{hash_token, is_well_formed};
 
 /// The clock a handler stamps `meta.created` / `meta.lastModified` with.
@@ -111,8 +115,8 @@ impl<D: Directory> ScimHandler<D> {
         match route {
             Route::ServiceProviderConfig => Ok(respond::bytes(200, &d.service_provider_config)),
             Route::ResourceTypes => Ok(respond::bytes(200, &d.resource_types)),
-            Route::ResourceType(id) if id.eq_ignore_ascii_case("User") => {
-                Ok(respond::bytes(200, &d.user_resource_type))
+            Route::ResourceType(id) if d.resource_type(id).is_some() => {
+                Ok(respond::bytes(200, d.resource_type(id).expect("checked")))
             }
             Route::Schemas => Ok(respond::bytes(200, &d.schemas)),
             Route::Schema(urn) => match d.schema(urn) {
@@ -127,17 +131,34 @@ impl<D: Directory> ScimHandler<D> {
             Route::NotFound => {
                 Err(ScimError::new(ErrorCode::NotFound, format!("no SCIM endpoint at \"{}\"", req.path)))
             }
-            Route::Users if method == "GET" => self.list(ws(), list::ListParams::from_query(&req.query)?).await,
+            Route::Users if method == "GET" => self.list(&USER, ws(), list::ListParams::from_query(&req.query)?).await,
             Route::Users => self.create(ws(), req).await,
             Route::UsersSearch | Route::RootSearch => {
                 let body = self.body(req)?;
-                self.list(ws(), list::ListParams::from_search(&body, self.config.profile.lenient())?).await
+                self.list(&USER, ws(), list::ListParams::from_search(&body, self.config.profile.lenient())?).await
             }
             Route::User(id) => match method.as_str() {
                 "GET" => self.get(ws(), id, req).await,
                 "PUT" => self.replace(ws(), id, req).await,
                 "PATCH" => self.patch(ws(), id, req).await,
                 _ => self.delete(ws(), id, req).await,
+            },
+            Route::Groups | Route::Group(_) | Route::GroupsSearch if !self.config.groups => {
+                Err(ScimError::new(ErrorCode::NotImplemented, "Groups are not enabled on this service provider"))
+            }
+            Route::Groups if method == "GET" => {
+                self.list(&GROUP, ws(), list::ListParams::from_query(&req.query)?).await
+            }
+            Route::Groups => self.create_group(ws(), req).await,
+            Route::GroupsSearch => {
+                let body = self.body(req)?;
+                self.list(&GROUP, ws(), list::ListParams::from_search(&body, self.config.profile.lenient())?).await
+            }
+            Route::Group(id) => match method.as_str() {
+                "GET" => self.get_group(ws(), id, req).await,
+                "PUT" => self.replace_group(ws(), id, req).await,
+                "PATCH" => self.patch_group(ws(), id, req).await,
+                _ => self.delete_group(ws(), id, req).await,
             },
         }
     }
@@ -178,9 +199,9 @@ impl<D: Directory> ScimHandler<D> {
     }
 
     /// `attributes` / `excludedAttributes` from the query string.
-    fn projection(&self, req: &ScimRequest) -> Result<Projection, ScimError> {
+    fn projection(&self, rt: &'static ResourceType, req: &ScimRequest) -> Result<Projection, ScimError> {
         let params = list::ListParams::from_query(&req.query)?;
-        params.projection(&self.config)
+        params.projection(rt, &self.config)
     }
 
     /// The time to stamp, at millisecond precision (what every store can keep exactly).
@@ -190,13 +211,13 @@ impl<D: Directory> ScimHandler<D> {
     }
 
     /// Refuse a store answer about another workspace (tenant isolation by construction).
-    fn owned(&self, ws: &Workspace, user: &UserRecord) -> Result<(), ScimError> {
-        if user.workspace_id == ws.id {
+    fn owns(&self, ws: &Workspace, workspace_id: &str) -> Result<(), ScimError> {
+        if workspace_id == ws.id {
             Ok(())
         } else {
             Err(ScimError::new(
                 ErrorCode::StoreContractViolated,
-                "the directory store returned a user of another workspace; the answer was discarded",
+                "the directory store returned a resource of another workspace; the answer was discarded",
             ))
         }
     }

@@ -8,6 +8,9 @@ pub(super) enum Route {
     Users,
     User(String),
     UsersSearch,
+    Groups,
+    Group(String),
+    GroupsSearch,
     RootSearch,
     ServiceProviderConfig,
     ResourceTypes,
@@ -39,7 +42,9 @@ impl Route {
             [r, id] if is(r, "ResourceTypes") => Route::ResourceType((*id).to_owned()),
             [s] if is(s, "Schemas") => Route::Schemas,
             [s, id] if is(s, "Schemas") => Route::Schema((*id).to_owned()),
-            [g, ..] if is(g, "Groups") => Route::Unsupported("Groups"),
+            [g] if is(g, "Groups") => Route::Groups,
+            [g, s] if is(g, "Groups") && *s == ".search" => Route::GroupsSearch,
+            [g, id] if is(g, "Groups") && !id.is_empty() => Route::Group((*id).to_owned()),
             [b, ..] if is(b, "Bulk") => Route::Unsupported("Bulk"),
             [m, ..] if is(m, "Me") => Route::Unsupported("/Me"),
             _ => Route::NotFound,
@@ -49,9 +54,9 @@ impl Route {
     /// The methods the endpoint answers (empty: any method gets the endpoint's own answer).
     pub fn allowed(&self) -> &'static [&'static str] {
         match self {
-            Route::Users => &["GET", "POST"],
-            Route::User(_) => &["GET", "PUT", "PATCH", "DELETE"],
-            Route::UsersSearch | Route::RootSearch => &["POST"],
+            Route::Users | Route::Groups => &["GET", "POST"],
+            Route::User(_) | Route::Group(_) => &["GET", "PUT", "PATCH", "DELETE"],
+            Route::UsersSearch | Route::GroupsSearch | Route::RootSearch => &["POST"],
             Route::ServiceProviderConfig
             | Route::ResourceTypes
             | Route::ResourceType(_)
@@ -94,7 +99,11 @@ mod tests {
             r("/Schemas/urn%3Aietf%3Aparams%3Ascim%3Aschemas%3Acore%3A2.0%3AUser"),
             Route::Schema("urn:ietf:params:scim:schemas:core:2.0:User".into())
         );
-        assert_eq!(r("/Groups/1"), Route::Unsupported("Groups"));
+        assert_eq!(r("/Groups/1"), Route::Group("1".into()));
+        assert_eq!(r("/groups/"), Route::Groups);
+        assert_eq!(r("/Groups/.search"), Route::GroupsSearch);
+        assert_eq!(r("/Groups/1/x"), Route::NotFound);
+        assert_eq!(r("/Bulk"), Route::Unsupported("Bulk"));
         assert_eq!(r("/Users/a/b"), Route::NotFound);
         assert_eq!(r("/"), Route::NotFound);
         assert_eq!(r("/Users/%ff"), Route::NotFound);

@@ -12,33 +12,33 @@ use super::request::{OpKind, Operation, Target};
 use crate::error::ErrorCode;
 use crate::scim::config::ScimConfig;
 use crate::scim::error::{ScimError, invalid_value, mutability};
-use crate::scim::filter::{CompValue, CompareOp, Filter, FilterError, PatchPath, parse_patch_path};
+use crate::scim::filter::{CompValue, CompareOp, Filter, FilterError, PatchPath, parse_patch_path_in};
 use crate::scim::path::{AttrRef, PathError};
-use crate::scim::resource::{Normalizer, user_name_of};
-use crate::scim::schema::{AttributeDef, Mutability, SchemaDef, find};
+use crate::scim::resource::{Normalizer, key_of};
+use crate::scim::schema::{AttributeDef, Mutability, ResourceType, SchemaDef, find};
 
-/// Attributes that are accepted and dropped wherever they appear (see the normaliser).
-const DISCARDED: &[&str] = &["password", "groups"];
-
-/// A user's document while a PATCH is applied to it, with `active` folded in so that it is
+/// A document while a PATCH is applied to it. A User's `active` is folded in, so that it is
 /// patched like any other attribute.
 #[derive(Debug, Clone)]
 pub(crate) struct Working {
+    rt: &'static ResourceType,
     doc: Map<String, Value>,
 }
 
 impl Working {
-    pub fn new(resource: &Map<String, Value>, active: bool) -> Self {
+    pub fn new(rt: &'static ResourceType, resource: &Map<String, Value>, active: Option<bool>) -> Self {
         let mut doc = resource.clone();
-        doc.insert("active".into(), Value::Bool(active));
-        Working { doc }
+        if let Some(active) = active {
+            doc.insert("active".into(), Value::Bool(active));
+        }
+        Working { rt, doc }
     }
 
-    /// The finished document (without `active`) and the `active` flag.
-    pub fn finish(mut self) -> Result<(Map<String, Value>, bool), ScimError> {
-        let active = self.doc.remove("active").and_then(|v| v.as_bool()).unwrap_or(true);
-        if user_name_of(&self.doc).is_none() {
-            return Err(invalid_value("userName is required and must be a non-empty string"));
+    /// The finished document (without `active`) and the `active` flag, if one was folded in.
+    pub fn finish(mut self) -> Result<(Map<String, Value>, Option<bool>), ScimError> {
+        let active = self.doc.remove("active").map(|v| v.as_bool().unwrap_or(true));
+        if key_of(self.rt, &self.doc).is_none() {
+            return Err(invalid_value(format!("{} is required and must be a non-empty string", self.rt.key_attribute)));
         }
         Ok((self.doc, active))
     }
@@ -47,7 +47,7 @@ impl Working {
 /// Apply every operation in order; the first failure stops and is returned (the caller then
 /// drops the working copy, so nothing is half-applied).
 pub(crate) fn apply(ops: &[Operation], working: &mut Working, config: &ScimConfig) -> Result<(), ScimError> {
-    let engine = Engine { n: Normalizer { lenient: config.profile.lenient() }, config };
+    let engine = Engine { rt: working.rt, n: Normalizer { lenient: config.profile.lenient() }, config };
     for (i, op) in ops.iter().enumerate() {
         engine
             .operation(&mut working.doc, op)
@@ -57,6 +57,7 @@ pub(crate) fn apply(ops: &[Operation], working: &mut Working, config: &ScimConfi
 }
 
 struct Engine<'a> {
+    rt: &'static ResourceType,
     n: Normalizer,
     config: &'a ScimConfig,
 }
@@ -106,10 +107,10 @@ impl Engine<'_> {
             return Err(invalid_value("without a path, the value must be an object of attributes"));
         };
         for (key, v) in object {
-            if key.eq_ignore_ascii_case("schemas") || DISCARDED.iter().any(|d| key.eq_ignore_ascii_case(d)) {
+            if key.eq_ignore_ascii_case("schemas") || self.rt.discards(key) {
                 continue;
             }
-            match parse_patch_path(key, self.config.filter_limits(), self.config.filter_options()) {
+            match parse_patch_path_in(self.rt, key, self.config.filter_limits(), self.config.filter_options()) {
                 Ok(PatchPath::Extension(schema)) => self.extension(doc, kind, schema, v)?,
                 // RFC 7644 §3.5.2: without a path the value holds the resource's own attributes;
                 // dotted, extension-qualified and filtered keys are Entra's invention.
@@ -261,8 +262,19 @@ impl Engine<'_> {
                 let items = array_mut(container, def.name);
                 let mut written = Vec::new();
                 for v in new {
-                    match items.iter().position(|el| *el == v) {
-                        Some(i) => written.push(i),
+                    // A value already there is not added twice; a Group member is the same
+                    // member whatever else the add carries (Entra sends `$ref: null`).
+                    let same = |el: &Value| match def.identity {
+                        Some(key) => el.get(key).is_some() && el.get(key) == v.get(key),
+                        None => *el == v,
+                    };
+                    match items.iter().position(same) {
+                        Some(i) => {
+                            if let (Value::Object(existing), Value::Object(new)) = (&mut items[i], &v) {
+                                existing.extend(new.clone());
+                            }
+                            written.push(i);
+                        }
                         None => {
                             items.push(v);
                             written.push(items.len() - 1);

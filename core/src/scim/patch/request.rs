@@ -5,9 +5,9 @@ use serde_json::{Map, Value};
 use crate::error::ErrorCode;
 use crate::scim::config::ScimConfig;
 use crate::scim::error::{ScimError, invalid_syntax, invalid_value};
-use crate::scim::filter::{FilterError, PatchPath, parse_patch_path};
+use crate::scim::filter::{FilterError, PatchPath, parse_patch_path_in};
 use crate::scim::path::PathError;
-use crate::scim::schema::PATCH_OP_URN;
+use crate::scim::schema::{PATCH_OP_URN, ResourceType};
 
 /// add, remove or replace.
 #[derive(Debug, Clone, Copy, PartialEq, Eq)]
@@ -37,7 +37,11 @@ pub(crate) struct Operation {
 }
 
 /// Parse and check a PatchOp body; nothing is applied yet.
-pub(crate) fn parse_patch(body: &Value, config: &ScimConfig) -> Result<Vec<Operation>, ScimError> {
+pub(crate) fn parse_patch(
+    rt: &'static ResourceType,
+    body: &Value,
+    config: &ScimConfig,
+) -> Result<Vec<Operation>, ScimError> {
     let lenient = config.profile.lenient();
     let Value::Object(body) = body else { return Err(invalid_syntax("a PATCH body is a PatchOp JSON object")) };
     if !lenient {
@@ -62,7 +66,7 @@ pub(crate) fn parse_patch(body: &Value, config: &ScimConfig) -> Result<Vec<Opera
     if ops.is_empty() && !lenient {
         return Err(invalid_value("\"Operations\" must hold at least one operation"));
     }
-    ops.iter().enumerate().map(|(i, op)| operation(i, op, config)).collect()
+    ops.iter().enumerate().map(|(i, op)| operation(rt, i, op, config)).collect()
 }
 
 /// A member by exact name, or (lenient) ignoring case.
@@ -72,7 +76,7 @@ fn member<'a>(object: &'a Map<String, Value>, name: &str, lenient: bool) -> Opti
     })
 }
 
-fn operation(index: usize, op: &Value, config: &ScimConfig) -> Result<Operation, ScimError> {
+fn operation(rt: &'static ResourceType, index: usize, op: &Value, config: &ScimConfig) -> Result<Operation, ScimError> {
     let lenient = config.profile.lenient();
     let at = |msg: String| format!("Operations[{index}]: {msg}");
     let Value::Object(op) = op else { return Err(invalid_syntax(at("an operation is a JSON object".into()))) };
@@ -98,7 +102,7 @@ fn operation(index: usize, op: &Value, config: &ScimConfig) -> Result<Operation,
     let value = member(op, "value", lenient).cloned();
     let target = match path {
         None => Target::Whole,
-        Some(p) => match parse_patch_path(p, config.filter_limits(), config.filter_options()) {
+        Some(p) => match parse_patch_path_in(rt, p, config.filter_limits(), config.filter_options()) {
             Ok(path) => Target::Path(path),
             Err(FilterError::Path(
                 PathError::UnknownAttribute(_) | PathError::UnknownSchema(_) | PathError::UnknownSubAttribute { .. },

@@ -2,7 +2,7 @@ use serde_json::{Value, json};
 
 use super::*;
 use crate::scim::config::{Profile, ScimConfig};
-use crate::scim::schema::ENTERPRISE_USER_URN;
+use crate::scim::schema::{ENTERPRISE_USER_URN, USER};
 
 const EXT: &str = ENTERPRISE_USER_URN;
 
@@ -24,11 +24,11 @@ fn base() -> Value {
 fn run_on(profile: Profile, doc: Value, ops: Value) -> Result<Value, String> {
     let cfg = config(profile);
     let body = json!({"schemas": ["urn:ietf:params:scim:api:messages:2.0:PatchOp"], "Operations": ops});
-    let ops = parse_patch(&body, &cfg).map_err(|e| format!("{}: {}", e.code(), e.detail()))?;
-    let mut working = Working::new(doc.as_object().unwrap(), true);
+    let ops = parse_patch(&USER, &body, &cfg).map_err(|e| format!("{}: {}", e.code(), e.detail()))?;
+    let mut working = Working::new(&USER, doc.as_object().unwrap(), Some(true));
     apply(&ops, &mut working, &cfg).map_err(|e| format!("{}: {}", e.code(), e.detail()))?;
     let (mut doc, active) = working.finish().map_err(|e| e.code().to_string())?;
-    doc.insert("active".into(), active.into());
+    doc.insert("active".into(), active.unwrap_or(true).into());
     Ok(Value::Object(doc))
 }
 
@@ -261,9 +261,9 @@ fn operations_apply_in_order_and_atomically() {
         {"op": "replace", "path": "displayName", "value": "Changed"},
         {"op": "remove", "path": "userName"}
     ]});
-    let ops = parse_patch(&body, &cfg).unwrap();
+    let ops = parse_patch(&USER, &body, &cfg).unwrap();
     let original = base();
-    let mut working = Working::new(original.as_object().unwrap(), true);
+    let mut working = Working::new(&USER, original.as_object().unwrap(), Some(true));
     let err = apply(&ops, &mut working, &cfg).unwrap_err();
     assert_eq!(err.code().as_str(), "mutability");
     assert!(err.detail().starts_with("Operations[1]"), "{}", err.detail());
@@ -278,7 +278,7 @@ fn operations_apply_in_order_and_atomically() {
 #[test]
 fn message_shape_rules() {
     let cfg = config(Profile::Strict);
-    let parse = |b: Value, c: &ScimConfig| parse_patch(&b, c).map(|_| ()).map_err(|e| e.code().as_str());
+    let parse = |b: Value, c: &ScimConfig| parse_patch(&USER, &b, c).map(|_| ()).map_err(|e| e.code().as_str());
     assert_eq!(
         parse(json!({"Operations": [{"op": "add", "path": "title", "value": "x"}]}), &cfg),
         Err("invalid_value")

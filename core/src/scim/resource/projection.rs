@@ -5,7 +5,8 @@ use serde_json::{Map, Value};
 
 use crate::error::ErrorCode;
 use crate::scim::error::ScimError;
-use crate::scim::path::{Resolved, resolve};
+use crate::scim::path::{Resolved, resolve_in};
+use crate::scim::schema::ResourceType;
 
 /// One selected attribute: its key in the rendered resource (top level or inside an
 /// extension object) and optionally one sub-attribute.
@@ -28,6 +29,7 @@ impl Projection {
     /// filter in a name (`emails[type eq "work"]`, sent by Microsoft's test collection) selects
     /// the whole attribute, and unknown names are ignored.
     pub fn parse(
+        rt: &'static ResourceType,
         attributes: &[&str],
         excluded: &[&str],
         lenient: bool,
@@ -49,7 +51,7 @@ impl Projection {
         let selectors = |names: Vec<String>| -> Result<Vec<Selector>, ScimError> {
             let mut out = Vec::new();
             for name in names {
-                match selector(&name, lenient)? {
+                match selector(rt, &name, lenient)? {
                     Some(s) => out.push(s),
                     None => continue,
                 }
@@ -78,7 +80,7 @@ impl Projection {
     }
 }
 
-fn selector(name: &str, lenient: bool) -> Result<Option<Selector>, ScimError> {
+fn selector(rt: &'static ResourceType, name: &str, lenient: bool) -> Result<Option<Selector>, ScimError> {
     let bare = match name.find('[') {
         Some(i) if lenient => {
             let rest = name[i..].rfind(']').map(|j| &name[i + j + 1..]).unwrap_or("");
@@ -86,7 +88,7 @@ fn selector(name: &str, lenient: bool) -> Result<Option<Selector>, ScimError> {
         }
         _ => name.to_owned(),
     };
-    match resolve(&bare) {
+    match resolve_in(rt, &bare) {
         Ok(Resolved::Extension(s)) => Ok(Some(Selector { extension: Some(s.id), name: None, sub: None })),
         Ok(Resolved::Attr(a)) => Ok(Some(Selector {
             extension: a.in_extension().then_some(a.schema.id),
@@ -221,7 +223,7 @@ mod tests {
     }
 
     fn project(inc: &str, exc: &str) -> Value {
-        let p = Projection::parse(&[inc], &[exc], true, 64).unwrap();
+        let p = Projection::parse(&crate::scim::schema::USER, &[inc], &[exc], true, 64).unwrap();
         Value::Object(p.apply(resource()))
     }
 
@@ -258,9 +260,14 @@ mod tests {
     fn filters_in_names_are_lenient_only_and_unknown_names_strict_only() {
         let v = project(r#"emails[type eq "work"]"#, "");
         assert_eq!(v["emails"].as_array().unwrap().len(), 2);
-        assert!(Projection::parse(&[r#"emails[type eq "work"]"#], &[], false, 64).is_err());
-        assert!(Projection::parse(&["nope"], &[], false, 64).is_err());
-        assert!(Projection::parse(&["nope"], &[], true, 64).unwrap().apply(resource()).contains_key("id"));
-        assert!(Projection::parse(&["a,b,c"], &["d"], true, 3).is_err());
+        assert!(Projection::parse(&crate::scim::schema::USER, &[r#"emails[type eq "work"]"#], &[], false, 64).is_err());
+        assert!(Projection::parse(&crate::scim::schema::USER, &["nope"], &[], false, 64).is_err());
+        assert!(
+            Projection::parse(&crate::scim::schema::USER, &["nope"], &[], true, 64)
+                .unwrap()
+                .apply(resource())
+                .contains_key("id")
+        );
+        assert!(Projection::parse(&crate::scim::schema::USER, &["a,b,c"], &["d"], true, 3).is_err());
     }
 }

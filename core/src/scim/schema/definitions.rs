@@ -2,7 +2,10 @@
 //! listed: `password` (SSO users have none; accepted and discarded) and `groups` (read-only,
 //! no Groups yet) are deliberately absent.
 
-use super::{AttrType, AttributeDef, CORE_USER_URN, ENTERPRISE_USER_URN, Mutability, Returned, SchemaDef, Uniqueness};
+use super::{
+    AttrType, AttributeDef, CORE_GROUP_URN, CORE_USER_URN, ENTERPRISE_USER_URN, Mutability, ResourceType, Returned,
+    SchemaDef, Uniqueness,
+};
 
 const fn string(name: &'static str, description: &'static str) -> AttributeDef {
     AttributeDef::string(name, description)
@@ -192,6 +195,52 @@ pub static USER_SCHEMAS: &[SchemaDef] = &[
     },
 ];
 
+const MEMBERS: &[AttributeDef] = &[
+    string("value", "Identifier of the member of this Group."),
+    reference("$ref", &["User", "Group"], "The URI of the member resource."),
+    AttributeDef { canonical_values: &["User", "Group"], ..string("type", "The type of the member.") },
+    DISPLAY,
+];
+
+/// Attributes of `urn:ietf:params:scim:schemas:core:2.0:Group`.
+pub static GROUP_ATTRIBUTES: &[AttributeDef] = &[
+    AttributeDef {
+        required: true,
+        uniqueness: Uniqueness::Server,
+        ..string("displayName", "A human-readable name for the Group.")
+    },
+    AttributeDef { identity: Some("value"), ..multi("members", MEMBERS, "A list of members of the Group.") },
+];
+
+/// The Group resource's schemas.
+pub static GROUP_SCHEMAS: &[SchemaDef] = &[SchemaDef {
+    id: CORE_GROUP_URN,
+    name: "Group",
+    description: "Group",
+    attributes: GROUP_ATTRIBUTES,
+    is_extension: false,
+}];
+
+/// The User resource type.
+pub static USER: ResourceType = ResourceType {
+    name: "User",
+    endpoint: "/Users",
+    description: "User Account",
+    schemas: USER_SCHEMAS,
+    key_attribute: "userName",
+    discarded: &["password", "groups"],
+};
+
+/// The Group resource type.
+pub static GROUP: ResourceType = ResourceType {
+    name: "Group",
+    endpoint: "/Groups",
+    description: "Group",
+    schemas: GROUP_SCHEMAS,
+    key_attribute: "displayName",
+    discarded: &[],
+};
+
 #[cfg(test)]
 mod tests {
     use super::super::find;
@@ -213,6 +262,7 @@ mod tests {
         check(CORE_USER_ATTRIBUTES, "");
         check(ENTERPRISE_USER_ATTRIBUTES, "enterprise:");
         check(COMMON_ATTRIBUTES, "common:");
+        check(GROUP_ATTRIBUTES, "group:");
     }
 
     #[test]

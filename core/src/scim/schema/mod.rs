@@ -4,10 +4,15 @@
 
 mod definitions;
 
-pub use definitions::{COMMON_ATTRIBUTES, CORE_USER_ATTRIBUTES, ENTERPRISE_USER_ATTRIBUTES, USER_SCHEMAS};
+pub use definitions::{
+    COMMON_ATTRIBUTES, CORE_USER_ATTRIBUTES, ENTERPRISE_USER_ATTRIBUTES, GROUP, GROUP_ATTRIBUTES, GROUP_SCHEMAS, USER,
+    USER_SCHEMAS,
+};
 
 /// The core User schema URN.
 pub const CORE_USER_URN: &str = "urn:ietf:params:scim:schemas:core:2.0:User";
+/// The core Group schema URN.
+pub const CORE_GROUP_URN: &str = "urn:ietf:params:scim:schemas:core:2.0:Group";
 /// The enterprise User extension URN.
 pub const ENTERPRISE_USER_URN: &str = "urn:ietf:params:scim:schemas:extension:enterprise:2.0:User";
 /// ListResponse message URN.
@@ -166,6 +171,9 @@ pub struct AttributeDef {
     pub reference_types: &'static [&'static str],
     /// Sub-attributes of a complex attribute.
     pub sub_attributes: &'static [AttributeDef],
+    /// For a multi-valued complex attribute whose values are identified by one sub-attribute
+    /// (a Group's `members` by `value`): adding a value with the same identity merges.
+    pub identity: Option<&'static str>,
 }
 
 impl AttributeDef {
@@ -185,6 +193,7 @@ impl AttributeDef {
             canonical_values: &[],
             reference_types: &[],
             sub_attributes: &[],
+            identity: None,
         }
     }
 
@@ -219,7 +228,47 @@ pub struct SchemaDef {
     pub is_extension: bool,
 }
 
-/// The schema whose URN is `urn` (case-insensitively).
+/// A resource type (RFC 7643 §6): its endpoint and schemas, core schema first.
+#[derive(Debug, PartialEq, Eq)]
+pub struct ResourceType {
+    /// Name and id (`User`, `Group`).
+    pub name: &'static str,
+    /// The endpoint below the SCIM base (`/Users`).
+    pub endpoint: &'static str,
+    /// Human description (`User Account`).
+    pub description: &'static str,
+    /// The core schema, then its extensions.
+    pub schemas: &'static [SchemaDef],
+    /// The attribute every resource must carry, unique per workspace (case-insensitively):
+    /// `userName`, `displayName`.
+    pub key_attribute: &'static str,
+    /// Attributes accepted and dropped wherever they appear (User: `password`, `groups`).
+    pub discarded: &'static [&'static str],
+}
+
+impl ResourceType {
+    /// The core schema.
+    pub fn core(&self) -> &'static SchemaDef {
+        &self.schemas[0]
+    }
+
+    /// This type's schema whose URN is `urn` (case-insensitively).
+    pub fn schema(&self, urn: &str) -> Option<&'static SchemaDef> {
+        self.schemas.iter().find(|s| s.id.eq_ignore_ascii_case(urn))
+    }
+
+    /// The extension schemas.
+    pub fn extensions(&self) -> impl Iterator<Item = &'static SchemaDef> {
+        self.schemas.iter().filter(|s| s.is_extension)
+    }
+
+    /// Whether `name` is accepted and dropped.
+    pub fn discards(&self, name: &str) -> bool {
+        self.discarded.iter().any(|d| d.eq_ignore_ascii_case(name))
+    }
+}
+
+/// The schema whose URN is `urn` (case-insensitively), of any resource type.
 pub fn schema_by_urn(urn: &str) -> Option<&'static SchemaDef> {
-    USER_SCHEMAS.iter().find(|s| s.id.eq_ignore_ascii_case(urn))
+    USER_SCHEMAS.iter().chain(GROUP_SCHEMAS).find(|s| s.id.eq_ignore_ascii_case(urn))
 }

@@ -9,9 +9,10 @@ use sso_scim_core::{StoreError, StoreErrorKind, UserRecord, Workspace};
 use time::OffsetDateTime;
 
 use crate::SqliteDirectory;
+use crate::codec::{time_at, to_ms};
 use crate::errors::{Constraint, constraint, failed, no_workspace};
 use crate::random;
-use crate::users::{USER_COLUMNS, time_at, to_ms, user_from_row};
+use crate::users::{USER_COLUMNS, user_from_row};
 
 /// A SCIM token as listed to an administrator: enough to tell tokens apart, never enough to
 /// use one.

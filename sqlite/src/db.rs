@@ -117,6 +117,20 @@ impl Db {
         out
     }
 
+    /// Run `f` on a reader inside one read transaction, so that statements that must agree
+    /// (a count and its page) see one snapshot however writers interleave.
+    pub(crate) fn read_snapshot<T>(
+        &self,
+        f: impl FnOnce(&Transaction<'_>) -> Result<T, StoreError>,
+    ) -> Result<T, StoreError> {
+        self.read(|c| {
+            let tx = c.unchecked_transaction().map_err(|e| failed("cannot start a read transaction", e))?;
+            let out = f(&tx)?;
+            tx.finish().map_err(|e| failed("cannot end a read transaction", e))?;
+            Ok(out)
+        })
+    }
+
     fn take_reader(&self) -> Result<Connection, StoreError> {
         if let Some(conn) = self.readers.lock().unwrap_or_else(|e| e.into_inner()).pop() {
             return Ok(conn);

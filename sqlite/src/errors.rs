@@ -40,3 +40,18 @@ pub(crate) fn no_workspace(kind: StoreErrorKind, workspace_id: &str) -> StoreErr
 pub(crate) fn corrupt(what: impl Into<String>) -> StoreError {
     StoreError::new(StoreErrorKind::Failed, what.into())
 }
+
+/// What a failed INSERT or UPDATE of a record means: a UNIQUE index (its name key, or its
+/// id) is `taken`; a foreign key names a workspace the database does not hold.
+pub(crate) fn write_error(
+    e: rusqlite::Error,
+    taken: impl FnOnce() -> StoreError,
+    workspace_id: &str,
+    context: &str,
+) -> StoreError {
+    match constraint(&e) {
+        Some(Constraint::Unique) => taken(),
+        Some(Constraint::ForeignKey) => no_workspace(StoreErrorKind::Failed, workspace_id),
+        None => failed(context, e),
+    }
+}

@@ -1,8 +1,8 @@
 //! # sso-scim-sqlite
 //!
 //! The durable [`Directory`](sso_scim_core::Directory) of the reference host `sso-scim serve`:
-//! one SQLite file holding workspaces, SCIM tokens (as SHA-256 hashes), users, the SAML replay
-//! cache, SAML settings and server secrets.
+//! one SQLite file holding workspaces, SCIM tokens (as SHA-256 hashes), users, groups, the SAML
+//! replay cache, SAML settings and server secrets.
 //!
 //! It answers exactly as the core's `MemoryDirectory` does (the same vectors run against
 //! both), and adds what a server needs:
@@ -49,10 +49,14 @@
 #![warn(missing_docs)]
 
 mod admin;
+mod codec;
 mod db;
+mod directory;
 mod errors;
+mod groups;
 mod random;
 mod schema;
+mod table;
 mod users;
 
 use std::fmt;

@@ -78,8 +78,36 @@ CREATE TABLE secrets (
 ) STRICT, WITHOUT ROWID;
 ";
 
+/// Migration 2: SCIM Groups.
+///
+/// Like users: keyed by (workspace, id), insertion order in `seq`, and `displayName` unique
+/// per workspace through its key, so that the index arbitrates racing creates. Deleting a
+/// group deletes its row (groups keep no history), which may hand the highest `seq` out
+/// again: that only matters for order, and a new group still sorts after every existing one.
+const MIGRATION_2: &str = "
+CREATE TABLE groups (
+    workspace_id     TEXT NOT NULL REFERENCES workspaces (id),
+    id               TEXT NOT NULL,
+    -- Insertion order within the workspace: the stable order of unsorted SCIM pages.
+    seq              INTEGER NOT NULL,
+    display_name     TEXT NOT NULL,
+    -- sso_scim_core::display_name_key(display_name): uniqueness, lookups and the filter agree.
+    display_name_key TEXT NOT NULL,
+    external_id      TEXT,
+    version          INTEGER NOT NULL CHECK (version >= 0),
+    created_ms       INTEGER NOT NULL,
+    last_modified_ms INTEGER NOT NULL,
+    -- The SCIM document (a JSON object, members included) without id and meta.
+    resource         TEXT NOT NULL,
+    PRIMARY KEY (workspace_id, id)
+) STRICT;
+CREATE UNIQUE INDEX groups_by_display_name ON groups (workspace_id, display_name_key);
+CREATE UNIQUE INDEX groups_in_order ON groups (workspace_id, seq);
+CREATE INDEX groups_by_external_id ON groups (workspace_id, external_id, seq) WHERE external_id IS NOT NULL;
+";
+
 /// Every migration in order; the schema version is the number applied.
-const MIGRATIONS: &[&str] = &[MIGRATION_1];
+const MIGRATIONS: &[&str] = &[MIGRATION_1, MIGRATION_2];
 
 /// The schema version this build writes (and the newest it can open).
 pub const SCHEMA_VERSION: u32 = MIGRATIONS.len() as u32;

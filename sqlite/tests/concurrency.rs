@@ -8,11 +8,7 @@ use std::thread;
 
 use common::*;
 use serde_json::json;
-use sso_scim_core::scim::ScimRequest;
-use sso_scim_core::scim::{ScimConfig, ScimHandler};
-use sso_scim_core::token::ScimToken;
-use sso_scim_core::{Directory, StoreErrorKind, Workspace};
-use sso_scim_sqlite::SqliteDirectory;
+use sso_scim_core::{Directory, StoreErrorKind};
 
 const THREADS: usize = 8;
 
@@ -21,25 +17,15 @@ fn of_eight_threads_creating_one_user_name_exactly_one_wins() {
     let (_tmp, dir) = two_workspaces("same-name");
     let dir = Arc::new(dir);
     for round in 0..5 {
-        let barrier = Arc::new(Barrier::new(THREADS));
-        let handles: Vec<_> = (0..THREADS)
-            .map(|t| {
-                let (dir, barrier) = (dir.clone(), barrier.clone());
-                thread::spawn(move || {
-                    // Different ids, the same userName in different cases.
-                    let name = if t % 2 == 0 { format!("Racer{round}@X.com") } else { format!("racer{round}@x.COM") };
-                    let u = user("a", &format!("r{round}-t{t}"), &name, None);
-                    barrier.wait();
-                    run(dir.insert_user(&u)).map(|_| t).map_err(|e| e.kind())
-                })
-            })
-            .collect();
-        let results: Vec<_> = handles.into_iter().map(|h| h.join().unwrap()).collect();
-        let winners: Vec<usize> = results.iter().filter_map(|r| r.as_ref().ok().copied()).collect();
-        assert_eq!(winners.len(), 1, "round {round}: {results:?}");
-        assert!(results.iter().filter(|r| r.is_err()).all(|r| *r == Err(StoreErrorKind::Conflict)), "{results:?}");
+        let racers = dir.clone();
+        let results = race(THREADS, move |t| {
+            // Different ids, the same userName in different cases.
+            let name = if t % 2 == 0 { format!("Racer{round}@X.com") } else { format!("racer{round}@x.COM") };
+            outcome(run(racers.insert_user(&user("a", &format!("r{round}-t{t}"), &name, None)))).map(drop)
+        });
+        let winner = sole_winner(&results);
         let stored = run(dir.find_by_user_name("a", &format!("racer{round}@x.com"))).unwrap().unwrap();
-        assert_eq!(stored.id, format!("r{round}-t{}", winners[0]));
+        assert_eq!(stored.id, format!("r{round}-t{winner}"));
     }
     assert_eq!(query(&*dir, "a", None, 1, 100).0, 5);
 }
@@ -133,43 +119,19 @@ fn readers_see_whole_commits_while_writers_work() {
 #[test]
 fn concurrent_scim_patches_through_the_handler_all_land() {
     let tmp = TempDir::new("handler");
-    let store = SqliteDirectory::open(tmp.db()).unwrap();
-    store.add_workspace(&Workspace::new("ws", "Acme")).unwrap();
-    let token = ScimToken::generate();
-    store.add_token("ws", &token.hash()).unwrap();
-    let config = ScimConfig { base_url: "https://example.test/scim/v2".into(), ..Default::default() };
-    let handler = Arc::new(ScimHandler::new(store, config).unwrap());
-    let auth = format!("Bearer {}", token.as_str());
-    let created = run(handler.handle(
-        ScimRequest::new("POST", "/Users")
-            .with_header("Authorization", &auth)
-            .with_header("Content-Type", "application/scim+json")
-            .with_body(json!({"userName": "target@x.com"}).to_string().into_bytes()),
-    ));
+    let scim = Arc::new(Scim::new(&tmp));
+    let created = scim.send("POST", "/Users", Some(json!({"userName": "target@x.com"})));
     assert_eq!(created.status, 201);
     let id = created.json().unwrap()["id"].as_str().unwrap().to_owned();
-    let barrier = Arc::new(Barrier::new(THREADS));
-    let handles: Vec<_> = (0..THREADS)
-        .map(|t| {
-            let (handler, barrier, auth, id) = (handler.clone(), barrier.clone(), auth.clone(), id.clone());
-            thread::spawn(move || {
-                barrier.wait();
-                let body = json!({
-                    "schemas": ["urn:ietf:params:scim:api:messages:2.0:PatchOp"],
-                    "Operations": [{"op": "add", "path": "phoneNumbers", "value": [{"value": format!("+{t}"), "type": "work"}]}]
-                });
-                let r = run(handler.handle(
-                    ScimRequest::new("PATCH", &format!("/Users/{id}"))
-                        .with_header("Authorization", &auth)
-                        .with_header("Content-Type", "application/scim+json")
-                        .with_body(body.to_string().into_bytes()),
-                ));
-                r.status
-            })
-        })
-        .collect();
-    let statuses: Vec<u16> = handles.into_iter().map(|h| h.join().unwrap()).collect();
-    let got = run(handler.handle(ScimRequest::new("GET", &format!("/Users/{id}")).with_header("Authorization", &auth)));
+    let (client, path) = (scim.clone(), format!("/Users/{id}"));
+    let statuses = race(THREADS, move |t| {
+        let body = json!({
+            "schemas": ["urn:ietf:params:scim:api:messages:2.0:PatchOp"],
+            "Operations": [{"op": "add", "path": "phoneNumbers", "value": [{"value": format!("+{t}"), "type": "work"}]}]
+        });
+        client.send("PATCH", &path, Some(body)).status
+    });
+    let got = scim.send("GET", &format!("/Users/{id}"), None);
     let phones = got.json().unwrap()["phoneNumbers"].as_array().cloned().unwrap_or_default();
     let ok = statuses.iter().filter(|s| **s == 200 || **s == 204).count();
     // The core retries lost races a bounded number of times, then answers 409; every patch

@@ -7,7 +7,7 @@ use common::*;
 use serde_json::json;
 use sso_scim_core::scim::filter::{IndexHint, SortSpec};
 use sso_scim_core::token::ScimToken;
-use sso_scim_core::{Directory, ListQuery, MemoryDirectory, StoreErrorKind, UserRecord, UserState, Workspace};
+use sso_scim_core::{Directory, ListQuery, StoreErrorKind, UserRecord, UserState, Workspace};
 use sso_scim_sqlite::SqliteDirectory;
 use time::{Duration, OffsetDateTime};
 
@@ -281,26 +281,6 @@ fn every_future_completes_on_its_first_poll() {
     run(dir.remember_assertion("a", "x", future)).unwrap();
 }
 
-/// A small deterministic PRNG (xorshift64*): the differential test must be reproducible.
-struct Rng(u64);
-
-impl Rng {
-    fn next(&mut self) -> u64 {
-        self.0 ^= self.0 >> 12;
-        self.0 ^= self.0 << 25;
-        self.0 ^= self.0 >> 27;
-        self.0.wrapping_mul(0x2545_f491_4f6c_dd1d)
-    }
-
-    fn below(&mut self, n: usize) -> usize {
-        (self.next() % n as u64) as usize
-    }
-
-    fn pick<'a, T: ?Sized>(&mut self, items: &[&'a T]) -> &'a T {
-        items[self.below(items.len())]
-    }
-}
-
 const NAMES: &[&str] = &["ann", "Ann", "ANN", "bob", "Bob", "cy", "dee", "Éva", "éva", "zed"];
 const EXTERNALS: &[&str] = &["e1", "E1", "e2", "e3"];
 const IDS: &[&str] = &["u0", "u1", "u2", "u3", "u4", "u5", "u6", "u7", "u8", "u9", "u10", "u11", "u12", "u13"];
@@ -356,20 +336,9 @@ fn random_query(rng: &mut Rng) -> ListQuery {
     filter_query(filter, sort, 1 + rng.below(6), rng.below(6))
 }
 
-/// Outcomes compared across stores: the value, or only the kind of error (messages differ).
-fn outcome<T>(r: Result<T, sso_scim_core::StoreError>) -> Result<T, StoreErrorKind> {
-    r.map_err(|e| e.kind())
-}
-
 #[test]
 fn random_operations_answer_exactly_as_the_memory_directory() {
-    let tmp = TempDir::new("differential");
-    let sql = SqliteDirectory::open(tmp.db()).unwrap();
-    let mem = MemoryDirectory::new();
-    for ws in ["a", "b"] {
-        sql.add_workspace(&Workspace::new(ws, ws.to_uppercase())).unwrap();
-        mem.add_workspace(Workspace::new(ws, ws.to_uppercase()));
-    }
+    let (_tmp, sql, mem) = sql_and_memory("differential");
     let mut rng = Rng(0x5eed_cafe_f00d_1234);
     let future = OffsetDateTime::now_utc() + Duration::hours(1);
     // How often each path was taken, so that a generator change cannot quietly test nothing.

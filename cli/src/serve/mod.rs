@@ -72,8 +72,12 @@ impl App {
 /// Start serving; returns when a shutdown signal arrived and in-flight requests finished.
 pub async fn run(db: &std::path::Path, args: ServeArgs) -> Result<(), String> {
     let store = Arc::new(SqliteDirectory::open(db).map_err(|e| format!("{}: {e}", db.display()))?);
-    let public_url =
-        args.public_url.unwrap_or_else(|| format!("http://{}", args.listen)).trim_end_matches('/').to_owned();
+    // Bind first: with port 0 the system picks one, and the default public URL must name it.
+    let listener = tokio::net::TcpListener::bind(args.listen)
+        .await
+        .map_err(|e| format!("cannot listen on {}: {e}", args.listen))?;
+    let local = listener.local_addr().map_err(|e| e.to_string())?;
+    let public_url = args.public_url.unwrap_or_else(|| format!("http://{local}")).trim_end_matches('/').to_owned();
     if store.workspaces().map_err(|e| e.to_string())?.is_empty() {
         bootstrap(&store, &public_url)?;
     }
@@ -102,10 +106,9 @@ pub async fn run(db: &std::path::Path, args: ServeArgs) -> Result<(), String> {
         // for a SAMLResponse in base64.
         .layer(DefaultBodyLimit::max(body_limit.max(1 << 20) + 1))
         .with_state(app);
-    let listener = tokio::net::TcpListener::bind(args.listen)
-        .await
-        .map_err(|e| format!("cannot listen on {}: {e}", args.listen))?;
-    tracing::info!(listen = %args.listen, "serving");
+    // Printed (not only logged) so scripts and tests can find a system-chosen port.
+    println!("sso-scim: listening on http://{local}");
+    tracing::info!(listen = %local, "serving");
     axum::serve(listener, router).with_graceful_shutdown(shutdown()).await.map_err(|e| e.to_string())?;
     tracing::info!("stopped");
     Ok(())

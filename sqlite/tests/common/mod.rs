@@ -3,11 +3,18 @@
 
 use std::path::{Path, PathBuf};
 use std::sync::atomic::{AtomicU32, Ordering};
+use std::sync::{Arc, Barrier};
+use std::thread;
 
 use serde_json::{Value, json};
 use sso_scim_core::executor::now_or_never;
-use sso_scim_core::scim::filter::{FilterLimits, FilterOptions, SortSpec, parse_filter};
-use sso_scim_core::{Directory, ListQuery, UserRecord, UserState, Workspace};
+use sso_scim_core::scim::filter::{FilterLimits, FilterOptions, SortSpec, parse_filter_in};
+use sso_scim_core::scim::schema::{GROUP, ResourceType, USER};
+use sso_scim_core::scim::{ScimConfig, ScimHandler, ScimRequest, ScimResponse};
+use sso_scim_core::token::ScimToken;
+use sso_scim_core::{
+    Directory, GroupRecord, ListQuery, MemoryDirectory, StoreError, StoreErrorKind, UserRecord, UserState, Workspace,
+};
 use sso_scim_sqlite::SqliteDirectory;
 use time::OffsetDateTime;
 
@@ -68,9 +75,20 @@ pub fn record(ws: &str, id: &str, doc: Value) -> UserRecord {
     UserRecord::new(ws, id, "Project Manager", UserState::Active, OffsetDateTime::UNIX_EPOCH, doc)
 }
 
-pub fn filter_query(filter: Option<&str>, sort: Option<SortSpec>, start_index: usize, count: usize) -> ListQuery {
-    let filter = filter.map(|f| parse_filter(f, FilterLimits::default(), FilterOptions::default()).unwrap());
+/// A list query, the filter resolved against `rt`'s schema as the handler does.
+pub fn list_query(
+    rt: &'static ResourceType,
+    filter: Option<&str>,
+    sort: Option<SortSpec>,
+    start_index: usize,
+    count: usize,
+) -> ListQuery {
+    let filter = filter.map(|f| parse_filter_in(rt, f, FilterLimits::default(), FilterOptions::default()).unwrap());
     ListQuery { filter, sort, start_index, count }
+}
+
+pub fn filter_query(filter: Option<&str>, sort: Option<SortSpec>, start_index: usize, count: usize) -> ListQuery {
+    list_query(&USER, filter, sort, start_index, count)
 }
 
 /// (totalResults, ids of the page)
@@ -83,4 +101,120 @@ pub fn query<D: Directory>(
 ) -> (usize, Vec<String>) {
     let page = run(dir.query_users(ws, &filter_query(filter, None, start, count))).unwrap();
     (page.total_results, page.users.into_iter().map(|u| u.id).collect())
+}
+
+/// A group at version 1, created at the epoch, with these member ids.
+pub fn group(ws: &str, id: &str, name: &str, external: Option<&str>, members: &[&str]) -> GroupRecord {
+    let mut doc = json!({"displayName": name});
+    if let Some(e) = external {
+        doc["externalId"] = json!(e);
+    }
+    if !members.is_empty() {
+        doc["members"] = members.iter().map(|m| json!({"value": m})).collect();
+    }
+    GroupRecord::new(ws, id, OffsetDateTime::UNIX_EPOCH, doc.as_object().cloned().unwrap())
+}
+
+pub fn group_filter_query(filter: Option<&str>, sort: Option<SortSpec>, start_index: usize, count: usize) -> ListQuery {
+    list_query(&GROUP, filter, sort, start_index, count)
+}
+
+/// (totalResults, ids of the page) of a group query.
+pub fn query_groups(
+    dir: &impl Directory,
+    ws: &str,
+    filter: Option<&str>,
+    start: usize,
+    n: usize,
+) -> (usize, Vec<String>) {
+    let page = run(dir.query_groups(ws, &group_filter_query(filter, None, start, n))).unwrap();
+    (page.total_results, page.groups.into_iter().map(|g| g.id).collect())
+}
+
+/// A small deterministic PRNG (xorshift64*): the differential test must be reproducible.
+pub struct Rng(pub u64);
+
+impl Rng {
+    pub fn next(&mut self) -> u64 {
+        self.0 ^= self.0 >> 12;
+        self.0 ^= self.0 << 25;
+        self.0 ^= self.0 >> 27;
+        self.0.wrapping_mul(0x2545_f491_4f6c_dd1d)
+    }
+
+    pub fn below(&mut self, n: usize) -> usize {
+        (self.next() % n as u64) as usize
+    }
+
+    pub fn pick<'a, T: ?Sized>(&mut self, items: &[&'a T]) -> &'a T {
+        items[self.below(items.len())]
+    }
+}
+
+/// Outcomes compared across stores: the value, or only the kind of error (messages differ).
+pub fn outcome<T>(r: Result<T, StoreError>) -> Result<T, StoreErrorKind> {
+    r.map_err(|e| e.kind())
+}
+
+/// A fresh database and a MemoryDirectory, both with workspaces `a` and `b`, for tests that
+/// hold this store to the core's reference semantics.
+pub fn sql_and_memory(label: &str) -> (TempDir, SqliteDirectory, MemoryDirectory) {
+    let (tmp, sql) = two_workspaces(label);
+    let mem = MemoryDirectory::new();
+    for ws in ["a", "b"] {
+        mem.add_workspace(Workspace::new(ws, ws.to_uppercase()));
+    }
+    (tmp, sql, mem)
+}
+
+/// Run `attempt(t)` for `t` in `0..threads`, each on its own thread, all released at once;
+/// the outcomes in thread order.
+pub fn race<T: Send + 'static>(threads: usize, attempt: impl Fn(usize) -> T + Send + Sync + 'static) -> Vec<T> {
+    let barrier = Arc::new(Barrier::new(threads));
+    let attempt = Arc::new(attempt);
+    let handles: Vec<_> = (0..threads)
+        .map(|t| {
+            let (barrier, attempt) = (barrier.clone(), attempt.clone());
+            thread::spawn(move || {
+                barrier.wait();
+                attempt(t)
+            })
+        })
+        .collect();
+    handles.into_iter().map(|h| h.join().unwrap()).collect()
+}
+
+/// The one thread whose insert won a race for one name: every other one lost with a conflict.
+pub fn sole_winner(results: &[Result<(), StoreErrorKind>]) -> usize {
+    let winners: Vec<usize> = (0..results.len()).filter(|t| results[*t].is_ok()).collect();
+    assert_eq!(winners.len(), 1, "{results:?}");
+    assert!(results.iter().filter(|r| r.is_err()).all(|r| *r == Err(StoreErrorKind::Conflict)), "{results:?}");
+    winners[0]
+}
+
+/// A SCIM client of a handler over a fresh database holding workspace `ws` and one token.
+pub struct Scim {
+    pub handler: ScimHandler<SqliteDirectory>,
+    auth: String,
+}
+
+impl Scim {
+    pub fn new(tmp: &TempDir) -> Scim {
+        let store = SqliteDirectory::open(tmp.db()).unwrap();
+        store.add_workspace(&Workspace::new("ws", "Acme")).unwrap();
+        let token = ScimToken::generate();
+        store.add_token("ws", &token.hash()).unwrap();
+        let config = ScimConfig { base_url: "https://example.test/scim/v2".into(), ..Default::default() };
+        Scim { handler: ScimHandler::new(store, config).unwrap(), auth: format!("Bearer {}", token.as_str()) }
+    }
+
+    /// Send one request (`path` may carry a `?query`), with a JSON body when given.
+    pub fn send(&self, method: &str, path: &str, body: Option<Value>) -> ScimResponse {
+        let (path, query) = path.split_once('?').unwrap_or((path, ""));
+        let mut req = ScimRequest::new(method, path).with_query(query).with_header("Authorization", &self.auth);
+        if let Some(body) = body {
+            req = req.with_header("Content-Type", "application/scim+json").with_body(body.to_string().into_bytes());
+        }
+        run(self.handler.handle(req))
+    }
 }

@@ -14,7 +14,7 @@ use crate::scim::config::ScimConfig;
 use crate::scim::error::{ScimError, invalid_value, mutability};
 use crate::scim::filter::{CompValue, CompareOp, Filter, FilterError, PatchPath, parse_patch_path_in};
 use crate::scim::path::{AttrRef, PathError};
-use crate::scim::resource::{Normalizer, key_of};
+use crate::scim::resource::{Normalizer, key_of, settle_identities};
 use crate::scim::schema::{AttributeDef, Mutability, ResourceType, SchemaDef, find};
 
 /// A document while a PATCH is applied to it. A User's `active` is folded in, so that it is
@@ -37,6 +37,7 @@ impl Working {
     /// The finished document (without `active`) and the `active` flag, if one was folded in.
     pub fn finish(mut self) -> Result<(Map<String, Value>, Option<bool>), ScimError> {
         let active = self.doc.remove("active").map(|v| v.as_bool().unwrap_or(true));
+        settle_identities(self.rt, &mut self.doc)?;
         if key_of(self.rt, &self.doc).is_none() {
             return Err(invalid_value(format!("{} is required and must be a non-empty string", self.rt.key_attribute)));
         }
@@ -589,12 +590,18 @@ fn set_sub(element: &mut Value, sub: &AttributeDef, value: Option<Value>) {
     }
 }
 
-/// The selector objects of a remove-with-value (`[{"value":"id"}]` or one object).
-fn selectors(value: &Value) -> Vec<&Map<String, Value>> {
+/// The selector objects of a remove-with-value (`[{"value":"id"}]` or one object). A bare
+/// string selects by `value`, as the lenient add reads a bare string as `{"value": …}`
+/// (Microsoft's test collection adds members that way), so the same shape never removes more.
+fn selectors(value: &Value) -> Vec<Map<String, Value>> {
+    let one = |v: &Value| match v {
+        Value::Object(o) => Some(o.clone()),
+        Value::String(s) if !s.is_empty() => Some(Map::from_iter([("value".to_owned(), v.clone())])),
+        _ => None,
+    };
     match value {
-        Value::Array(items) => items.iter().filter_map(Value::as_object).collect(),
-        Value::Object(o) => vec![o],
-        _ => Vec::new(),
+        Value::Array(items) => items.iter().filter_map(one).collect(),
+        other => one(other).into_iter().collect(),
     }
 }
 

@@ -351,3 +351,33 @@ fn sub_attribute_of_every_value() {
     .unwrap();
     assert_eq!(v["emails"], json!([{"value": "n@x"}]));
 }
+
+#[test]
+fn group_members_keep_an_identity() {
+    use crate::scim::schema::GROUP;
+    let run = |profile: Profile, ops: Value| -> Result<Value, String> {
+        let cfg = config(profile);
+        let body = json!({"schemas": ["urn:ietf:params:scim:api:messages:2.0:PatchOp"], "Operations": ops});
+        let ops = parse_patch(&GROUP, &body, &cfg).map_err(|e| e.code().to_string())?;
+        let doc = json!({"displayName": "G", "members": [{"value": "u1"}, {"value": "u2"}, {"value": "u3"}]});
+        let mut working = Working::new(&GROUP, doc.as_object().unwrap(), None);
+        apply(&ops, &mut working, &cfg).map_err(|e| e.code().to_string())?;
+        working.finish().map(|(doc, _)| Value::Object(doc)).map_err(|e| e.code().to_string())
+    };
+    let members = |r: Result<Value, String>| r.unwrap()["members"].clone();
+    // Microsoft's test collection adds a bare string; removing by the same shape removes only it.
+    let bare =
+        json!([{"op": "add", "path": "members", "value": "u4"}, {"op": "remove", "path": "members", "value": "u1"}]);
+    assert_eq!(members(run(Profile::Entra, bare)), json!([{"value": "u2"}, {"value": "u3"}, {"value": "u4"}]));
+    let strings = json!([{"op": "Remove", "path": "members", "value": ["u2", "u3"]}]);
+    assert_eq!(members(run(Profile::Entra, strings)), json!([{"value": "u1"}]));
+    // A member without a value names nothing, however it comes about.
+    let valueless = json!([{"op": "add", "path": "members", "value": [{"display": "Ann"}]}]);
+    assert_eq!(run(Profile::Entra, valueless.clone()).unwrap_err(), "invalid_value");
+    assert_eq!(run(Profile::Strict, valueless).unwrap_err(), "invalid_value");
+    let replaced = json!([{"op": "replace", "path": "members[value eq \"u1\"]", "value": {"display": "Ann"}}]);
+    assert_eq!(run(Profile::Strict, replaced.clone()).unwrap_err(), "invalid_value", "RFC replace drops value");
+    assert_eq!(members(run(Profile::Entra, replaced))[0], json!({"value": "u1", "display": "Ann"}));
+    let renumber = json!([{"op": "replace", "path": "members.value", "value": "u9"}]);
+    assert_eq!(members(run(Profile::Strict, renumber)), json!([{"value": "u9"}]), "one member per value");
+}

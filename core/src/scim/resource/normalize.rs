@@ -1,7 +1,9 @@
 //! Input normalisation: every value that enters a stored document passes through here, so a
 //! document always holds canonical attribute names, JSON types matching the schema, no nulls,
-//! no empty containers and at most one `primary: true` per multi-valued attribute.
+//! no empty containers, at most one `primary: true` per multi-valued attribute and, for a
+//! Group, one member per `value`.
 
+use std::collections::HashMap;
 use std::fmt;
 
 use serde_json::{Map, Value};
@@ -10,7 +12,7 @@ use time::format_description::well_known::Rfc3339;
 
 use crate::scim::error::{ScimError, invalid_syntax, invalid_value};
 use crate::scim::path::{Resolved, resolve_in};
-use crate::scim::schema::{AttrType, AttributeDef, Mutability, ResourceType, SchemaDef, USER};
+use crate::scim::schema::{AttrType, AttributeDef, Mutability, ResourceType, SchemaDef, USER, schema_by_urn};
 
 /// Normalises values according to the attribute definitions and the compatibility profile.
 #[derive(Debug, Clone, Copy)]
@@ -37,7 +39,9 @@ impl Normalizer {
         let Value::Object(input) = input else {
             return Err(invalid_syntax(format!("a {} is a JSON object", rt.name)));
         };
-        if !self.lenient {
+        if self.lenient {
+            refuse_foreign_schemas(rt, input)?;
+        } else {
             self.check_schemas(rt, input)?;
         }
         let mut doc = Map::new();
@@ -92,6 +96,7 @@ impl Normalizer {
             }
         }
         doc.retain(|_, v| !v.as_object().is_some_and(Map::is_empty));
+        settle_identities(rt, &mut doc)?;
         if key_of(rt, &doc).is_none() {
             return Err(invalid_value(format!("{} is required and must be a non-empty string", rt.key_attribute)));
         }
@@ -251,6 +256,24 @@ impl Normalizer {
     }
 }
 
+/// Lenient mode ignores schema URIs it does not know (Entra's ADSCIM URI, OneLogin's SCIM 1.0
+/// one), but a schema of another resource type is a client mistake (a User sent to `/Groups`)
+/// that would otherwise create the wrong kind of resource from the attributes the two share.
+fn refuse_foreign_schemas(rt: &'static ResourceType, input: &Map<String, Value>) -> Result<(), ScimError> {
+    let schemas = input.iter().filter(|(k, _)| k.eq_ignore_ascii_case("schemas")).filter_map(|(_, v)| v.as_array());
+    for urn in schemas.flatten().filter_map(Value::as_str) {
+        if rt.schema(urn).is_none()
+            && let Some(other) = schema_by_urn(urn)
+        {
+            return Err(invalid_value(format!(
+                "\"schemas\" lists {}, which is not a {} schema; send {} resources to their own endpoint",
+                other.id, rt.name, other.name
+            )));
+        }
+    }
+    Ok(())
+}
+
 /// `parent.name`, formatted only when an error message needs it.
 struct Dotted<'a>(&'a dyn fmt::Display, &'a str);
 
@@ -279,6 +302,39 @@ fn nested<'a>(doc: &'a mut Map<String, Value>, name: &str) -> &'a mut Map<String
         *slot = Value::Object(Map::new());
     }
     slot.as_object_mut().expect("just made an object")
+}
+
+/// Every value of a multi-valued attribute with an identity (a Group's `members`, by `value`)
+/// must carry it, and carry it once. A member without a `value` names nothing: it could never
+/// be removed by `members[value eq …]`, nor stored by a host that keeps members by id. A
+/// repeated identity is merged into its first value, as a PATCH add merges it.
+pub(crate) fn settle_identities(rt: &ResourceType, doc: &mut Map<String, Value>) -> Result<(), ScimError> {
+    for def in rt.core().attributes.iter().filter(|d| d.multi_valued) {
+        let Some(key) = def.identity else { continue };
+        let Some(Value::Array(items)) = doc.get_mut(def.name) else { continue };
+        let mut first: HashMap<&str, usize> = HashMap::with_capacity(items.len());
+        let mut repeats = Vec::new();
+        for (i, item) in items.iter().enumerate() {
+            let Some(id) = item.get(key).and_then(Value::as_str).filter(|s| !s.is_empty()) else {
+                return Err(invalid_value(format!("every value of \"{}\" needs a \"{key}\"", def.name)));
+            };
+            match first.get(id) {
+                Some(&j) => repeats.push((i, j)),
+                None => {
+                    first.insert(id, i);
+                }
+            }
+        }
+        for &(i, j) in &repeats {
+            if let (Value::Object(later), Value::Object(earlier)) = (std::mem::take(&mut items[i]), &mut items[j]) {
+                earlier.extend(later);
+            }
+        }
+        if !repeats.is_empty() {
+            items.retain(|v| !v.is_null());
+        }
+    }
+    Ok(())
 }
 
 /// The non-empty userName of a stored User document.
@@ -395,6 +451,37 @@ mod tests {
         let mut strict = input.clone();
         strict["schemas"] = json!([CORE_USER_URN]);
         assert_eq!(STRICT.user(&strict).unwrap_err().code().as_str(), "invalid_value");
+    }
+
+    #[test]
+    fn group_members_need_a_value_and_repeats_merge() {
+        use crate::scim::schema::{CORE_GROUP_URN, GROUP};
+        let group = |members: Value| json!({"schemas": [CORE_GROUP_URN], "displayName": "G", "members": members});
+        for n in [LENIENT, STRICT] {
+            let (doc, _) = n
+                .resource(&GROUP, &group(json!([{"value": "u1"}, {"value": "u2"}, {"value": "u1", "display": "A"}])))
+                .unwrap();
+            assert_eq!(doc["members"], json!([{"value": "u1", "display": "A"}, {"value": "u2"}]));
+            let err = n.resource(&GROUP, &group(json!([{"value": "u1"}, {"display": "B"}]))).unwrap_err();
+            assert_eq!(err.code().as_str(), "invalid_value");
+        }
+        assert!(STRICT.resource(&GROUP, &group(json!([{"value": ""}]))).is_err());
+        let (doc, _) = LENIENT.resource(&GROUP, &group(json!([{"value": ""}]))).unwrap();
+        assert!(!doc.contains_key("members"), "lenient: a blank member is unassigned");
+    }
+
+    #[test]
+    fn lenient_mode_refuses_another_resource_types_schema() {
+        use crate::scim::schema::{CORE_GROUP_URN, GROUP};
+        let adscim = "http://schemas.microsoft.com/2006/11/ResourceManagement/ADSCIM/2.0/Group";
+        assert!(LENIENT.resource(&GROUP, &json!({"schemas": [CORE_GROUP_URN, adscim], "displayName": "G"})).is_ok());
+        assert!(LENIENT.resource(&GROUP, &json!({"schemas": "junk", "displayName": "G"})).is_ok());
+        for wrong in [CORE_USER_URN, ENTERPRISE_USER_URN] {
+            let err = LENIENT.resource(&GROUP, &json!({"Schemas": [wrong], "displayName": "G"})).unwrap_err();
+            assert_eq!(err.code().as_str(), "invalid_value", "{wrong}");
+        }
+        let err = LENIENT.user(&json!({"schemas": [CORE_USER_URN, CORE_GROUP_URN], "userName": "a"})).unwrap_err();
+        assert_eq!(err.code().as_str(), "invalid_value");
     }
 
     #[test]

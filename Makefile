@@ -3,9 +3,9 @@
 SHELL := /bin/bash
 CARGO ?= cargo
 
-.PHONY: test test-rust lint bench clean
+.PHONY: test test-rust lint bench clean conformance
 
-test: test-rust
+test: test-rust conformance
 
 lint:
 	$(CARGO) fmt --all --check
@@ -14,9 +14,32 @@ lint:
 test-rust: lint
 	$(CARGO) test --workspace --locked
 
+# External SCIM suites against `sso-scim serve` on loopback (conformance/run.py). Tools are
+# pinned and installed locally: scim2-cli/scim2-tester in .venv, newman in .newman.
+PYTHON ?= python3
+VENV := .venv
+NEWMAN_DIR := .newman
+COLLECTION := ../shared/conformance/PostmanCollection.json
+
+$(VENV)/.conformance-tools:
+	$(PYTHON) -m venv $(VENV)
+	$(VENV)/bin/pip install --quiet scim2-cli==0.6.0 scim2-tester==0.5.2
+	touch $@
+
+$(NEWMAN_DIR)/.conformance-tools:
+	mkdir -p $(NEWMAN_DIR)
+	npm install --silent --no-audit --no-fund --prefix $(NEWMAN_DIR) newman@6
+	touch $@
+
+conformance: $(VENV)/.conformance-tools $(NEWMAN_DIR)/.conformance-tools
+	$(CARGO) build --locked -p sso-scim-cli
+	$(PYTHON) conformance/run.py target/debug/sso-scim $(VENV)/bin/scim2 \
+		$(NEWMAN_DIR)/node_modules/.bin/newman $(COLLECTION)
+
 # Criterion benchmarks (not part of `make test`: timings are not assertions).
 bench:
 	$(CARGO) bench -p sso-scim-core --bench scim
 
 clean:
 	$(CARGO) clean
+	rm -rf $(VENV) $(NEWMAN_DIR)

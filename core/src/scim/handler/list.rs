@@ -1,10 +1,11 @@
-//! Listing and searching users: `GET /Users?filter=…` and `POST /.search`.
+//! Listing and searching: `GET /Users?filter=…`, `GET /Groups`, their `.search`, and the
+//! root `POST /.search` across resource types.
 
 use serde::Serialize;
 use serde_json::Value;
 
 use super::{ScimHandler, respond};
-use crate::directory::{Directory, ListQuery};
+use crate::directory::{Directory, GroupPage, ListQuery, UserPage};
 use crate::error::ErrorCode;
 use crate::model::Workspace;
 use crate::scim::config::ScimConfig;
@@ -12,8 +13,8 @@ use crate::scim::error::{ScimError, invalid_syntax, invalid_value};
 use crate::scim::filter::{SortSpec, parse_filter_in};
 use crate::scim::http::ScimResponse;
 use crate::scim::resource::{Projection, Rendered};
+use crate::scim::schema::{GROUP, ResourceType, USER};
 use crate::scim::schema::{LIST_RESPONSE_URN, SEARCH_REQUEST_URN};
-use crate::scim::schema::{ResourceType, USER};
 
 /// The query parameters of a list or search, before they are checked.
 #[derive(Debug, Default, Clone, PartialEq)]
@@ -141,14 +142,27 @@ struct ListResponse<'a> {
     resources: Vec<Rendered<'a>>,
 }
 
+/// The checked form of a list request for one resource type.
+struct Plan {
+    query: ListQuery,
+    projection: Projection,
+}
+
+/// The 1-based start index and page size of a request (RFC 7644 §3.4.2.4: startIndex below 1
+/// means 1; a negative count means 0; the count is capped by the configured maximum).
+fn window(params: &ListParams, config: &ScimConfig) -> (usize, usize) {
+    let limits = &config.limits;
+    let start_index = usize::try_from(params.start_index.unwrap_or(1).max(1)).unwrap_or(usize::MAX);
+    let count = match params.count {
+        None => limits.default_page_size,
+        Some(c) => usize::try_from(c.max(0)).unwrap_or(usize::MAX).min(limits.max_results),
+    };
+    (start_index, count)
+}
+
 impl<D: Directory> ScimHandler<D> {
-    pub(super) async fn list(
-        &self,
-        rt: &'static ResourceType,
-        ws: &Workspace,
-        params: ListParams,
-    ) -> Result<ScimResponse, ScimError> {
-        let limits = &self.config.limits;
+    /// Parse filter, sort and projection against `rt`'s schema.
+    fn plan(&self, rt: &'static ResourceType, params: &ListParams, window: (usize, usize)) -> Result<Plan, ScimError> {
         let filter = params
             .filter
             .as_deref()
@@ -162,40 +176,95 @@ impl<D: Directory> ScimHandler<D> {
             .transpose()
             .map_err(|e| invalid_value(format!("sortBy/sortOrder: {e}")))?;
         let projection = params.projection(rt, &self.config)?;
-        // RFC 7644 §3.4.2.4: startIndex below 1 means 1; a negative count means 0.
-        let start_index = usize::try_from(params.start_index.unwrap_or(1).max(1)).unwrap_or(usize::MAX);
-        let count = match params.count {
-            None => limits.default_page_size,
-            Some(c) => usize::try_from(c.max(0)).unwrap_or(usize::MAX).min(limits.max_results),
-        };
-        let query = ListQuery { filter, sort, start_index, count };
+        Ok(Plan { query: ListQuery { filter, sort, start_index: window.0, count: window.1 }, projection })
+    }
+
+    /// One page of users, checked against the store contract.
+    async fn user_page(&self, ws: &Workspace, query: &ListQuery) -> Result<UserPage, ScimError> {
+        let mut page = self.directory.query_users(&ws.id, query).await.map_err(ScimError::store)?;
+        page.users.truncate(query.count);
+        for user in &page.users {
+            self.owns(ws, &user.workspace_id)?;
+            if !user.state.visible_to_scim() {
+                return Err(ScimError::new(
+                    ErrorCode::StoreContractViolated,
+                    "the directory store listed a deprovisioned user; the answer was discarded",
+                ));
+            }
+        }
+        Ok(page)
+    }
+
+    /// One page of groups, checked against the store contract.
+    async fn group_page(&self, ws: &Workspace, query: &ListQuery) -> Result<GroupPage, ScimError> {
+        let mut page = self.directory.query_groups(&ws.id, query).await.map_err(ScimError::store)?;
+        page.groups.truncate(query.count);
+        for group in &page.groups {
+            self.owns(ws, &group.workspace_id)?;
+        }
+        Ok(page)
+    }
+
+    /// `GET /Users`, `GET /Groups` and their `.search`.
+    pub(super) async fn list(
+        &self,
+        rt: &'static ResourceType,
+        ws: &Workspace,
+        params: ListParams,
+    ) -> Result<ScimResponse, ScimError> {
+        let window = window(&params, &self.config);
+        let plan = self.plan(rt, &params, window)?;
         let base = self.config.base();
         let bytes = if std::ptr::eq(rt, &USER) {
-            let mut page = self.directory.query_users(&ws.id, &query).await.map_err(ScimError::store)?;
-            page.users.truncate(count);
-            let mut resources = Vec::with_capacity(page.users.len());
-            for user in &page.users {
-                self.owns(ws, &user.workspace_id)?;
-                if !user.state.visible_to_scim() {
-                    return Err(ScimError::new(
-                        ErrorCode::StoreContractViolated,
-                        "the directory store listed a deprovisioned user; the answer was discarded",
-                    ));
-                }
-                resources.push(Rendered::new(user, base, &projection));
-            }
-            list_response(page.total_results, start_index, resources)
+            let page = self.user_page(ws, &plan.query).await?;
+            let resources = page.users.iter().map(|u| Rendered::new(u, base, &plan.projection)).collect();
+            list_response(page.total_results, window.0, resources)
         } else {
-            let mut page = self.directory.query_groups(&ws.id, &query).await.map_err(ScimError::store)?;
-            page.groups.truncate(count);
-            let mut resources = Vec::with_capacity(page.groups.len());
-            for group in &page.groups {
-                self.owns(ws, &group.workspace_id)?;
-                resources.push(Rendered::new(group, base, &projection));
-            }
-            list_response(page.total_results, start_index, resources)
+            let page = self.group_page(ws, &plan.query).await?;
+            let resources = page.groups.iter().map(|g| Rendered::new(g, base, &plan.projection)).collect();
+            list_response(page.total_results, window.0, resources)
         };
         Ok(respond::serialized(200, bytes, Vec::new()))
+    }
+
+    /// `POST /.search` (RFC 7644 §3.4.3): every resource type at once. The filter, sort and
+    /// projection are checked against each type; a type they do not apply to (a filter on
+    /// `userName` names no Group attribute) contributes nothing, and when they apply to no type
+    /// the first type's error is the answer. Results list Users, then Groups (each type sorted
+    /// by `sortBy` when given); paging runs over that concatenation.
+    pub(super) async fn search_all(&self, ws: &Workspace, params: ListParams) -> Result<ScimResponse, ScimError> {
+        let (start_index, count) = window(&params, &self.config);
+        let users = self.plan(&USER, &params, (start_index, count));
+        let groups = if self.config.groups { Some(self.plan(&GROUP, &params, (1, 0))) } else { None };
+        let users = match (users, &groups) {
+            (Err(e), None | Some(Err(_))) => return Err(e),
+            (users, _) => users.ok(),
+        };
+        let user_page = match &users {
+            Some(plan) => Some(self.user_page(ws, &plan.query).await?),
+            None => None,
+        };
+        let (user_total, user_count) = user_page.as_ref().map_or((0, 0), |p| (p.total_results, p.users.len()));
+        let mut group_plan = groups.and_then(Result::ok);
+        let group_page = match &mut group_plan {
+            Some(plan) => {
+                // Groups follow the users: skip what the window leaves of them past the users.
+                plan.query.start_index = start_index.saturating_sub(user_total).max(1);
+                plan.query.count = count - user_count;
+                Some(self.group_page(ws, &plan.query).await?)
+            }
+            None => None,
+        };
+        let base = self.config.base();
+        let mut resources = Vec::new();
+        if let (Some(page), Some(plan)) = (&user_page, &users) {
+            resources.extend(page.users.iter().map(|u| Rendered::new(u, base, &plan.projection)));
+        }
+        if let (Some(page), Some(plan)) = (&group_page, &group_plan) {
+            resources.extend(page.groups.iter().map(|g| Rendered::new(g, base, &plan.projection)));
+        }
+        let total = user_total + group_page.as_ref().map_or(0, |p| p.total_results);
+        Ok(respond::serialized(200, list_response(total, start_index, resources), Vec::new()))
     }
 }
 

@@ -133,9 +133,13 @@ impl<D: Directory> ScimHandler<D> {
             }
             Route::Users if method == "GET" => self.list(&USER, ws(), list::ListParams::from_query(&req.query)?).await,
             Route::Users => self.create(ws(), req).await,
-            Route::UsersSearch | Route::RootSearch => {
+            Route::UsersSearch => {
                 let body = self.body(req)?;
                 self.list(&USER, ws(), list::ListParams::from_search(&body, self.config.profile.lenient())?).await
+            }
+            Route::RootSearch => {
+                let body = self.body(req)?;
+                self.search_all(ws(), list::ListParams::from_search(&body, self.config.profile.lenient())?).await
             }
             Route::User(id) => match method.as_str() {
                 "GET" => self.get(ws(), id, req).await,

@@ -35,7 +35,8 @@ pub const REQUEST_ID: &str = "_8f1c2f6d0b6a4e0e9c3f2b7a1d5e4c33";
 pub const NOW: OffsetDateTime = datetime!(2026-03-04 12:00:05 UTC);
 
 pub fn data(name: &str) -> PathBuf {
-    PathBuf::from(env!("CARGO_MANIFEST_DIR")).join("tests/data/saml").join(name)
+    // Through the workspace root, so other crates' tests can include this module by #[path].
+    PathBuf::from(env!("CARGO_MANIFEST_DIR")).join("../core/tests/data/saml").join(name)
 }
 
 pub fn read(name: &str) -> String {

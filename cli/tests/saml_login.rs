@@ -1,0 +1,148 @@
+//! A whole SP-initiated sign-in through `serve`: import IdP metadata with the CLI, provision
+//! the user by SCIM, GET /login (an AuthnRequest in a redirect), answer it with a signed
+//! Entra-shaped response at /acs, get a session; then replay, an unsolicited response, and an
+//! archived user are refused with the reason on the page.
+
+mod common;
+#[path = "../../core/tests/saml_support/mod.rs"]
+mod saml_support;
+
+use std::io::Read;
+
+use base64::Engine as _;
+use base64::engine::general_purpose::STANDARD;
+use common::{Server, TempDir, run_ok, user_body};
+use saml_support::{IDP_ENTITY, Spec, TestKey};
+use time::OffsetDateTime;
+use time::format_description::well_known::Rfc3339;
+
+fn idp_metadata(idp: &TestKey) -> String {
+    format!(
+        r#"<?xml version="1.0"?>
+<EntityDescriptor xmlns="urn:oasis:names:tc:SAML:2.0:metadata" entityID="{IDP_ENTITY}">
+  <IDPSSODescriptor protocolSupportEnumeration="urn:oasis:names:tc:SAML:2.0:protocol">
+    <KeyDescriptor use="signing"><KeyInfo xmlns="http://www.w3.org/2000/09/xmldsig#"><X509Data><X509Certificate>{}</X509Certificate></X509Data></KeyInfo></KeyDescriptor>
+    <SingleSignOnService Binding="urn:oasis:names:tc:SAML:2.0:bindings:HTTP-Redirect" Location="https://login.example.test/saml2"/>
+  </IDPSSODescriptor>
+</EntityDescriptor>"#,
+        idp.cert_base64()
+    )
+}
+
+fn form(response_xml: &str) -> String {
+    let encoded = STANDARD.encode(response_xml);
+    format!(
+        "SAMLResponse={}&RelayState=%2Fprojects",
+        form_urlencoded::byte_serialize(encoded.as_bytes()).collect::<String>()
+    )
+}
+
+/// The AuthnRequest ID carried by the login redirect (HTTP-Redirect binding: deflate+base64).
+fn request_id(location: &str) -> String {
+    let query = location.split_once('?').expect("query").1;
+    let saml_request = form_urlencoded::parse(query.as_bytes())
+        .find(|(k, _)| k == "SAMLRequest")
+        .map(|(_, v)| v.into_owned())
+        .expect("SAMLRequest");
+    let mut xml = String::new();
+    flate2::read::DeflateDecoder::new(&STANDARD.decode(saml_request).unwrap()[..]).read_to_string(&mut xml).unwrap();
+    xml.split(" ID=\"").nth(1).and_then(|r| r.split('"').next()).expect("ID").to_owned()
+}
+
+fn spec_for(server: &Server, ws: &str, sp_entity: &str, in_response_to: Option<&str>, response_id: &str) -> Spec {
+    let now = OffsetDateTime::now_utc();
+    let at = |minutes: i64| (now + time::Duration::minutes(minutes)).format(&Rfc3339).unwrap();
+    let acs = format!("http://{}/saml/{ws}/acs", server.addr);
+    Spec {
+        response_id: response_id.into(),
+        assertion_id: format!("{response_id}-assertion"),
+        issue_instant: at(0),
+        destination: Some(acs.clone()),
+        recipient: acs,
+        in_response_to: in_response_to.map(str::to_owned),
+        confirmation_in_response_to: in_response_to.map(str::to_owned),
+        confirmation_not_on_or_after: at(5),
+        not_before: at(-5),
+        not_on_or_after: at(60),
+        audiences: vec![sp_entity.to_owned()],
+        ..Spec::default()
+    }
+}
+
+#[test]
+fn sp_initiated_sign_in_end_to_end() {
+    let dir = TempDir::new("saml-login");
+    let server = Server::start(&dir.db());
+    let ws = server.bootstrap_workspace();
+    let token = server.bootstrap_token();
+    let idp = TestKey::load("idp");
+    let metadata_file = dir.0.join("idp.xml");
+    std::fs::write(&metadata_file, idp_metadata(&idp)).unwrap();
+    let public_url = format!("http://{}", server.addr);
+    let imported = run_ok(
+        &dir.db(),
+        &["saml", "import-metadata", "--workspace", &ws, "--public-url", &public_url, metadata_file.to_str().unwrap()],
+    );
+    let sp_entity = imported
+        .lines()
+        .find_map(|l| l.strip_prefix("Our entity ID (Entra \"Identifier\"): "))
+        .expect("import prints our entity ID")
+        .trim()
+        .to_owned();
+
+    // Provisioned first: SSO signs in existing users only.
+    let created = server.scim(&token, "POST", "/Users", &user_body("jdoe@contoso.com"));
+    assert_eq!(created.status, 201, "{}", created.body);
+    let user_id = created.json()["id"].as_str().unwrap().to_owned();
+
+    let login = server.request("GET", &format!("/saml/{ws}/login"), &[], "");
+    assert!(matches!(login.status, 302 | 303 | 307), "{} {}", login.status, login.body);
+    let location = login.header("location").expect("redirect").to_owned();
+    assert!(location.starts_with("https://login.example.test/saml2?"), "{location}");
+    let id = request_id(&location);
+
+    let signed = spec_for(&server, &ws, &sp_entity, Some(&id), "_resp-1").signed(&idp);
+    let headers = [("Content-Type", "application/x-www-form-urlencoded")];
+    let acs = format!("/saml/{ws}/acs");
+    let accepted = server.request("POST", &acs, &headers, &form(&signed));
+    assert_eq!(accepted.status, 200, "{}", accepted.body);
+    assert!(
+        accepted.body.contains("jdoe@contoso.com") && accepted.body.contains("Project Manager"),
+        "{}",
+        accepted.body
+    );
+    assert!(accepted.body.contains("href=\"/projects\""), "local RelayState offered: {}", accepted.body);
+    let cookie = accepted.header("set-cookie").expect("session cookie").to_owned();
+    assert!(cookie.contains("HttpOnly") && cookie.contains("SameSite=Lax"), "{cookie}");
+
+    let session = cookie.split(';').next().unwrap().to_owned();
+    let home = server.request("GET", "/", &[("Cookie", &session)], "");
+    assert!(home.body.contains("jdoe@contoso.com"), "{}", home.body);
+
+    // The same response again: the request ID is used up and the assertion is remembered.
+    let replayed = server.request("POST", &acs, &headers, &form(&signed));
+    assert_eq!(replayed.status, 400, "{}", replayed.body);
+
+    // Unsolicited (IdP-initiated) responses are off by default.
+    let unsolicited = spec_for(&server, &ws, &sp_entity, None, "_resp-2").signed(&idp);
+    let refused = server.request("POST", &acs, &headers, &form(&unsolicited));
+    assert_eq!(refused.status, 400, "{}", refused.body);
+
+    // A signature by another key is refused.
+    let login = server.request("GET", &format!("/saml/{ws}/login"), &[], "");
+    let id = request_id(login.header("location").unwrap());
+    let forged = spec_for(&server, &ws, &sp_entity, Some(&id), "_resp-3").signed(&TestKey::load("attacker"));
+    assert_eq!(server.request("POST", &acs, &headers, &form(&forged)).status, 400);
+
+    // SCIM archives the user: the next sign-in is refused with the reason, the session is void.
+    let disable = r#"{"schemas":["urn:ietf:params:scim:api:messages:2.0:PatchOp"],"Operations":[{"op":"Replace","path":"active","value":false}]}"#;
+    assert_eq!(server.scim(&token, "PATCH", &format!("/Users/{user_id}"), disable).status, 200);
+    let login = server.request("GET", &format!("/saml/{ws}/login"), &[], "");
+    let id = request_id(login.header("location").unwrap());
+    let archived = spec_for(&server, &ws, &sp_entity, Some(&id), "_resp-4").signed(&idp);
+    let page = server.request("POST", &acs, &headers, &form(&archived));
+    assert_eq!(page.status, 403, "{}", page.body);
+    assert!(page.body.to_lowercase().contains("archived"), "{}", page.body);
+    let home = server.request("GET", "/", &[("Cookie", &session)], "");
+    assert!(!home.body.contains("signed in as"), "{}", home.body);
+}

@@ -146,3 +146,40 @@ fn sp_initiated_sign_in_end_to_end() {
     let home = server.request("GET", "/", &[("Cookie", &session)], "");
     assert!(!home.body.contains("signed in as"), "{}", home.body);
 }
+
+#[test]
+fn saml_verify_prints_the_json_contract_and_exit_codes() {
+    let dir = TempDir::new("saml-verify");
+    let idp = TestKey::load("idp");
+    let settings = dir.0.join("settings.json");
+    std::fs::write(&settings, serde_json::to_string(&saml_support::settings(&idp)).unwrap()).unwrap();
+    let good = dir.0.join("good.xml");
+    std::fs::write(&good, Spec::default().signed(&idp)).unwrap();
+    let forged = dir.0.join("forged.xml");
+    std::fs::write(&forged, Spec::default().signed(&TestKey::load("attacker"))).unwrap();
+    let verify = |file: &std::path::Path, settings: &std::path::Path| {
+        std::process::Command::new(common::bin())
+            .args(["saml", "verify", "--now", "2026-03-04T12:00:05Z", "--request-id", saml_support::REQUEST_ID])
+            .arg("--settings")
+            .arg(settings)
+            .arg(file)
+            .output()
+            .unwrap()
+    };
+    let out = verify(&good, &settings);
+    assert_eq!(out.status.code(), Some(0), "{}", String::from_utf8_lossy(&out.stdout));
+    let answer: serde_json::Value = serde_json::from_slice(&out.stdout).unwrap();
+    assert_eq!(answer["ok"], true);
+    assert!(answer["identity"].to_string().contains("jdoe@contoso.com"), "{answer}");
+
+    let out = verify(&forged, &settings);
+    assert_eq!(out.status.code(), Some(1));
+    let answer: serde_json::Value = serde_json::from_slice(&out.stdout).unwrap();
+    assert_eq!(answer["ok"], false);
+    assert!(answer["error"]["code"].as_str().is_some_and(|c| !c.is_empty()), "{answer}");
+
+    let out = verify(&good, &dir.0.join("missing.json"));
+    assert_eq!(out.status.code(), Some(2));
+    let answer: serde_json::Value = serde_json::from_slice(&out.stdout).unwrap();
+    assert_eq!(answer["error"]["code"], "usage");
+}

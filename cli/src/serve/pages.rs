@@ -1,20 +1,6 @@
 //! The small HTML pages the reference host shows after a login attempt. Every value is escaped.
 
-/// HTML-escape text for element content and double-quoted attributes.
-pub fn escape(text: &str) -> String {
-    let mut out = String::with_capacity(text.len());
-    for c in text.chars() {
-        match c {
-            '&' => out.push_str("&amp;"),
-            '<' => out.push_str("&lt;"),
-            '>' => out.push_str("&gt;"),
-            '"' => out.push_str("&quot;"),
-            '\'' => out.push_str("&#39;"),
-            c => out.push(c),
-        }
-    }
-    out
-}
+pub use sso_scim_core::saml::escape_html as escape;
 
 /// A page with a title and pre-escaped body HTML.
 pub fn page(title: &str, body_html: &str) -> String {

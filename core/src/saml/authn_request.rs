@@ -103,8 +103,9 @@ impl AuthnRequest {
     }
 }
 
-/// Escape for HTML text and double- or single-quoted attribute values.
-fn escape_html(value: &str) -> String {
+/// Escape for HTML text and double- or single-quoted attribute values (the POST-binding form
+/// here; hosts use it for their own pages around sign-in).
+pub fn escape_html(value: &str) -> String {
     let mut out = String::with_capacity(value.len() + 16);
     for c in value.chars() {
         match c {

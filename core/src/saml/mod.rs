@@ -15,7 +15,7 @@ mod response;
 pub mod settings;
 pub mod xml;
 
-pub use authn_request::AuthnRequest;
+pub use authn_request::{AuthnRequest, escape_html};
 pub use error::SamlError;
 pub use identity::Identity;
 pub use metadata::IdpMetadata;

@@ -1,14 +1,14 @@
 //! Users, the SCIM token lookup and the SAML replay cache.
 
 use rusqlite::types::Type;
-use rusqlite::{Connection, OptionalExtension, Row, params};
+use rusqlite::{Connection, OptionalExtension, Row, Transaction, params};
 use sso_scim_core::scim::filter::IndexHint;
 use sso_scim_core::token::{TokenGrant, TokenHash};
 use sso_scim_core::{StoreError, StoreErrorKind, UserRecord, UserState, Workspace, user_name_key};
 use time::OffsetDateTime;
 
 use crate::SqliteDirectory;
-use crate::codec::{conversion, encode, resource_at, time_at, to_ms, version_at};
+use crate::codec::{Encoded, conversion, encode, resource_at, time_at, to_ms, version_at};
 use crate::db::ASSERTION_SWEEP_EVERY;
 use crate::errors::{Constraint, constraint, failed, no_workspace, write_error};
 use crate::table::Table;
@@ -77,6 +77,27 @@ pub(crate) fn sweep_assertions(conn: &Connection, now: OffsetDateTime) -> Result
         .map_err(|e| failed("cannot sweep expired SAML assertions", e))
 }
 
+/// Run an INSERT or UPDATE of `users` whose parameters ?1…?14 are the row's columns in table
+/// order (one binding list for both, so they cannot drift apart).
+fn write_user(tx: &Transaction<'_>, sql: &str, user: &UserRecord, enc: &Encoded) -> rusqlite::Result<usize> {
+    tx.prepare_cached(sql)?.execute(params![
+        user.workspace_id,
+        user.id,
+        user.user_name,
+        user.user_name_key(),
+        user.external_id,
+        user.given_name,
+        user.family_name,
+        user.email,
+        user.role,
+        state_text(user.state),
+        enc.version,
+        to_ms(user.created),
+        to_ms(user.last_modified),
+        enc.resource,
+    ])
+}
+
 impl SqliteDirectory {
     pub(crate) fn token_grant(&self, token_hash: &TokenHash) -> Result<Option<TokenGrant>, StoreError> {
         self.db.read(|c| {
@@ -104,32 +125,13 @@ impl SqliteDirectory {
     pub(crate) fn insert_user_row(&self, user: &UserRecord) -> Result<UserRecord, StoreError> {
         let enc = encode(user.version, &user.resource)?;
         self.db.write(|tx, _| {
-            let mut stmt = tx
-                .prepare_cached(
-                    "INSERT INTO users (workspace_id, id, seq, user_name, user_name_key, external_id, given_name, \
+            let sql = "INSERT INTO users (workspace_id, id, seq, user_name, user_name_key, external_id, given_name, \
                      family_name, email, role, state, version, created_ms, last_modified_ms, resource) \
                      VALUES (?1, ?2, (SELECT coalesce(max(seq), 0) + 1 FROM users WHERE workspace_id = ?1), \
-                     ?3, ?4, ?5, ?6, ?7, ?8, ?9, ?10, ?11, ?12, ?13, ?14)",
-                )
-                .map_err(|e| failed("cannot insert the user", e))?;
-            stmt.execute(params![
-                user.workspace_id,
-                user.id,
-                user.user_name,
-                user.user_name_key(),
-                user.external_id,
-                user.given_name,
-                user.family_name,
-                user.email,
-                user.role,
-                state_text(user.state),
-                enc.version,
-                to_ms(user.created),
-                to_ms(user.last_modified),
-                enc.resource,
-            ])
-            // The id clashing is as much a conflict as the userName: MemoryDirectory says so too.
-            .map_err(|e| write_error(e, || taken(user), &user.workspace_id, "cannot insert the user"))?;
+                     ?3, ?4, ?5, ?6, ?7, ?8, ?9, ?10, ?11, ?12, ?13, ?14)";
+            write_user(tx, sql, user, &enc)
+                // The id clashing is as much a conflict as the userName: MemoryDirectory says so too.
+                .map_err(|e| write_error(e, || taken(user), &user.workspace_id, "cannot insert the user"))?;
             Ok(user.clone())
         })
     }
@@ -138,30 +140,11 @@ impl SqliteDirectory {
         let enc = encode(user.version, &user.resource)?;
         self.db.write(|tx, _| {
             USERS.check_version(tx, &user.workspace_id, &user.id, expected_version)?;
-            let mut stmt = tx
-                .prepare_cached(
-                    "UPDATE users SET user_name = ?3, user_name_key = ?4, external_id = ?5, given_name = ?6, \
+            let sql = "UPDATE users SET user_name = ?3, user_name_key = ?4, external_id = ?5, given_name = ?6, \
                      family_name = ?7, email = ?8, role = ?9, state = ?10, version = ?11, created_ms = ?12, \
-                     last_modified_ms = ?13, resource = ?14 WHERE workspace_id = ?1 AND id = ?2",
-                )
-                .map_err(|e| failed("cannot update the user", e))?;
-            stmt.execute(params![
-                user.workspace_id,
-                user.id,
-                user.user_name,
-                user.user_name_key(),
-                user.external_id,
-                user.given_name,
-                user.family_name,
-                user.email,
-                user.role,
-                state_text(user.state),
-                enc.version,
-                to_ms(user.created),
-                to_ms(user.last_modified),
-                enc.resource,
-            ])
-            .map_err(|e| write_error(e, || taken(user), &user.workspace_id, "cannot update the user"))?;
+                     last_modified_ms = ?13, resource = ?14 WHERE workspace_id = ?1 AND id = ?2";
+            write_user(tx, sql, user, &enc)
+                .map_err(|e| write_error(e, || taken(user), &user.workspace_id, "cannot update the user"))?;
             Ok(user.clone())
         })
     }

@@ -36,21 +36,40 @@ pub trait ValueSource {
     fn any_value(&self, attr: &AttrRef, visit: &mut dyn FnMut(Val<'_>) -> bool) -> bool;
 }
 
+/// The common attributes (`id`, `meta.*`) every resource answers the same way; `None` when
+/// `attr` is not one of them.
+fn common_value(
+    attr: &AttrRef,
+    id: &str,
+    created: OffsetDateTime,
+    last_modified: OffsetDateTime,
+    resource_type: &'static str,
+    etag: impl FnOnce() -> String,
+    visit: &mut dyn FnMut(Val<'_>) -> bool,
+) -> Option<bool> {
+    if !attr.is_common() {
+        return None;
+    }
+    Some(match (attr.attr.name, attr.sub.map(|s| s.name)) {
+        ("id", _) => visit(Val::Json(&Value::from(id))),
+        ("meta", Some("created")) => visit(Val::Time(created)),
+        ("meta", Some("lastModified")) => visit(Val::Time(last_modified)),
+        ("meta", Some("resourceType")) | ("meta", None) => visit(Val::Json(&Value::from(resource_type))),
+        ("meta", Some("version")) => visit(Val::Json(&Value::String(etag()))),
+        // The location depends on the host's base URL, which a record does not know.
+        ("meta", Some(_)) => false,
+        _ => return None,
+    })
+}
+
 impl ValueSource for UserRecord {
     fn any_value(&self, attr: &AttrRef, visit: &mut dyn FnMut(Val<'_>) -> bool) -> bool {
-        if attr.is_common() {
-            match (attr.attr.name, attr.sub.map(|s| s.name)) {
-                ("id", _) => return visit(Val::Json(&Value::String(self.id.clone()))),
-                ("meta", Some("created")) => return visit(Val::Time(self.created)),
-                ("meta", Some("lastModified")) => return visit(Val::Time(self.last_modified)),
-                ("meta", Some("resourceType")) => return visit(Val::Json(&Value::from("User"))),
-                ("meta", Some("version")) => return visit(Val::Json(&Value::String(self.etag()))),
-                // The location depends on the host's base URL, which a record does not know.
-                ("meta", Some(_)) => return false,
-                ("meta", None) => return visit(Val::Json(&Value::from("User"))),
-                _ => {}
-            }
-        } else if attr.is_plain("active") && !attr.in_extension() {
+        if let Some(found) =
+            common_value(attr, &self.id, self.created, self.last_modified, "User", || self.etag(), visit)
+        {
+            return found;
+        }
+        if attr.is_plain("active") && !attr.in_extension() {
             return visit(Val::Json(&Value::Bool(self.state == UserState::Active)));
         }
         let Some(value) = attr.container(&self.resource).and_then(|c| c.get(attr.attr.name)) else {
@@ -62,17 +81,10 @@ impl ValueSource for UserRecord {
 
 impl ValueSource for GroupRecord {
     fn any_value(&self, attr: &AttrRef, visit: &mut dyn FnMut(Val<'_>) -> bool) -> bool {
-        if attr.is_common() {
-            match (attr.attr.name, attr.sub.map(|s| s.name)) {
-                ("id", _) => return visit(Val::Json(&Value::String(self.id.clone()))),
-                ("meta", Some("created")) => return visit(Val::Time(self.created)),
-                ("meta", Some("lastModified")) => return visit(Val::Time(self.last_modified)),
-                ("meta", Some("resourceType")) => return visit(Val::Json(&Value::from("Group"))),
-                ("meta", Some("version")) => return visit(Val::Json(&Value::String(self.etag()))),
-                ("meta", Some(_)) => return false,
-                ("meta", None) => return visit(Val::Json(&Value::from("Group"))),
-                _ => {}
-            }
+        if let Some(found) =
+            common_value(attr, &self.id, self.created, self.last_modified, "Group", || self.etag(), visit)
+        {
+            return found;
         }
         let Some(value) = attr.container(&self.resource).and_then(|c| c.get(attr.attr.name)) else {
             return false;

@@ -101,7 +101,7 @@ pub enum ErrorCode {
     UserArchived,
     /// The directory answered with a user of another workspace.
     WrongWorkspace,
-    /// The SAML settings cannot work (a required value is missing or invalid).
+    /// The SAML or SCIM settings cannot work (a required value is missing or invalid).
     InvalidSettings,
     /// A certificate or public key cannot be read.
     InvalidCertificate,
@@ -109,6 +109,10 @@ pub enum ErrorCode {
     InvalidKey,
     /// SAML metadata cannot be read or lacks what is needed.
     InvalidMetadata,
+    /// A binding was handed a host store object that lacks a required method.
+    InvalidStore,
+    /// A binding call received an argument of the wrong type or shape.
+    InvalidArgument,
 }
 
 impl ErrorCode {
@@ -163,6 +167,8 @@ impl ErrorCode {
         ErrorCode::InvalidCertificate,
         ErrorCode::InvalidKey,
         ErrorCode::InvalidMetadata,
+        ErrorCode::InvalidStore,
+        ErrorCode::InvalidArgument,
     ];
 
     /// The stable snake_case string of this code.
@@ -217,6 +223,8 @@ impl ErrorCode {
             ErrorCode::InvalidCertificate => "invalid_certificate",
             ErrorCode::InvalidKey => "invalid_key",
             ErrorCode::InvalidMetadata => "invalid_metadata",
+            ErrorCode::InvalidStore => "invalid_store",
+            ErrorCode::InvalidArgument => "invalid_argument",
         }
     }
 }
@@ -241,6 +249,57 @@ pub enum StoreErrorKind {
     Failed,
     /// The store does not offer this operation (a host without Groups); answered 501.
     Unsupported,
+    /// The store answered something that breaks the `Directory` contract (a malformed record,
+    /// a reply of the wrong shape); answered 500 `store_contract_violated`.
+    ContractViolated,
+}
+
+impl StoreErrorKind {
+    /// Every kind, in declaration order.
+    pub const ALL: &'static [StoreErrorKind] = &[
+        StoreErrorKind::Conflict,
+        StoreErrorKind::VersionMismatch,
+        StoreErrorKind::NotFound,
+        StoreErrorKind::Failed,
+        StoreErrorKind::Unsupported,
+        StoreErrorKind::ContractViolated,
+    ];
+
+    /// The snake_case name a host store uses to signal this kind (a thrown error's `code`,
+    /// a raised exception's `code`, a C callback's status).
+    pub const fn as_str(self) -> &'static str {
+        match self {
+            StoreErrorKind::Conflict => "conflict",
+            StoreErrorKind::VersionMismatch => "version_mismatch",
+            StoreErrorKind::NotFound => "not_found",
+            StoreErrorKind::Failed => "failed",
+            StoreErrorKind::Unsupported => "unsupported",
+            StoreErrorKind::ContractViolated => "contract_violated",
+        }
+    }
+
+    /// The kind a host signalled by name: only `conflict`, `version_mismatch`, `not_found` and
+    /// `unsupported` carry meaning for the core; any other name (or none) is a plain failure,
+    /// so a host error can never pass itself off as something milder by accident.
+    pub fn from_host_code(code: &str) -> StoreErrorKind {
+        match code {
+            "conflict" => StoreErrorKind::Conflict,
+            "version_mismatch" => StoreErrorKind::VersionMismatch,
+            "not_found" => StoreErrorKind::NotFound,
+            "unsupported" => StoreErrorKind::Unsupported,
+            _ => StoreErrorKind::Failed,
+        }
+    }
+
+    /// The stable error code a request answers when the store fails this way and the core
+    /// cannot recover (conflicts and version races are handled before they get here).
+    pub const fn error_code(self) -> ErrorCode {
+        match self {
+            StoreErrorKind::Unsupported => ErrorCode::NotImplemented,
+            StoreErrorKind::ContractViolated => ErrorCode::StoreContractViolated,
+            _ => ErrorCode::StoreFailed,
+        }
+    }
 }
 
 /// An error raised by the host's [`Directory`](crate::Directory) implementation.

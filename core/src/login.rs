@@ -38,11 +38,11 @@ pub enum LoginError {
 }
 
 impl LoginError {
-    /// The stable code (`store_failed` for store errors).
+    /// The stable code (`store_failed`, or `store_contract_violated`, for store errors).
     pub fn code(&self) -> ErrorCode {
         match self {
             LoginError::Saml(e) => e.code(),
-            LoginError::Store(_) => ErrorCode::StoreFailed,
+            LoginError::Store(e) => e.kind().error_code(),
         }
     }
 }
@@ -51,7 +51,7 @@ impl fmt::Display for LoginError {
     fn fmt(&self, f: &mut fmt::Formatter<'_>) -> fmt::Result {
         match self {
             LoginError::Saml(e) => write!(f, "{e}"),
-            LoginError::Store(e) => write!(f, "store_failed: {e}"),
+            LoginError::Store(e) => write!(f, "{}: {e}", e.kind().error_code()),
         }
     }
 }

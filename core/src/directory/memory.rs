@@ -187,24 +187,9 @@ impl Directory for MemoryDirectory {
             let users = tenant.users.values().filter(|u| u.state.visible_to_scim()).skip(skip).take(query.count);
             return Ok(UserPage { total_results: tenant.visible, users: users.cloned().collect() });
         }
-        let mut matching = tenant
-            .candidates(query)
-            .filter(|u| u.state.visible_to_scim() && query.filter.as_ref().is_none_or(|f| f.matches(*u)));
-        if let Some(sort) = &query.sort {
-            let mut all: Vec<UserRecord> = matching.cloned().collect();
-            sort.sort(&mut all);
-            let total_results = all.len();
-            let users = all.into_iter().skip(skip).take(query.count).collect();
-            return Ok(UserPage { total_results, users });
-        }
-        let mut page = UserPage::default();
-        for user in matching.by_ref() {
-            if page.total_results >= skip && page.users.len() < query.count {
-                page.users.push(user.clone());
-            }
-            page.total_results += 1;
-        }
-        Ok(page)
+        let candidates = tenant.candidates(query).filter(|u| u.state.visible_to_scim());
+        let (total_results, users) = query.select(candidates);
+        Ok(UserPage { total_results, users: users.into_iter().cloned().collect() })
     }
 
     async fn insert_user(&self, user: &UserRecord) -> Result<UserRecord, StoreError> {
@@ -283,17 +268,8 @@ impl Directory for MemoryDirectory {
     async fn query_groups(&self, workspace_id: &str, query: &ListQuery) -> Result<GroupPage, StoreError> {
         let state = self.read()?;
         let Some(tenant) = state.tenants.get(workspace_id) else { return Ok(GroupPage::default()) };
-        let mut matching: Vec<GroupRecord> = tenant
-            .group_candidates(query)
-            .filter(|g| query.filter.as_ref().is_none_or(|f| f.matches(*g)))
-            .cloned()
-            .collect();
-        if let Some(sort) = &query.sort {
-            sort.sort(&mut matching);
-        }
-        let total_results = matching.len();
-        let groups = matching.into_iter().skip(query.start_index.saturating_sub(1)).take(query.count).collect();
-        Ok(GroupPage { total_results, groups })
+        let (total_results, groups) = query.select(tenant.group_candidates(query));
+        Ok(GroupPage { total_results, groups: groups.into_iter().cloned().collect() })
     }
 
     async fn insert_group(&self, group: &GroupRecord) -> Result<GroupRecord, StoreError> {

@@ -5,13 +5,14 @@ mod memory;
 use std::future::Future;
 use std::sync::Arc;
 
+use serde::{Deserialize, Serialize};
 use time::OffsetDateTime;
 
 pub use memory::MemoryDirectory;
 
 use crate::error::StoreError;
 use crate::model::{GroupRecord, UserRecord};
-use crate::scim::filter::{Filter, SortSpec};
+use crate::scim::filter::{Filter, SortSpec, ValueSource};
 use crate::token::{TokenGrant, TokenHash};
 
 /// A page request for users (or groups) of one workspace.
@@ -29,8 +30,33 @@ pub struct ListQuery {
     pub count: usize,
 }
 
+impl ListQuery {
+    /// Filter, sort and page `candidates` as the query asks, for a store that keeps its
+    /// records in memory: `(total_results, page)`. Without a sort the candidates' own order
+    /// is kept (stable), and a sort keeps that order among equal keys.
+    pub fn select<R: ValueSource>(&self, candidates: impl IntoIterator<Item = R>) -> (usize, Vec<R>) {
+        let skip = self.start_index.saturating_sub(1);
+        let matching = candidates.into_iter().filter(|r| self.filter.as_ref().is_none_or(|f| f.matches(r)));
+        if let Some(sort) = &self.sort {
+            let mut all: Vec<R> = matching.collect();
+            sort.sort(&mut all);
+            let total = all.len();
+            return (total, all.into_iter().skip(skip).take(self.count).collect());
+        }
+        let mut total = 0;
+        let mut page = Vec::new();
+        for record in matching {
+            if total >= skip && page.len() < self.count {
+                page.push(record);
+            }
+            total += 1;
+        }
+        (total, page)
+    }
+}
+
 /// One page of groups.
-#[derive(Debug, Clone, PartialEq, Default)]
+#[derive(Debug, Clone, PartialEq, Default, Serialize, Deserialize)]
 pub struct GroupPage {
     /// How many groups match in all.
     pub total_results: usize,
@@ -39,7 +65,7 @@ pub struct GroupPage {
 }
 
 /// One page of users.
-#[derive(Debug, Clone, PartialEq, Default)]
+#[derive(Debug, Clone, PartialEq, Default, Serialize, Deserialize)]
 pub struct UserPage {
     /// How many users match in all (not just on this page).
     pub total_results: usize,

@@ -63,18 +63,15 @@ impl ScimError {
     /// A store failure: answers 500 with a generic detail (host internals stay out of the
     /// wire) and keeps the host's error as the source.
     pub fn store(source: StoreError) -> Self {
-        if source.kind() == crate::error::StoreErrorKind::Unsupported {
-            return ScimError {
-                code: ErrorCode::NotImplemented,
-                detail: source.message().to_owned(),
-                source: Some(source),
-            };
-        }
-        ScimError {
-            code: ErrorCode::StoreFailed,
-            detail: "the directory store failed; the service provider's logs have the cause".to_owned(),
-            source: Some(source),
-        }
+        let code = source.kind().error_code();
+        let detail = match code {
+            ErrorCode::NotImplemented => source.message().to_owned(),
+            ErrorCode::StoreContractViolated => {
+                "the directory store broke its contract; the service provider's logs have the cause".to_owned()
+            }
+            _ => "the directory store failed; the service provider's logs have the cause".to_owned(),
+        };
+        ScimError { code, detail, source: Some(source) }
     }
 
     /// The stable code.

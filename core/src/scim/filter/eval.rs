@@ -62,6 +62,13 @@ fn common_value(
     })
 }
 
+/// A borrowed record answers like the record, so stores can filter and sort references.
+impl<T: ValueSource + ?Sized> ValueSource for &T {
+    fn any_value(&self, attr: &AttrRef, visit: &mut dyn FnMut(Val<'_>) -> bool) -> bool {
+        (**self).any_value(attr, visit)
+    }
+}
+
 impl ValueSource for UserRecord {
     fn any_value(&self, attr: &AttrRef, visit: &mut dyn FnMut(Val<'_>) -> bool) -> bool {
         if let Some(found) =

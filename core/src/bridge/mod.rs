@@ -1,0 +1,31 @@
+//! What every language binding shares: the host store spoken to in JSON, and the JSON forms
+//! of everything the core hands back.
+//!
+//! A binding (C, Python, Node) holds a host object whose methods persist users. Instead of
+//! each binding converting records, queries and replies its own way, the binding implements
+//! [`HostStore`] — "call the host's method `m` with these JSON arguments, give me its JSON
+//! answer" — and [`ForeignDirectory`] turns that into a [`Directory`](crate::Directory): it
+//! renders the arguments, checks every answer against the trait's contract and maps the
+//! errors a host signals. The wire form of every argument and answer is the serde form of the
+//! core's types (snake_case keys, RFC 3339 instants), with keys in camelCase for hosts that
+//! ask for it ([`KeyCase`]). The protocol is documented method by method on [`StoreMethod`].
+//!
+//! [`json`] holds the JSON forms of outputs (identity, login decision, AuthnRequest, IdP
+//! metadata) and [`select_users`]/[`select_groups`] let a simple host store answer a query by
+//! handing over its records.
+
+mod case;
+mod error;
+mod foreign;
+pub mod json;
+mod method;
+mod query;
+
+pub use case::KeyCase;
+pub use error::BridgeError;
+pub use foreign::{ForeignDirectory, HostStore};
+pub use method::StoreMethod;
+pub use query::{query_to_wire, select_groups, select_users};
+
+#[cfg(test)]
+mod tests;

@@ -1,0 +1,112 @@
+use serde_json::{Value, json};
+use time::OffsetDateTime;
+
+use super::*;
+use crate::directory::ListQuery;
+use crate::error::ErrorCode;
+use crate::login::{LoginDecision, Refusal};
+use crate::model::{UserRecord, UserState};
+use crate::scim::filter::{FilterLimits, FilterOptions, SortSpec, parse_filter};
+
+fn user(id: &str, name: &str, family: &str, state: UserState) -> Value {
+    let doc = json!({"userName": name, "name": {"familyName": family}}).as_object().unwrap().clone();
+    let record = UserRecord::new("ws", id, "Project Manager", state, OffsetDateTime::UNIX_EPOCH, doc);
+    serde_json::to_value(record).unwrap()
+}
+
+fn query(filter: Option<&str>, sort: Option<&str>, start_index: usize, count: usize) -> ListQuery {
+    ListQuery {
+        filter: filter.map(|f| parse_filter(f, FilterLimits::default(), FilterOptions::default()).unwrap()),
+        sort: sort.map(|s| SortSpec::parse(s, Some("descending")).unwrap()),
+        start_index,
+        count,
+    }
+}
+
+#[test]
+fn the_query_wire_form_carries_text_tree_hint_sort_and_page() {
+    let wire = query_to_wire(&query(Some("userName eq \"A\" and name.familyName pr"), Some("name.familyName"), 3, 7));
+    assert_eq!(wire["filter"], "userName eq \"A\" and name.familyName pr");
+    assert_eq!(wire["filter_ast"]["op"], "and");
+    assert_eq!(
+        wire["filter_ast"]["filters"][0],
+        json!({"op": "compare", "attr": "userName", "compare": "eq", "value": "A"})
+    );
+    assert_eq!(wire["index_hint"], json!({"attribute": "userName", "value": "A"}));
+    assert_eq!(wire["sort"], json!({"attribute": "name.familyName", "descending": true}));
+    assert_eq!((wire["start_index"].as_u64(), wire["count"].as_u64()), (Some(3), Some(7)));
+    let bare = query_to_wire(&query(None, None, 1, 100));
+    assert_eq!(
+        (bare["filter"].clone(), bare["filter_ast"].clone(), bare["sort"].clone()),
+        (Value::Null, Value::Null, Value::Null)
+    );
+}
+
+#[test]
+fn select_users_filters_sorts_pages_and_hides_deprovisioned_users() {
+    let users = vec![
+        user("1", "ann", "Able", UserState::Active),
+        user("2", "bob", "Baker", UserState::Deprovisioned),
+        user("3", "cid", "Cole", UserState::Archived),
+        user("4", "dee", "Dunn", UserState::Active),
+    ];
+    let q = query_to_wire(&query(None, Some("name.familyName"), 1, 2));
+    let page = select_users(KeyCase::Snake, q, users.clone()).unwrap();
+    assert_eq!(page["total_results"], 3, "the deprovisioned user is not counted");
+    let ids: Vec<&str> = page["users"].as_array().unwrap().iter().map(|u| u["id"].as_str().unwrap()).collect();
+    assert_eq!(ids, ["4", "3"], "descending by family name, first page of two");
+
+    let camel: Vec<Value> = users.into_iter().map(|u| KeyCase::Camel.to_host(u)).collect();
+    let q = KeyCase::Camel.to_host(query_to_wire(&query(Some("active eq false"), None, 1, 10)));
+    let page = select_users(KeyCase::Camel, q, camel).unwrap();
+    assert_eq!(page["totalResults"], 1);
+    assert_eq!(page["users"][0]["userName"], "cid");
+}
+
+#[test]
+fn select_refuses_what_is_not_a_query_or_a_record() {
+    let q = query_to_wire(&query(None, None, 1, 10));
+    let e = select_users(KeyCase::Snake, q.clone(), vec![json!({"id": "x"})]).unwrap_err();
+    assert_eq!(e.code(), ErrorCode::InvalidArgument);
+    assert!(e.message().starts_with("User 0:"), "{}", e.message());
+    let e = select_users(KeyCase::Snake, json!({"filter": "userName eq"}), vec![]).unwrap_err();
+    assert_eq!(e.code(), ErrorCode::InvalidArgument);
+    let e = select_users(KeyCase::Snake, json!({"filter": "nosuch eq 1", "count": 1}), vec![]).unwrap_err();
+    assert!(e.message().contains("filter"), "{}", e.message());
+    let e = select_groups(KeyCase::Snake, json!({"sort": {"attribute": "userName"}, "count": 1}), vec![]).unwrap_err();
+    assert!(e.message().contains("sort"), "{}", e.message());
+}
+
+#[test]
+fn decisions_and_instants_have_one_json_form() {
+    let refused = LoginDecision::Refused(Refusal { code: ErrorCode::UserArchived, message: "no".into() });
+    assert_eq!(json::decision(&refused), json!({"decision": "refused", "code": "user_archived", "message": "no"}));
+    let allowed =
+        LoginDecision::Allowed(Box::new(serde_json::from_value(user("1", "ann", "A", UserState::Active)).unwrap()));
+    assert_eq!(json::decision(&allowed)["user"]["user_name"], "ann");
+    let t = json::parse_instant("2026-03-04T13:00:05+01:00").unwrap();
+    assert_eq!(json::instant(t), json!("2026-03-04T12:00:05Z"));
+    assert_eq!(json::parse_instant("2026-03-04 12:00").unwrap_err().code(), ErrorCode::InvalidArgument);
+}
+
+#[test]
+fn settings_objects_are_read_in_either_case_and_checked() {
+    let s = json::saml_settings(
+        KeyCase::Camel,
+        json!({"spEntityId": "sp", "acsUrl": "https://sp/acs", "idpCertificates": [], "clock_skew_seconds": 5}),
+    )
+    .unwrap();
+    assert_eq!((s.sp_entity_id.as_str(), s.clock_skew_seconds), ("sp", 5));
+    let e = json::saml_settings(KeyCase::Snake, json!({"sp_entity_id": "sp", "acs_url": "a", "bogus": 1})).unwrap_err();
+    assert_eq!(e.code(), ErrorCode::InvalidSettings);
+    assert_eq!(json::saml_settings(KeyCase::Snake, json!("x")).unwrap_err().code(), ErrorCode::InvalidSettings);
+    let c = json::scim_config(
+        KeyCase::Camel,
+        json!({"baseUrl": "https://x/scim/v2", "limits": {"maxResults": 5, "defaultPageSize": 5}}),
+    )
+    .unwrap();
+    assert_eq!(c.limits.max_results, 5);
+    assert_eq!(json::scim_config(KeyCase::Camel, Value::Null).unwrap(), crate::scim::ScimConfig::default());
+    let e = json::scim_config(KeyCase::Snake, json!({"limits": {"max_results": 0}})).unwrap_err();
+    assert_eq!(e.code(), ErrorCode::InvalidSettings);
+}

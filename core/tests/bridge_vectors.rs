@@ -1,0 +1,188 @@
+//! The JSON wire protocol of `bridge`: every SCIM vector through a host that sees only JSON
+//! (both key cases), and the contract checks on what a host answers.
+
+mod bridge_host;
+mod vector_runner;
+
+use std::sync::Mutex;
+
+use serde_json::{Value, json};
+use sso_scim_core::bridge::{ForeignDirectory, HostStore, KeyCase, StoreMethod};
+use sso_scim_core::executor::now_or_never;
+use sso_scim_core::scim::{ScimConfig, ScimHandler, ScimRequest};
+use sso_scim_core::token::{ScimToken, TokenHash};
+use sso_scim_core::{Directory, StoreError, StoreErrorKind, UserRecord, UserState, Workspace};
+use time::OffsetDateTime;
+use vector_runner::VectorStore;
+
+impl<const CAMEL: bool> VectorStore for ForeignDirectory<bridge_host::JsonHost<CAMEL>> {
+    fn with_workspaces(workspaces: &[(Workspace, Vec<TokenHash>)]) -> Self {
+        bridge_host::directory::<CAMEL>(workspaces)
+    }
+}
+
+#[test]
+fn every_scim_vector_passes_through_a_snake_case_json_host() {
+    vector_runner::assert_all::<ForeignDirectory<bridge_host::JsonHost<false>>>();
+}
+
+#[test]
+fn every_scim_vector_passes_through_a_camel_case_json_host() {
+    vector_runner::assert_all::<ForeignDirectory<bridge_host::JsonHost<true>>>();
+}
+
+/// A host that answers every call with one scripted value (or failure) and records the
+/// arguments it was given.
+type Script = Box<dyn FnMut(StoreMethod, &[Value]) -> Result<Value, StoreError> + Send>;
+
+struct Scripted {
+    answer: Mutex<Script>,
+    seen: Mutex<Vec<(StoreMethod, Vec<Value>)>>,
+}
+
+impl Scripted {
+    fn new(
+        case: KeyCase,
+        answer: impl FnMut(StoreMethod, &[Value]) -> Result<Value, StoreError> + Send + 'static,
+    ) -> ForeignDirectory<Scripted> {
+        ForeignDirectory::new(Scripted { answer: Mutex::new(Box::new(answer)), seen: Mutex::default() }, case)
+    }
+}
+
+impl HostStore for Scripted {
+    async fn call(&self, method: StoreMethod, args: Vec<Value>) -> Result<Value, StoreError> {
+        let out = (self.answer.lock().unwrap())(method, &args);
+        self.seen.lock().unwrap().push((method, args));
+        out
+    }
+}
+
+fn run<T>(f: impl Future<Output = T>) -> T {
+    now_or_never(f).expect("scripted hosts answer at once")
+}
+
+fn user() -> UserRecord {
+    let doc = json!({"userName": "JDoe@Contoso.com", "name": {"givenName": "J"}}).as_object().unwrap().clone();
+    UserRecord::new("ws", "u1", "Project Manager", UserState::Active, OffsetDateTime::UNIX_EPOCH, doc)
+}
+
+#[test]
+fn arguments_are_the_serde_form_in_the_hosts_key_case() {
+    let dir = Scripted::new(KeyCase::Camel, |_, _| Ok(Value::Null));
+    let stored = run(dir.insert_user(&user())).unwrap();
+    assert_eq!(stored, user(), "null means stored as given");
+    run(dir.update_user(&user(), 7)).unwrap();
+    run(dir.remember_assertion("ws", "issuer id", OffsetDateTime::UNIX_EPOCH)).unwrap_err();
+    let seen = dir.host().seen.lock().unwrap();
+    let (method, args) = &seen[0];
+    assert_eq!(*method, StoreMethod::InsertUser);
+    assert_eq!(args[0]["userName"], "JDoe@Contoso.com");
+    assert_eq!(args[0]["workspaceId"], "ws");
+    assert_eq!(args[0]["lastModified"], "1970-01-01T00:00:00Z");
+    assert_eq!(args[0]["resource"]["name"]["givenName"], "J", "SCIM documents are not recased");
+    assert_eq!(seen[1].1[1], json!(7));
+    assert_eq!(seen[2].1, vec![json!("ws"), json!("issuer id"), json!("1970-01-01T00:00:00Z")]);
+}
+
+#[test]
+fn a_malformed_answer_is_a_contract_violation_quoting_it() {
+    let dir = Scripted::new(KeyCase::Snake, |m, _| {
+        Ok(match m {
+            StoreMethod::GetUser => json!({"id": "u1", "user_name": "x"}),
+            StoreMethod::RememberAssertion => json!("yes"),
+            _ => json!({"total_results": "many", "users": []}),
+        })
+    });
+    let e = run(dir.get_user("ws", "u1")).unwrap_err();
+    assert_eq!(e.kind(), StoreErrorKind::ContractViolated);
+    assert!(e.message().contains("get_user answered {\"id\":\"u1\""), "{}", e.message());
+    assert!(e.message().contains("missing field"), "{}", e.message());
+    let e = run(dir.remember_assertion("ws", "a", OffsetDateTime::UNIX_EPOCH)).unwrap_err();
+    assert_eq!(e.kind(), StoreErrorKind::ContractViolated);
+    let query = sso_scim_core::ListQuery { filter: None, sort: None, start_index: 1, count: 10 };
+    let e = run(dir.query_users("ws", &query)).unwrap_err();
+    assert!(e.message().contains("query_users"), "{}", e.message());
+}
+
+#[test]
+fn a_long_malformed_answer_is_quoted_in_part() {
+    let dir = Scripted::new(KeyCase::Camel, |_, _| Ok(json!({"id": "é".repeat(5000)})));
+    let e = run(dir.get_user("ws", "u1")).unwrap_err();
+    assert!(e.message().len() < 600, "{}", e.message().len());
+    assert!(e.message().contains("getUser answered"), "{}", e.message());
+}
+
+#[test]
+fn host_failures_keep_their_kind_and_source_and_reach_scim_as_codes() {
+    #[derive(Debug)]
+    struct DbDown;
+    impl std::fmt::Display for DbDown {
+        fn fmt(&self, f: &mut std::fmt::Formatter<'_>) -> std::fmt::Result {
+            f.write_str("db down")
+        }
+    }
+    impl std::error::Error for DbDown {}
+
+    let token = ScimToken::generate();
+    let hash = token.hash().to_hex();
+    let handler = |answer: fn(&str, StoreMethod) -> Result<Value, StoreError>| {
+        let hash = hash.clone();
+        let dir = Scripted::new(KeyCase::Snake, move |m, _| answer(&hash, m));
+        ScimHandler::new(dir, ScimConfig::default()).unwrap()
+    };
+    let get = ScimRequest::new("GET", "/Users/u1").with_header("Authorization", &format!("Bearer {}", token.as_str()));
+
+    let h = handler(|hash, m| match m {
+        StoreMethod::WorkspaceForToken => Ok(json!({"workspace": {"id": "ws", "name": "A"}, "token_hash": hash})),
+        _ => Err(StoreError::failed(DbDown)),
+    });
+    let mut resp = run(h.handle(get.clone()));
+    assert_eq!((resp.status, resp.error_code()), (500, Some("store_failed")));
+    let source = resp.error.as_mut().unwrap().take_store_error().unwrap();
+    assert!(source.host_error().unwrap().downcast_ref::<DbDown>().is_some(), "the host's own error travels");
+
+    let h = handler(|hash, m| match m {
+        StoreMethod::WorkspaceForToken => Ok(json!({"workspace": {"id": "ws", "name": "A"}, "token_hash": hash})),
+        _ => Ok(json!(42)),
+    });
+    let resp = run(h.handle(get.clone()));
+    assert_eq!((resp.status, resp.error_code()), (500, Some("store_contract_violated")));
+
+    // A host that answers a grant for a hash other than the one asked for is not trusted.
+    let h = handler(|_, m| match m {
+        StoreMethod::WorkspaceForToken => {
+            Ok(json!({"workspace": {"id": "ws", "name": "A"}, "token_hash": "00".repeat(32)}))
+        }
+        _ => Ok(Value::Null),
+    });
+    assert_eq!(run(h.handle(get)).status, 401);
+}
+
+#[test]
+fn signalled_kinds_are_the_documented_names_only() {
+    for kind in StoreErrorKind::ALL {
+        let back = StoreErrorKind::from_host_code(kind.as_str());
+        let meaningful = matches!(
+            kind,
+            StoreErrorKind::Conflict
+                | StoreErrorKind::VersionMismatch
+                | StoreErrorKind::NotFound
+                | StoreErrorKind::Unsupported
+        );
+        assert_eq!(back == *kind, meaningful || *kind == StoreErrorKind::Failed, "{kind:?}");
+    }
+    assert_eq!(StoreErrorKind::from_host_code("Conflict"), StoreErrorKind::Failed, "names are exact");
+    assert_eq!(StoreErrorKind::from_host_code("contract_violated"), StoreErrorKind::Failed);
+}
+
+#[test]
+fn method_names_cover_every_method_once() {
+    let mut snake = std::collections::HashSet::new();
+    for m in StoreMethod::ALL {
+        assert!(snake.insert(m.snake_name()));
+        assert_eq!(KeyCase::Camel.key(m.snake_name()), m.camel_name());
+        assert_eq!(m.name(KeyCase::Snake), m.snake_name());
+    }
+    assert_eq!(snake.len(), 13);
+    assert_eq!(StoreMethod::ALL.iter().filter(|m| !m.is_optional()).count(), 7);
+}

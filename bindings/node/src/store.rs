@@ -1,0 +1,230 @@
+//! The host's `Directory` object as a [`HostStore`]: each method is read once, bound to the
+//! object (so `this` works in class-based stores) and wrapped in a weak thread-safe function
+//! (a live handler never keeps Node running).
+//!
+//! A call runs on napi's tokio runtime; the thread-safe function hops to the JS thread, calls
+//! the method and hands its answer back on the JS thread, where everything JS-specific is
+//! settled before the answer leaves it: a plain value is turned into JSON at once, a Promise
+//! gets `then`/`catch` handlers that do the same when it settles, and a thrown or rejected value
+//! has its `code` read (the kind it signals) and is retained as the store error's source, so
+//! the handler can hand the very same value back as `cause`.
+
+use std::cell::Cell;
+use std::fmt;
+use std::rc::Rc;
+
+use napi::bindgen_prelude::*;
+use napi::threadsafe_function::{ThreadsafeFunction, ThreadsafeFunctionCallMode};
+use napi::{Env, Error, JsValue, Unknown, ValueType};
+use serde_json::Value;
+use sso_scim_core::bridge::{HostStore, StoreMethod};
+use sso_scim_core::{StoreError, StoreErrorKind};
+use tokio::sync::oneshot;
+
+use crate::convert;
+
+/// The JS arguments of one call, made on the JS thread just before the call.
+pub struct JsArgs(Vec<napi::sys::napi_value>);
+
+impl JsValuesTupleIntoVec for JsArgs {
+    fn into_vec(self, _env: napi::sys::napi_env) -> Result<Vec<napi::sys::napi_value>> {
+        Ok(self.0)
+    }
+}
+
+type Method = ThreadsafeFunction<Vec<Value>, Unknown<'static>, JsArgs, Status, false, true>;
+
+/// The host's thrown or rejected value, retained (napi releases it on the JS thread however it
+/// is dropped) until the handler turns it into `cause`.
+pub struct HostError {
+    error: Error,
+}
+
+impl HostError {
+    /// The retained value, ready to be handed back to JS.
+    pub fn into_inner(self) -> Error {
+        self.error
+    }
+}
+
+impl fmt::Debug for HostError {
+    fn fmt(&self, f: &mut fmt::Formatter<'_>) -> fmt::Result {
+        f.debug_struct("HostError").field("message", &self.error.reason).finish()
+    }
+}
+
+impl fmt::Display for HostError {
+    fn fmt(&self, f: &mut fmt::Formatter<'_>) -> fmt::Result {
+        if self.error.reason.is_empty() { f.write_str("the store failed") } else { f.write_str(&self.error.reason) }
+    }
+}
+
+impl std::error::Error for HostError {}
+
+/// A host store object, its methods as thread-safe functions (by [`StoreMethod::ALL`] index).
+pub struct JsStore {
+    methods: Vec<Option<Method>>,
+}
+
+impl JsStore {
+    /// Read every method of `store`. A missing required method is refused
+    /// (`invalid_store`); a missing optional one answers `unsupported` when called.
+    pub fn new(env: &Env, store: Unknown) -> std::result::Result<JsStore, String> {
+        if !matches!(store.get_type().map_err(|e| e.reason.clone())?, ValueType::Object | ValueType::Function) {
+            return Err("the store is an object with the Directory methods".into());
+        }
+        let object: Object = unsafe { store.cast() }.map_err(|e| e.reason.clone())?;
+        let mut methods = Vec::with_capacity(StoreMethod::ALL.len());
+        for method in StoreMethod::ALL {
+            let name = method.camel_name();
+            let value: Unknown = object.get_named_property(name).map_err(|e| format!("reading {name}: {}", e.reason))?;
+            match value.get_type().map_err(|e| e.reason.clone())? {
+                ValueType::Function => {}
+                ValueType::Undefined | ValueType::Null if method.is_optional() => {
+                    methods.push(None);
+                    continue;
+                }
+                ValueType::Undefined | ValueType::Null => {
+                    return Err(format!("the store lacks the required method {name}"));
+                }
+                other => return Err(format!("the store's {name} is a {other:?}, not a function")),
+            }
+            let function: Function<Unknown, Unknown<'static>> = unsafe { value.cast() }.map_err(|e| e.reason.clone())?;
+            let bound = function.bind(object).map_err(|e| e.reason.clone())?;
+            let tsfn = bound
+                .build_threadsafe_function::<Vec<Value>>()
+                .callee_handled::<false>()
+                .weak::<true>()
+                .build_callback(|ctx| js_args(&ctx.env, ctx.value))
+                .map_err(|e| e.reason.clone())?;
+            methods.push(Some(tsfn));
+        }
+        let _ = env;
+        Ok(JsStore { methods })
+    }
+}
+
+/// The call's arguments as JS values. Failing here would make napi raise a fatal exception,
+/// so an argument that cannot be made (the environment is shutting down) becomes `null`.
+fn js_args(env: &Env, args: Vec<Value>) -> Result<JsArgs> {
+    let mut out = Vec::with_capacity(args.len());
+    for arg in &args {
+        let value = match convert::from_json(env, arg) {
+            Ok(v) => v.raw(),
+            Err(_) => convert::unknown(env, Null).map(|v| v.raw()).unwrap_or(std::ptr::null_mut()),
+        };
+        out.push(value);
+    }
+    Ok(JsArgs(out))
+}
+
+type Reply = std::result::Result<Value, StoreError>;
+
+impl HostStore for JsStore {
+    async fn call(&self, method: StoreMethod, args: Vec<Value>) -> Reply {
+        let index = StoreMethod::ALL.iter().position(|m| *m == method).unwrap_or(usize::MAX);
+        let Some(Some(tsfn)) = self.methods.get(index) else {
+            return Err(StoreError::unsupported(method.camel_name()));
+        };
+        let (tx, rx) = oneshot::channel::<Reply>();
+        let status = tsfn.call_with_return_value(args, ThreadsafeFunctionCallMode::NonBlocking, move |answer, env| {
+            settle(&env, method, answer, tx);
+            Ok(())
+        });
+        if status != Status::Ok {
+            return Err(StoreError::new(
+                StoreErrorKind::Failed,
+                format!("the store's {} could not be called ({status}): Node is shutting down", method.camel_name()),
+            ));
+        }
+        rx.await.unwrap_or_else(|_| {
+            Err(StoreError::new(
+                StoreErrorKind::Failed,
+                format!("the store's {} never answered: Node is shutting down", method.camel_name()),
+            ))
+        })
+    }
+}
+
+/// On the JS thread: turn what the method returned (or threw) into the reply, now or when its
+/// Promise settles. Never fails: a failure here would be a fatal exception in napi.
+fn settle(env: &Env, method: StoreMethod, answer: Result<Unknown<'static>>, tx: oneshot::Sender<Reply>) {
+    let value = match answer {
+        Err(thrown) => {
+            let _ = tx.send(Err(host_failure(env, thrown, None)));
+            return;
+        }
+        Ok(value) => value,
+    };
+    if !value.is_promise().unwrap_or(false) {
+        let _ = tx.send(reply(env, method, value));
+        return;
+    }
+    let promise: PromiseRaw<Unknown> = match unsafe { value.cast() } {
+        Ok(p) => p,
+        Err(e) => {
+            let _ = tx.send(Err(StoreError::new(StoreErrorKind::Failed, e.reason.clone())));
+            return;
+        }
+    };
+    let sender = Rc::new(Cell::new(Some(tx)));
+    let on_reject = Rc::clone(&sender);
+    let attached = promise
+        .then(move |ctx| {
+            if let Some(tx) = sender.take() {
+                let _ = tx.send(reply(&ctx.env, method, ctx.value));
+            }
+            Ok(())
+        })
+        .and_then(|chained| {
+            chained.catch(move |ctx: CallbackContext<Unknown>| {
+                if let Some(tx) = on_reject.take() {
+                    let error = Error::from_unknown_without_coercion(ctx.value);
+                    let _ = tx.send(Err(host_failure(&ctx.env, error, Some(ctx.value))));
+                }
+                Ok(())
+            })
+        });
+    if let Err(e) = attached {
+        // The handlers could not be attached; whichever sender is left reports it (a dropped
+        // one reads as "never answered").
+        let _ = e;
+    }
+}
+
+fn reply(env: &Env, method: StoreMethod, value: Unknown) -> Reply {
+    convert::to_json(env, value).map_err(|reason| {
+        StoreError::new(
+            StoreErrorKind::ContractViolated,
+            format!("the store's {} answered a value that is not JSON: {reason}", method.camel_name()),
+        )
+    })
+}
+
+/// A thrown or rejected value as a store error: its `code` (a string property) names the kind
+/// it signals; the value itself is kept as the source.
+fn host_failure(env: &Env, error: Error, value: Option<Unknown>) -> StoreError {
+    let code = match value {
+        Some(v) => code_of(v),
+        None => error.try_clone().ok().and_then(|e| convert::unknown(env, e).ok()).and_then(code_of),
+    };
+    let kind = code.as_deref().map_or(StoreErrorKind::Failed, StoreErrorKind::from_host_code);
+    let host = HostError { error };
+    if kind == StoreErrorKind::Failed {
+        StoreError::failed(host)
+    } else {
+        StoreError::new(kind, host.to_string()).with_source(host)
+    }
+}
+
+fn code_of(value: Unknown) -> Option<String> {
+    if !matches!(value.get_type().ok()?, ValueType::Object | ValueType::Function) {
+        return None;
+    }
+    let object: Object = unsafe { value.cast() }.ok()?;
+    let code: Unknown = object.get_named_property("code").ok()?;
+    if code.get_type().ok()? != ValueType::String {
+        return None;
+    }
+    unsafe { code.cast::<String>() }.ok()
+}

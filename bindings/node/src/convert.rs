@@ -157,3 +157,33 @@ pub fn headers(env: &Env, value: Option<Unknown>) -> std::result::Result<Vec<(St
     }
     Ok(out)
 }
+
+/// A required string argument.
+pub fn string(what: &str, value: Unknown) -> std::result::Result<String, BridgeError> {
+    optional_string(what, Some(value))?.ok_or_else(|| BridgeError::argument(format!("{what} is required")))
+}
+
+/// An optional string argument (`undefined`/`null`: none).
+pub fn optional_string(what: &str, value: Option<Unknown>) -> std::result::Result<Option<String>, BridgeError> {
+    let Some(value) = value else { return Ok(None) };
+    match value.get_type() {
+        Ok(ValueType::Undefined) | Ok(ValueType::Null) => Ok(None),
+        Ok(ValueType::String) => {
+            unsafe { value.cast::<String>() }.map(Some).map_err(|e| BridgeError::argument(e.reason.clone()))
+        }
+        _ => Err(BridgeError::argument(format!("{what} is a string"))),
+    }
+}
+
+/// A whole number of days (0 to 2^32 − 1).
+pub fn days(value: Unknown) -> std::result::Result<u32, BridgeError> {
+    let wrong = || BridgeError::argument("days is a whole number from 0 to 4294967295");
+    if value.get_type().ok() != Some(ValueType::Number) {
+        return Err(wrong());
+    }
+    let n: f64 = unsafe { value.cast() }.map_err(|_| wrong())?;
+    if n.fract() != 0.0 || !(0.0..=f64::from(u32::MAX)).contains(&n) {
+        return Err(wrong());
+    }
+    Ok(n as u32)
+}

@@ -56,3 +56,21 @@ pub fn store(env: &Env, mut e: StoreError) -> Error {
 pub fn is_raised(kind: StoreErrorKind) -> bool {
     matches!(kind, StoreErrorKind::Failed | StoreErrorKind::ContractViolated)
 }
+
+/// A Promise already rejected with `e`: argument errors of Promise-returning calls reject
+/// rather than throw, so every failure of such a call arrives the same way.
+pub fn rejected<'e>(env: &'e Env, e: Error) -> Result<PromiseRaw<'e, Unknown<'e>>> {
+    PromiseRaw::reject(env, e)
+}
+
+/// The Promise of `prepared`: rejected with its error, or the one `run` spawns.
+pub fn promise<'e, T>(
+    env: &'e Env,
+    prepared: std::result::Result<T, Error>,
+    run: impl FnOnce(T) -> Result<PromiseRaw<'e, Unknown<'e>>>,
+) -> Result<PromiseRaw<'e, Unknown<'e>>> {
+    match prepared {
+        Ok(value) => run(value),
+        Err(e) => rejected(env, e),
+    }
+}

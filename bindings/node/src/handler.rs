@@ -51,10 +51,12 @@ impl Handler {
     /// (`store_contract_violated`), or for a request of the wrong shape (`invalid_argument`).
     #[napi(catch_unwind, ts_args_type = "request: ScimRequest", ts_return_type = "Promise<ScimResponse>")]
     pub fn handle<'e>(&self, env: &'e Env, request: Unknown) -> Result<PromiseRaw<'e, Unknown<'e>>> {
-        let request = scim_request(env, request).map_err(|e| error::bridge(env, &e))?;
-        let core = Arc::clone(&self.core);
-        env.spawn_future_with_callback(async move { Ok(core.handle(request).await) }, |env, response| {
-            js_response(env, response)
+        let prepared = scim_request(env, request).map_err(|e| error::bridge(env, &e));
+        error::promise(env, prepared, |request| {
+            let core = Arc::clone(&self.core);
+            env.spawn_future_with_callback(async move { Ok(core.handle(request).await) }, |env, response| {
+                js_response(env, response)
+            })
         })
     }
 
@@ -69,21 +71,25 @@ impl Handler {
     pub fn sign_in<'e>(
         &self,
         env: &'e Env,
-        workspace_id: String,
+        workspace_id: Unknown,
         service_provider: &ServiceProvider,
         saml_response: Unknown,
         options: Option<Unknown>,
     ) -> Result<PromiseRaw<'e, Unknown<'e>>> {
-        let args = SamlArgs::read(env, Some(saml_response), options)?;
-        let core = Arc::clone(&self.core);
-        let sp = service_provider.core();
-        env.spawn_future_with_callback(
-            async move {
-                let rid = args.request_id.as_deref();
-                Ok(login::sign_in(core.directory(), &workspace_id, &sp, &args.input, args.now, rid).await)
-            },
-            |env, outcome| js_decision(env, outcome),
-        )
+        let prepared = convert::string("workspaceId", workspace_id)
+            .map_err(|e| error::bridge(env, &e))
+            .and_then(|ws| Ok((ws, SamlArgs::read(env, Some(saml_response), options)?)));
+        error::promise(env, prepared, |(workspace_id, args)| {
+            let core = Arc::clone(&self.core);
+            let sp = service_provider.core();
+            env.spawn_future_with_callback(
+                async move {
+                    let rid = args.request_id.as_deref();
+                    Ok(login::sign_in(core.directory(), &workspace_id, &sp, &args.input, args.now, rid).await)
+                },
+                |env, outcome| js_decision(env, outcome),
+            )
+        })
     }
 
     /// Decide for an identity `serviceProvider` already validated (its JSON form, as `validate`
@@ -96,19 +102,26 @@ impl Handler {
     pub fn decide<'e>(
         &self,
         env: &'e Env,
-        workspace_id: String,
+        workspace_id: Unknown,
         service_provider: &ServiceProvider,
         identity: Unknown,
     ) -> Result<PromiseRaw<'e, Unknown<'e>>> {
-        let identity = convert::to_json(env, identity).map_err(|m| error::argument(env, &format!("identity: {m}")))?;
-        let identity: Identity = serde_json::from_value(KeyCase::Camel.from_host(identity))
-            .map_err(|e| error::argument(env, &format!("identity: {e}")))?;
-        let core = Arc::clone(&self.core);
-        let sp = service_provider.core();
-        env.spawn_future_with_callback(
-            async move { Ok(login::decide(core.directory(), &workspace_id, &sp, &identity).await) },
-            |env, outcome| js_decision(env, outcome),
-        )
+        let prepared = (|| {
+            let workspace_id = convert::string("workspaceId", workspace_id).map_err(|e| error::bridge(env, &e))?;
+            let identity =
+                convert::to_json(env, identity).map_err(|m| error::argument(env, &format!("identity: {m}")))?;
+            let identity: Identity = serde_json::from_value(KeyCase::Camel.from_host(identity))
+                .map_err(|e| error::argument(env, &format!("identity: {e}")))?;
+            Ok((workspace_id, identity))
+        })();
+        error::promise(env, prepared, |(workspace_id, identity)| {
+            let core = Arc::clone(&self.core);
+            let sp = service_provider.core();
+            env.spawn_future_with_callback(
+                async move { Ok(login::decide(core.directory(), &workspace_id, &sp, &identity).await) },
+                |env, outcome| js_decision(env, outcome),
+            )
+        })
     }
 }
 

@@ -118,15 +118,16 @@ impl ServiceProvider {
         saml_response: Unknown,
         options: Option<Unknown>,
     ) -> Result<PromiseRaw<'e, Unknown<'e>>> {
-        let args = SamlArgs::read(env, Some(saml_response), options)?;
-        let sp = self.core();
-        spawn(
-            env,
-            Box::new(move || {
-                let identity = sp.validate_response(&args.input, args.now, args.request_id.as_deref())?;
-                Ok(bridge::json::identity(&identity))
-            }),
-        )
+        error::promise(env, SamlArgs::read(env, Some(saml_response), options), |args| {
+            let sp = self.core();
+            spawn(
+                env,
+                Box::new(move || {
+                    let identity = sp.validate_response(&args.input, args.now, args.request_id.as_deref())?;
+                    Ok(bridge::json::identity(&identity))
+                }),
+            )
+        })
     }
 
     /// `validate` on the calling thread (≈60 µs for Entra's default response): returns the
@@ -146,19 +147,24 @@ impl ServiceProvider {
     /// Verify the enveloped signature of the root element of `xml` (a signed Assertion or
     /// Response on its own) and resolve with the verified canonical XML. Diagnostics only: no
     /// profile check is made, so this never replaces `validate`.
-    #[napi(catch_unwind, ts_return_type = "Promise<string>")]
-    pub fn verify_signed_element<'e>(&self, env: &'e Env, xml: String) -> Result<PromiseRaw<'e, Unknown<'e>>> {
-        let sp = self.core();
-        spawn(env, Box::new(move || Ok(Value::String(sp.verify_signed_element(&xml)?))))
+    #[napi(catch_unwind, ts_args_type = "xml: string", ts_return_type = "Promise<string>")]
+    pub fn verify_signed_element<'e>(&self, env: &'e Env, xml: Unknown) -> Result<PromiseRaw<'e, Unknown<'e>>> {
+        let prepared = convert::string("xml", xml).map_err(|e| error::bridge(env, &e));
+        error::promise(env, prepared, |xml| {
+            let sp = self.core();
+            spawn(env, Box::new(move || Ok(Value::String(sp.verify_signed_element(&xml)?))))
+        })
     }
 
     /// The `InResponseTo` of a SAMLResponse, read without validating anything: to find the
     /// request id to validate it against. Resolves with `null` when there is none.
     #[napi(catch_unwind, ts_args_type = "samlResponse: string | Uint8Array", ts_return_type = "Promise<string | null>")]
     pub fn in_response_to_hint<'e>(&self, env: &'e Env, saml_response: Unknown) -> Result<PromiseRaw<'e, Unknown<'e>>> {
-        let input = convert::bytes("samlResponse", Some(saml_response)).map_err(|e| error::bridge(env, &e))?;
-        let sp = self.core();
-        spawn(env, Box::new(move || Ok(sp.in_response_to_hint(&input).map_or(Value::Null, Value::String))))
+        let prepared = convert::bytes("samlResponse", Some(saml_response)).map_err(|e| error::bridge(env, &e));
+        error::promise(env, prepared, |input| {
+            let sp = self.core();
+            spawn(env, Box::new(move || Ok(sp.in_response_to_hint(&input).map_or(Value::Null, Value::String))))
+        })
     }
 
     /// An AuthnRequest to the IdP's `idpSsoUrl`: `redirectUrl` for HTTP-Redirect and
@@ -171,12 +177,19 @@ impl ServiceProvider {
     pub fn authn_request<'e>(
         &self,
         env: &'e Env,
-        relay_state: Option<String>,
+        relay_state: Option<Unknown>,
         now: Option<Unknown>,
     ) -> Result<PromiseRaw<'e, Unknown<'e>>> {
-        let now = convert::instant(now).map_err(|e| error::bridge(env, &e))?;
-        let sp = self.core();
-        spawn(env, Box::new(move || Ok(bridge::json::authn_request(&sp.authn_request(now, relay_state.as_deref())?))))
+        let prepared = convert::optional_string("relayState", relay_state)
+            .and_then(|relay| Ok((relay, convert::instant(now)?)))
+            .map_err(|e| error::bridge(env, &e));
+        error::promise(env, prepared, |(relay_state, now)| {
+            let sp = self.core();
+            spawn(
+                env,
+                Box::new(move || Ok(bridge::json::authn_request(&sp.authn_request(now, relay_state.as_deref())?))),
+            )
+        })
     }
 
     /// This SP's metadata XML (entity ID, ACS, certificate when configured).
@@ -196,26 +209,30 @@ impl ServiceProvider {
     pub fn certificates_expiring_within<'e>(
         &self,
         env: &'e Env,
-        days: u32,
+        days: Unknown,
         now: Option<Unknown>,
     ) -> Result<PromiseRaw<'e, Unknown<'e>>> {
-        let now = convert::instant(now).map_err(|e| error::bridge(env, &e))?;
-        let sp = self.core();
-        spawn(
-            env,
-            Box::new(move || {
-                let certs = sp.certificates_expiring_within(now, days);
-                Ok(Value::Array(certs.into_iter().map(bridge::json::certificate).collect()))
-            }),
-        )
+        let prepared =
+            convert::days(days).and_then(|d| Ok((d, convert::instant(now)?))).map_err(|e| error::bridge(env, &e));
+        error::promise(env, prepared, |(days, now)| {
+            let sp = self.core();
+            spawn(
+                env,
+                Box::new(move || {
+                    let certs = sp.certificates_expiring_within(now, days);
+                    Ok(Value::Array(certs.into_iter().map(bridge::json::certificate).collect()))
+                }),
+            )
+        })
     }
 }
 
 /// SP metadata for `settings` without building a service provider first.
 #[napi(catch_unwind, ts_args_type = "settings: SamlSettings", ts_return_type = "Promise<string>")]
 pub fn sp_metadata<'e>(env: &'e Env, settings: Unknown) -> Result<PromiseRaw<'e, Unknown<'e>>> {
-    let settings = settings_of(env, settings)?;
-    spawn(env, Box::new(move || Ok(Value::String(saml::metadata::sp_metadata_for(&settings)?))))
+    error::promise(env, settings_of(env, settings), |settings| {
+        spawn(env, Box::new(move || Ok(Value::String(saml::metadata::sp_metadata_for(&settings)?))))
+    })
 }
 
 /// Import IdP federation metadata (Entra's "Federation Metadata XML") for this SP: resolves
@@ -228,13 +245,24 @@ pub fn sp_metadata<'e>(env: &'e Env, settings: Unknown) -> Result<PromiseRaw<'e,
 )]
 pub fn import_metadata<'e>(
     env: &'e Env,
-    xml: String,
-    sp_entity_id: String,
-    acs_url: String,
-    entity_id: Option<String>,
+    xml: Unknown,
+    sp_entity_id: Unknown,
+    acs_url: Unknown,
+    entity_id: Option<Unknown>,
 ) -> Result<PromiseRaw<'e, Unknown<'e>>> {
-    spawn(
-        env,
-        Box::new(move || bridge::json::import_metadata(&xml, &sp_entity_id, &acs_url, entity_id.as_deref())),
-    )
+    let prepared = (|| {
+        Ok((
+            convert::string("xml", xml)?,
+            convert::string("spEntityId", sp_entity_id)?,
+            convert::string("acsUrl", acs_url)?,
+            convert::optional_string("entityId", entity_id)?,
+        ))
+    })()
+    .map_err(|e: BridgeError| error::bridge(env, &e));
+    error::promise(env, prepared, |(xml, sp_entity_id, acs_url, entity_id)| {
+        spawn(
+            env,
+            Box::new(move || bridge::json::import_metadata(&xml, &sp_entity_id, &acs_url, entity_id.as_deref())),
+        )
+    })
 }

@@ -24,6 +24,31 @@ pub fn unknown<'e, T: ToNapiValue>(env: &'e Env, value: T) -> Result<Unknown<'e>
     unsafe { Ok(Unknown::from_raw_unchecked(env.raw(), T::to_napi_value(env.raw(), value)?)) }
 }
 
+/// A host value as JSON text (`None` for what JSON has no text for: `undefined`, functions,
+/// symbols), made by `JSON.stringify`; the error is JavaScript's own reason when it refuses.
+pub fn to_json_text(env: &Env, value: Unknown) -> std::result::Result<Option<String>, String> {
+    match value.get_type().map_err(|e| e.reason.clone())? {
+        ValueType::Undefined | ValueType::Null => return Ok(None),
+        ValueType::Boolean => {
+            let flag: bool = unsafe { value.cast() }.map_err(|e| e.reason.clone())?;
+            return Ok(Some(flag.to_string()));
+        }
+        _ => {}
+    }
+    let stringify = json_function(env, "stringify").map_err(|e| e.reason.clone())?;
+    let text = stringify.call(value).map_err(|e| e.reason.clone())?;
+    match text.get_type().map_err(|e| e.reason.clone())? {
+        ValueType::String => Ok(Some(unsafe { text.cast::<String>() }.map_err(|e| e.reason.clone())?)),
+        _ => Ok(None),
+    }
+}
+
+/// `JSON.parse(text)`.
+pub fn parse_json(env: &Env, text: String) -> Result<Unknown<'_>> {
+    let parse = json_function(env, "parse")?;
+    parse.call(unknown(env, text)?)
+}
+
 /// A host value as JSON (`undefined`, functions and symbols read as `null`). The error is
 /// JavaScript's own reason when `JSON.stringify` refuses the value.
 pub fn to_json(env: &Env, value: Unknown) -> std::result::Result<Value, String> {
@@ -62,10 +87,7 @@ pub fn from_json<'e>(env: &'e Env, value: &Value) -> Result<Unknown<'e>> {
             Some(i) if i.unsigned_abs() < (1 << 53) => unknown(env, i),
             _ => unknown(env, n.as_f64().unwrap_or(f64::NAN)),
         },
-        Value::Array(_) | Value::Object(_) => {
-            let parse = json_function(env, "parse")?;
-            parse.call(unknown(env, value.to_string())?)
-        }
+        Value::Array(_) | Value::Object(_) => parse_json(env, value.to_string()),
     }
 }
 
@@ -146,9 +168,10 @@ pub fn headers(env: &Env, value: Option<Unknown>) -> std::result::Result<Vec<(St
         Value::Array(pairs) => {
             for pair in pairs {
                 match pair {
-                    Value::Array(p) if p.len() == 2 && p.iter().all(Value::is_string) => {
-                        out.push((p[0].as_str().unwrap_or_default().to_owned(), p[1].as_str().unwrap_or_default().to_owned()))
-                    }
+                    Value::Array(p) if p.len() == 2 && p.iter().all(Value::is_string) => out.push((
+                        p[0].as_str().unwrap_or_default().to_owned(),
+                        p[1].as_str().unwrap_or_default().to_owned(),
+                    )),
                     _ => return Err(wrong("an array of headers holds [name, value] pairs of strings")),
                 }
             }

@@ -6,7 +6,7 @@ use std::sync::Arc;
 use napi::bindgen_prelude::*;
 use napi::{Env, JsValue, Unknown, ValueType};
 use napi_derive::napi;
-use serde_json::{Map, Value};
+use serde_json::Value;
 use sso_scim_core::ErrorCode;
 use sso_scim_core::bridge::{self, BridgeError, ForeignDirectory, KeyCase};
 use sso_scim_core::login::{self, LoginError};
@@ -15,7 +15,8 @@ use sso_scim_core::scim::{ScimHandler, ScimRequest, ScimResponse};
 
 use crate::convert;
 use crate::error;
-use crate::saml::{ServiceProvider, SamlArgs};
+use crate::runtime;
+use crate::saml::{SamlArgs, ServiceProvider};
 use crate::store::JsStore;
 
 type Core = ScimHandler<ForeignDirectory<JsStore>>;
@@ -39,7 +40,8 @@ impl Handler {
             None => Value::Null,
         };
         let config = bridge::json::scim_config(KeyCase::Camel, config).map_err(|e| error::bridge(&env, &e))?;
-        let host = JsStore::new(&env, store).map_err(|m| error::js_error(&env, ErrorCode::InvalidStore.as_str(), &m, None))?;
+        let host =
+            JsStore::new(&env, store).map_err(|m| error::js_error(&env, ErrorCode::InvalidStore.as_str(), &m, None))?;
         let core = ScimHandler::new(ForeignDirectory::new(host, KeyCase::Camel), config)
             .map_err(|e| error::bridge(&env, &BridgeError::from(e)))?;
         Ok(Handler { core: Arc::new(core) })
@@ -54,8 +56,8 @@ impl Handler {
         let prepared = scim_request(env, request).map_err(|e| error::bridge(env, &e));
         error::promise(env, prepared, |request| {
             let core = Arc::clone(&self.core);
-            env.spawn_future_with_callback(async move { Ok(core.handle(request).await) }, |env, response| {
-                js_response(env, response)
+            runtime::promise(env, async move { core.handle(request).await }, |env, response| {
+                js_response(env, response).map(|v| v.raw())
             })
         })
     }
@@ -82,12 +84,13 @@ impl Handler {
         error::promise(env, prepared, |(workspace_id, args)| {
             let core = Arc::clone(&self.core);
             let sp = service_provider.core();
-            env.spawn_future_with_callback(
+            runtime::promise(
+                env,
                 async move {
                     let rid = args.request_id.as_deref();
-                    Ok(login::sign_in(core.directory(), &workspace_id, &sp, &args.input, args.now, rid).await)
+                    login::sign_in(core.directory(), &workspace_id, &sp, &args.input, args.now, rid).await
                 },
-                |env, outcome| js_decision(env, outcome),
+                |env, outcome| js_decision(env, outcome).map(|v| v.raw()),
             )
         })
     }
@@ -117,9 +120,10 @@ impl Handler {
         error::promise(env, prepared, |(workspace_id, identity)| {
             let core = Arc::clone(&self.core);
             let sp = service_provider.core();
-            env.spawn_future_with_callback(
-                async move { Ok(login::decide(core.directory(), &workspace_id, &sp, &identity).await) },
-                |env, outcome| js_decision(env, outcome),
+            runtime::promise(
+                env,
+                async move { login::decide(core.directory(), &workspace_id, &sp, &identity).await },
+                |env, outcome| js_decision(env, outcome).map(|v| v.raw()),
             )
         })
     }
@@ -155,27 +159,28 @@ fn scim_request(env: &Env, value: Unknown) -> std::result::Result<ScimRequest, B
 }
 
 fn js_response<'e>(env: &'e Env, mut response: ScimResponse) -> Result<Unknown<'e>> {
-    if let Some(store_error) = response.error.as_mut().and_then(|e| e.take_store_error()) {
-        if error::is_raised(store_error.kind()) {
-            return Err(error::store(env, store_error));
-        }
+    let raised = response.error.as_ref().and_then(|e| e.store_error()).is_some_and(|e| error::is_raised(e.kind()));
+    if raised && let Some(store_error) = response.error.as_mut().and_then(|e| e.take_store_error()) {
+        return Err(error::store(env, store_error));
     }
-    let mut headers = Map::new();
+    // One name twice is one header with both values (RFC 9110 §5.3).
+    let mut headers: Vec<(String, String)> = Vec::with_capacity(response.headers.len());
     for (name, value) in response.headers {
-        match headers.get_mut(&name) {
-            // One name twice is one header with both values (RFC 9110 §5.3).
-            Some(Value::String(existing)) => {
+        match headers.iter_mut().find(|(n, _)| *n == name) {
+            Some((_, existing)) => {
                 existing.push_str(", ");
                 existing.push_str(&value);
             }
-            _ => {
-                headers.insert(name, Value::String(value));
-            }
+            None => headers.push((name, value)),
         }
+    }
+    let mut header_object = Object::new(env)?;
+    for (name, value) in &headers {
+        header_object.set_named_property(name, value.as_str())?;
     }
     let mut object = Object::new(env)?;
     object.set_named_property("status", u32::from(response.status))?;
-    object.set_named_property("headers", convert::from_json(env, &Value::Object(headers))?)?;
+    object.set_named_property("headers", header_object)?;
     object.set_named_property("body", String::from_utf8_lossy(&response.body).as_ref())?;
     if let Some(e) = &response.error {
         object.set_named_property("errorCode", e.code().as_str())?;

@@ -13,6 +13,7 @@
 mod convert;
 mod error;
 mod handler;
+mod runtime;
 mod saml;
 mod store;
 
@@ -23,6 +24,21 @@ use sso_scim_core::token;
 
 pub use handler::Handler;
 pub use saml::{ServiceProvider, import_metadata, sp_metadata};
+
+/// napi's tokio runtime with one worker fewer than the machine has cores (at least one): the JS
+/// thread keeps a core of its own, and with a request's work split between the two, fewer idle
+/// workers are woken and put back to sleep per request (on 2 cores: 1 worker).
+#[napi_derive::module_init]
+fn init() {
+    let cores = std::thread::available_parallelism().map_or(2, usize::from);
+    let runtime = tokio::runtime::Builder::new_multi_thread()
+        .worker_threads(cores.saturating_sub(1).max(1))
+        .thread_name("sso-scim")
+        .build();
+    if let Ok(runtime) = runtime {
+        napi::bindgen_prelude::create_custom_tokio_runtime(runtime);
+    }
+}
 
 /// The version of this package (and of the core it was built with).
 #[napi(catch_unwind)]
@@ -90,7 +106,11 @@ pub fn select_groups<'e>(env: &'e Env, query: Unknown, groups: Unknown) -> Resul
     select(env, query, groups, bridge::select_groups)
 }
 
-type Select = fn(KeyCase, serde_json::Value, Vec<serde_json::Value>) -> std::result::Result<serde_json::Value, bridge::BridgeError>;
+type Select = fn(
+    KeyCase,
+    serde_json::Value,
+    Vec<serde_json::Value>,
+) -> std::result::Result<serde_json::Value, bridge::BridgeError>;
 
 fn select<'e>(env: &'e Env, query: Unknown, records: Unknown, run: Select) -> Result<Unknown<'e>> {
     let query = convert::to_json(env, query).map_err(|m| error::argument(env, &format!("query: {m}")))?;
@@ -102,3 +122,9 @@ fn select<'e>(env: &'e Env, query: Unknown, records: Unknown, run: Select) -> Re
     let page = run(KeyCase::Camel, query, records).map_err(|e| error::bridge(env, &e))?;
     convert::from_json(env, &page)
 }
+
+/// mimalloc for the addon's own allocations: a request allocates many small JSON values on two
+/// threads (the JS thread and a tokio worker), where glibc's allocator showed as the largest
+/// cost in profiles.
+#[global_allocator]
+static ALLOCATOR: mimalloc::MiMalloc = mimalloc::MiMalloc;

@@ -6,7 +6,7 @@
 use std::sync::Arc;
 
 use napi::bindgen_prelude::*;
-use napi::{Env, Unknown, ValueType};
+use napi::{Env, JsValue, Unknown, ValueType};
 use napi_derive::napi;
 use serde_json::Value;
 use sso_scim_core::bridge::{self, BridgeError, KeyCase};
@@ -15,6 +15,7 @@ use time::OffsetDateTime;
 
 use crate::convert;
 use crate::error;
+use crate::runtime;
 
 /// The SAML service provider of one workspace.
 #[napi]
@@ -38,7 +39,10 @@ impl SamlArgs {
     }
 }
 
-fn options_of(env: &Env, options: Option<Unknown>) -> std::result::Result<(Option<String>, OffsetDateTime), BridgeError> {
+fn options_of(
+    env: &Env,
+    options: Option<Unknown>,
+) -> std::result::Result<(Option<String>, OffsetDateTime), BridgeError> {
     let _ = env;
     let Some(options) = options else { return Ok((None, OffsetDateTime::now_utc())) };
     match options.get_type() {
@@ -50,7 +54,9 @@ fn options_of(env: &Env, options: Option<Unknown>) -> std::result::Result<(Optio
     let rid: Unknown = object.get_named_property("requestId").map_err(|e| BridgeError::argument(e.reason.clone()))?;
     let request_id = match rid.get_type() {
         Ok(ValueType::Undefined) | Ok(ValueType::Null) => None,
-        Ok(ValueType::String) => Some(unsafe { rid.cast::<String>() }.map_err(|e| BridgeError::argument(e.reason.clone()))?),
+        Ok(ValueType::String) => {
+            Some(unsafe { rid.cast::<String>() }.map_err(|e| BridgeError::argument(e.reason.clone()))?)
+        }
         _ => return Err(BridgeError::argument("options.requestId is a string (or null for an unsolicited response)")),
     };
     let now: Unknown = object.get_named_property("now").map_err(|e| BridgeError::argument(e.reason.clone()))?;
@@ -74,8 +80,8 @@ type Job = Box<dyn FnOnce() -> std::result::Result<Value, BridgeError> + Send>;
 
 /// Run pure SAML work off the JS thread; resolve with its JSON (camelCase keys).
 fn spawn<'e>(env: &'e Env, job: Job) -> Result<PromiseRaw<'e, Unknown<'e>>> {
-    env.spawn_future_with_callback(async move { Ok(job()) }, |env, outcome| match outcome {
-        Ok(value) => camel(env, value),
+    runtime::promise(env, async move { job() }, |env, outcome| match outcome {
+        Ok(value) => camel(env, value).map(|v| v.raw()),
         Err(e) => Err(error::bridge(env, &e)),
     })
 }
@@ -137,10 +143,17 @@ impl ServiceProvider {
         ts_args_type = "samlResponse: string | Uint8Array, options?: ValidateOptions | null",
         ts_return_type = "Identity"
     )]
-    pub fn validate_sync<'e>(&self, env: &'e Env, saml_response: Unknown, options: Option<Unknown>) -> Result<Unknown<'e>> {
+    pub fn validate_sync<'e>(
+        &self,
+        env: &'e Env,
+        saml_response: Unknown,
+        options: Option<Unknown>,
+    ) -> Result<Unknown<'e>> {
         let args = SamlArgs::read(env, Some(saml_response), options)?;
-        let identity =
-            self.core.validate_response(&args.input, args.now, args.request_id.as_deref()).map_err(|e| saml_error(env, e))?;
+        let identity = self
+            .core
+            .validate_response(&args.input, args.now, args.request_id.as_deref())
+            .map_err(|e| saml_error(env, e))?;
         camel(env, bridge::json::identity(&identity))
     }
 
@@ -260,9 +273,6 @@ pub fn import_metadata<'e>(
     })()
     .map_err(|e: BridgeError| error::bridge(env, &e));
     error::promise(env, prepared, |(xml, sp_entity_id, acs_url, entity_id)| {
-        spawn(
-            env,
-            Box::new(move || bridge::json::import_metadata(&xml, &sp_entity_id, &acs_url, entity_id.as_deref())),
-        )
+        spawn(env, Box::new(move || bridge::json::import_metadata(&xml, &sp_entity_id, &acs_url, entity_id.as_deref())))
     })
 }

@@ -9,9 +9,9 @@
 //! has its `code` read (the kind it signals) and is retained as the store error's source, so
 //! the handler can hand the very same value back as `cause`.
 
-use std::cell::Cell;
+use std::cell::RefCell;
+use std::collections::HashMap;
 use std::fmt;
-use std::rc::Rc;
 
 use napi::bindgen_prelude::*;
 use napi::threadsafe_function::{ThreadsafeFunction, ThreadsafeFunctionCallMode};
@@ -26,13 +26,21 @@ use crate::convert;
 /// The JS arguments of one call, made on the JS thread just before the call.
 pub struct JsArgs(Vec<napi::sys::napi_value>);
 
+/// One argument, serialized on the tokio side so the JS thread only makes the JS value.
+pub enum Arg {
+    /// A JSON scalar, made directly.
+    Scalar(Value),
+    /// An object or array as JSON text, for `JSON.parse`.
+    Text(String),
+}
+
 impl JsValuesTupleIntoVec for JsArgs {
     fn into_vec(self, _env: napi::sys::napi_env) -> Result<Vec<napi::sys::napi_value>> {
         Ok(self.0)
     }
 }
 
-type Method = ThreadsafeFunction<Vec<Value>, Unknown<'static>, JsArgs, Status, false, true>;
+type Method = ThreadsafeFunction<Vec<Arg>, Unknown<'static>, JsArgs, Status, false, true>;
 
 /// The host's thrown or rejected value, retained (napi releases it on the JS thread however it
 /// is dropped) until the handler turns it into `cause`.
@@ -77,7 +85,8 @@ impl JsStore {
         let mut methods = Vec::with_capacity(StoreMethod::ALL.len());
         for method in StoreMethod::ALL {
             let name = method.camel_name();
-            let value: Unknown = object.get_named_property(name).map_err(|e| format!("reading {name}: {}", e.reason))?;
+            let value: Unknown =
+                object.get_named_property(name).map_err(|e| format!("reading {name}: {}", e.reason))?;
             match value.get_type().map_err(|e| e.reason.clone())? {
                 ValueType::Function => {}
                 ValueType::Undefined | ValueType::Null if method.is_optional() => {
@@ -89,10 +98,11 @@ impl JsStore {
                 }
                 other => return Err(format!("the store's {name} is a {other:?}, not a function")),
             }
-            let function: Function<Unknown, Unknown<'static>> = unsafe { value.cast() }.map_err(|e| e.reason.clone())?;
+            let function: Function<Unknown, Unknown<'static>> =
+                unsafe { value.cast() }.map_err(|e| e.reason.clone())?;
             let bound = function.bind(object).map_err(|e| e.reason.clone())?;
             let tsfn = bound
-                .build_threadsafe_function::<Vec<Value>>()
+                .build_threadsafe_function::<Vec<Arg>>()
                 .callee_handled::<false>()
                 .weak::<true>()
                 .build_callback(|ctx| js_args(&ctx.env, ctx.value))
@@ -106,10 +116,14 @@ impl JsStore {
 
 /// The call's arguments as JS values. Failing here would make napi raise a fatal exception,
 /// so an argument that cannot be made (the environment is shutting down) becomes `null`.
-fn js_args(env: &Env, args: Vec<Value>) -> Result<JsArgs> {
+fn js_args(env: &Env, args: Vec<Arg>) -> Result<JsArgs> {
     let mut out = Vec::with_capacity(args.len());
-    for arg in &args {
-        let value = match convert::from_json(env, arg) {
+    for arg in args {
+        let made = match arg {
+            Arg::Scalar(v) => convert::from_json(env, &v),
+            Arg::Text(text) => convert::parse_json(env, text),
+        };
+        let value = match made {
             Ok(v) => v.raw(),
             Err(_) => convert::unknown(env, Null).map(|v| v.raw()).unwrap_or(std::ptr::null_mut()),
         };
@@ -118,14 +132,23 @@ fn js_args(env: &Env, args: Vec<Value>) -> Result<JsArgs> {
     Ok(JsArgs(out))
 }
 
-type Reply = std::result::Result<Value, StoreError>;
+/// What the JS thread hands back: the answer as JSON text (parsed on the tokio side), or a
+/// failure.
+type Reply = std::result::Result<Option<String>, StoreError>;
 
 impl HostStore for JsStore {
-    async fn call(&self, method: StoreMethod, args: Vec<Value>) -> Reply {
+    async fn call(&self, method: StoreMethod, args: Vec<Value>) -> std::result::Result<Value, StoreError> {
         let index = StoreMethod::ALL.iter().position(|m| *m == method).unwrap_or(usize::MAX);
         let Some(Some(tsfn)) = self.methods.get(index) else {
             return Err(StoreError::unsupported(method.camel_name()));
         };
+        let args = args
+            .into_iter()
+            .map(|a| match a {
+                Value::Array(_) | Value::Object(_) => Arg::Text(a.to_string()),
+                scalar => Arg::Scalar(scalar),
+            })
+            .collect();
         let (tx, rx) = oneshot::channel::<Reply>();
         let status = tsfn.call_with_return_value(args, ThreadsafeFunctionCallMode::NonBlocking, move |answer, env| {
             settle(&env, method, answer, tx);
@@ -137,12 +160,21 @@ impl HostStore for JsStore {
                 format!("the store's {} could not be called ({status}): Node is shutting down", method.camel_name()),
             ));
         }
-        rx.await.unwrap_or_else(|_| {
+        let text = rx.await.unwrap_or_else(|_| {
             Err(StoreError::new(
                 StoreErrorKind::Failed,
                 format!("the store's {} never answered: Node is shutting down", method.camel_name()),
             ))
-        })
+        })?;
+        match text {
+            None => Ok(Value::Null),
+            Some(text) => serde_json::from_str(&text).map_err(|e| {
+                StoreError::new(
+                    StoreErrorKind::ContractViolated,
+                    format!("the store's {} answered a value that is not JSON: {e}", method.camel_name()),
+                )
+            }),
+        }
     }
 }
 
@@ -160,40 +192,133 @@ fn settle(env: &Env, method: StoreMethod, answer: Result<Unknown<'static>>, tx: 
         let _ = tx.send(reply(env, method, value));
         return;
     }
-    let promise: PromiseRaw<Unknown> = match unsafe { value.cast() } {
-        Ok(p) => p,
+    if let Err(e) = await_promise(env, method, value, tx) {
+        // The handlers could not be attached (the environment is shutting down): the sender
+        // was taken back and reports it.
+        let _ = e;
+    }
+}
+
+/// The two native Promise reactions of this JS thread (made once) and the calls waiting on them,
+/// by id. Each waiting call binds the reactions to its id (`Function.prototype.bind`), which is
+/// far cheaper than making two native functions with finalizers per Promise.
+struct Reactions {
+    env: usize,
+    on_fulfilled: usize,
+    on_rejected: usize,
+    next_id: u64,
+    waiting: HashMap<u64, (StoreMethod, oneshot::Sender<Reply>)>,
+}
+
+thread_local! {
+    static REACTIONS: RefCell<Option<Reactions>> = const { RefCell::new(None) };
+}
+
+fn reference(env: &Env, value: napi::sys::napi_value) -> Result<usize> {
+    let mut raw = std::ptr::null_mut();
+    check_status!(unsafe { napi::sys::napi_create_reference(env.raw(), value, 1, &mut raw) })?;
+    Ok(raw as usize)
+}
+
+fn referenced<'e>(env: &'e Env, raw: usize) -> Result<Unknown<'e>> {
+    let mut value = std::ptr::null_mut();
+    check_status!(unsafe { napi::sys::napi_get_reference_value(env.raw(), raw as napi::sys::napi_ref, &mut value) })?;
+    Ok(unsafe { Unknown::from_raw_unchecked(env.raw(), value) })
+}
+
+/// The reactions of this env, made on first use.
+fn reactions(env: &Env) -> Result<(usize, usize)> {
+    let existing = REACTIONS
+        .with(|r| r.borrow().as_ref().filter(|r| r.env == env.raw() as usize).map(|r| (r.on_fulfilled, r.on_rejected)));
+    if let Some(found) = existing {
+        return Ok(found);
+    }
+    let fulfilled = env.create_function_from_closure::<Unknown, (), _>("ssoScimStoreFulfilled", |ctx| {
+        reacted(ctx, true);
+        Ok(())
+    })?;
+    let rejected = env.create_function_from_closure::<Unknown, (), _>("ssoScimStoreRejected", |ctx| {
+        reacted(ctx, false);
+        Ok(())
+    })?;
+    let found = (reference(env, fulfilled.raw())?, reference(env, rejected.raw())?);
+    REACTIONS.with(|r| {
+        *r.borrow_mut() = Some(Reactions {
+            env: env.raw() as usize,
+            on_fulfilled: found.0,
+            on_rejected: found.1,
+            next_id: 0,
+            waiting: HashMap::new(),
+        })
+    });
+    Ok(found)
+}
+
+/// A reaction ran: `(id, value)`. Never fails (a throw here would be an unhandled rejection).
+fn reacted(ctx: FunctionCallContext, fulfilled: bool) {
+    let Ok(id) = ctx.get::<f64>(0) else { return };
+    let Some((method, tx)) = REACTIONS.with(|r| r.borrow_mut().as_mut().and_then(|r| r.waiting.remove(&(id as u64))))
+    else {
+        return;
+    };
+    let env: &Env = ctx.env;
+    let value: Unknown = match ctx.get::<Unknown>(1) {
+        Ok(v) => v,
         Err(e) => {
             let _ = tx.send(Err(StoreError::new(StoreErrorKind::Failed, e.reason.clone())));
             return;
         }
     };
-    let sender = Rc::new(Cell::new(Some(tx)));
-    let on_reject = Rc::clone(&sender);
-    let attached = promise
-        .then(move |ctx| {
-            if let Some(tx) = sender.take() {
-                let _ = tx.send(reply(&ctx.env, method, ctx.value));
-            }
-            Ok(())
+    let reply = if fulfilled {
+        reply(env, method, value)
+    } else {
+        let error = Error::from_unknown_without_coercion(value);
+        Err(host_failure(env, error, Some(value)))
+    };
+    let _ = tx.send(reply);
+}
+
+/// `promise.then(onFulfilled.bind(null, id), onRejected.bind(null, id))`.
+fn await_promise(env: &Env, method: StoreMethod, promise: Unknown, tx: oneshot::Sender<Reply>) -> Result<()> {
+    let (on_fulfilled, on_rejected) = match reactions(env) {
+        Ok(found) => found,
+        Err(e) => {
+            let _ = tx.send(Err(StoreError::new(StoreErrorKind::Failed, e.reason.clone())));
+            return Err(e);
+        }
+    };
+    let id = REACTIONS.with(|r| {
+        r.borrow_mut().as_mut().map(|r| {
+            r.next_id += 1;
+            r.waiting.insert(r.next_id, (method, tx));
+            r.next_id
         })
-        .and_then(|chained| {
-            chained.catch(move |ctx: CallbackContext<Unknown>| {
-                if let Some(tx) = on_reject.take() {
-                    let error = Error::from_unknown_without_coercion(ctx.value);
-                    let _ = tx.send(Err(host_failure(&ctx.env, error, Some(ctx.value))));
-                }
-                Ok(())
-            })
-        });
-    if let Err(e) = attached {
-        // The handlers could not be attached; whichever sender is left reports it (a dropped
-        // one reads as "never answered").
-        let _ = e;
-    }
+    });
+    let Some(id) = id else { return Ok(()) };
+    let attach = || -> Result<()> {
+        let id_value = convert::unknown(env, id as f64)?;
+        let undefined = convert::unknown(env, ())?;
+        let mut bound = Vec::with_capacity(2);
+        for raw in [on_fulfilled, on_rejected] {
+            let reaction: Object = unsafe { referenced(env, raw)?.cast() }?;
+            let bind: Function<FnArgs<(Unknown, Unknown)>, Unknown> = reaction.get_named_property("bind")?;
+            bound.push(bind.apply(reaction, FnArgs::from((undefined, id_value)))?);
+        }
+        let object: Object = unsafe { promise.cast() }?;
+        let then: Function<FnArgs<(Unknown, Unknown)>, Unknown> = object.get_named_property("then")?;
+        then.apply(object, FnArgs::from((bound[0], bound[1])))?;
+        Ok(())
+    };
+    attach().inspect_err(|e| {
+        let waiting = REACTIONS.with(|r| r.borrow_mut().as_mut().and_then(|r| r.waiting.remove(&id)));
+        if let Some((_, tx)) = waiting {
+            let _ = tx.send(Err(StoreError::new(StoreErrorKind::Failed, e.reason.clone())));
+        }
+    })
 }
 
 fn reply(env: &Env, method: StoreMethod, value: Unknown) -> Reply {
-    convert::to_json(env, value).map_err(|reason| {
+    convert::to_json_text(env, value).map_err(|reason| {
         StoreError::new(
             StoreErrorKind::ContractViolated,
             format!("the store's {} answered a value that is not JSON: {reason}", method.camel_name()),

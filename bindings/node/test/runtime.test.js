@@ -69,6 +69,23 @@ test('a live handler does not keep the process alive', () => {
   assert.match(run.stdout, /status 200/)
 })
 
+test('a pending request keeps the process alive until it settles', () => {
+  // The store answers from an unreferenced timer: only the addon's pending Promise can keep
+  // Node running until then.
+  const run = child(`
+    const { Handler, ServiceProvider } = require('.')
+    const { AsyncMemoryStore } = require('./test/memory-store')
+    const later = () => new Promise((r) => setTimeout(r, 200).unref())
+    const handler = new Handler(new AsyncMemoryStore([], later))
+    // A first request settles (nothing pending: the addon lets go), then one that waits.
+    handler.handle({ method: 'GET', path: '/ServiceProviderConfig' })
+      .then(() => handler.handle({ method: 'GET', path: '/Users', headers: { authorization: 'Bearer x' } }))
+      .then((r) => console.log('settled', r.status))
+  `)
+  assert.equal(run.status, 0, run.stderr)
+  assert.match(run.stdout, /settled 401/)
+})
+
 test('a dropped handler is garbage-collected together with its store', () => {
   const run = child(`
     const { Handler } = require('.')

@@ -18,6 +18,19 @@ fn json_function<'e>(env: &'e Env, name: &str) -> Result<Function<'e, Unknown<'e
     json.get_named_property(name)
 }
 
+/// Drop a pending JS exception (a getter that threw while we read a property), so that the
+/// next N-API call works and nothing escapes into Node as an uncaught exception.
+/// Whether there was one.
+pub fn clear_exception(env: &Env) -> bool {
+    let mut pending = false;
+    unsafe { napi::sys::napi_is_exception_pending(env.raw(), &mut pending) };
+    if pending {
+        let mut exception = std::ptr::null_mut();
+        unsafe { napi::sys::napi_get_and_clear_last_exception(env.raw(), &mut exception) };
+    }
+    pending
+}
+
 /// An unknown JS value made from anything napi can convert.
 pub fn unknown<'e, T: ToNapiValue>(env: &'e Env, value: T) -> Result<Unknown<'e>> {
     // SAFETY: the raw value was just created in this env, on this thread.

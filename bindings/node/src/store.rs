@@ -85,8 +85,11 @@ impl JsStore {
         let mut methods = Vec::with_capacity(StoreMethod::ALL.len());
         for method in StoreMethod::ALL {
             let name = method.camel_name();
-            let value: Unknown =
-                object.get_named_property(name).map_err(|e| format!("reading {name}: {}", e.reason))?;
+            let value = object.get_named_property::<Unknown>(name);
+            if convert::clear_exception(env) {
+                return Err(format!("reading the store's {name} threw"));
+            }
+            let value = value.map_err(|e| format!("reading the store's {name}: {}", e.reason))?;
             match value.get_type().map_err(|e| e.reason.clone())? {
                 ValueType::Function => {}
                 ValueType::Undefined | ValueType::Null if method.is_optional() => {
@@ -109,7 +112,6 @@ impl JsStore {
                 .map_err(|e| e.reason.clone())?;
             methods.push(Some(tsfn));
         }
-        let _ = env;
         Ok(JsStore { methods })
     }
 }
@@ -330,8 +332,8 @@ fn reply(env: &Env, method: StoreMethod, value: Unknown) -> Reply {
 /// it signals; the value itself is kept as the source.
 fn host_failure(env: &Env, error: Error, value: Option<Unknown>) -> StoreError {
     let code = match value {
-        Some(v) => code_of(v),
-        None => error.try_clone().ok().and_then(|e| convert::unknown(env, e).ok()).and_then(code_of),
+        Some(v) => code_of(env, v),
+        None => error.try_clone().ok().and_then(|e| convert::unknown(env, e).ok()).and_then(|v| code_of(env, v)),
     };
     let kind = code.as_deref().map_or(StoreErrorKind::Failed, StoreErrorKind::from_host_code);
     let host = HostError { error };
@@ -342,12 +344,17 @@ fn host_failure(env: &Env, error: Error, value: Option<Unknown>) -> StoreError {
     }
 }
 
-fn code_of(value: Unknown) -> Option<String> {
+fn code_of(env: &Env, value: Unknown) -> Option<String> {
     if !matches!(value.get_type().ok()?, ValueType::Object | ValueType::Function) {
         return None;
     }
     let object: Object = unsafe { value.cast() }.ok()?;
-    let code: Unknown = object.get_named_property("code").ok()?;
+    let code = object.get_named_property::<Unknown>("code");
+    // A `code` getter that throws: no signal, and the exception must not stay pending.
+    if convert::clear_exception(env) {
+        return None;
+    }
+    let code = code.ok()?;
     if code.get_type().ok()? != ValueType::String {
         return None;
     }

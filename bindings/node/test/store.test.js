@@ -218,3 +218,15 @@ test('errors carry the documented shape', async () => {
   assert.equal(resp.errorCode, 'invalid_syntax')
   assert.equal(JSON.parse(resp.body).scimType, 'invalidSyntax')
 })
+
+test('getters that throw are contained: in the store object and on a thrown error', async () => {
+  const store = new MemoryStore()
+  Object.defineProperty(store, 'getUser', { get() { throw new Error('no getter for you') } })
+  assert.throws(() => new Handler(store), (e) => e.code === 'invalid_store' && /getUser/.test(e.message))
+  const weird = Object.defineProperty(new Error('weird'), 'code', { get() { throw new Error('nope') } })
+  const { handler, auth } = setup(MemoryStore, undefined, (s) => {
+    s.getUser = () => { throw weird }
+  })
+  await assert.rejects(handler.handle({ method: 'GET', path: '/Users/x', headers: auth }), (e) => e.code === 'store_failed' && e.cause === weird)
+  assert.equal((await handler.handle({ method: 'GET', path: '/ServiceProviderConfig' })).status, 200)
+})

@@ -47,7 +47,7 @@ $(NODE_DIR)/node_modules/.package-lock.json: $(NODE_DIR)/package-lock.json
 test-node: $(NODE_DIR)/node_modules/.package-lock.json
 	cd $(NODE_DIR) && npx napi build --platform -- --locked
 	git diff --exit-code -- $(NODE_DIR)/index.d.ts $(NODE_DIR)/index.js
-	cd $(NODE_DIR) && npx tsc -p examples/typescript/tsconfig.json
+	cd $(NODE_DIR) && npx tsc --noEmit --strict -p examples/typescript/tsconfig.json
 	cd $(NODE_DIR) && node --test test/*.test.js
 
 # Node benchmark: a release build of the addon, then the script (figures in bindings/node/README.md).

@@ -3,9 +3,9 @@
 SHELL := /bin/bash
 CARGO ?= cargo
 
-.PHONY: test test-rust lint bench clean conformance
+.PHONY: test test-rust test-node lint bench bench-node clean conformance
 
-test: test-rust conformance
+test: test-rust conformance test-node
 
 lint:
 	$(CARGO) fmt --all --check
@@ -36,10 +36,29 @@ conformance: $(VENV)/.conformance-tools $(NEWMAN_DIR)/.conformance-tools
 	$(PYTHON) conformance/run.py target/debug/sso-scim $(VENV)/bin/scim2 \
 		$(NEWMAN_DIR)/node_modules/.bin/newman $(COLLECTION)
 
+# Node addon (bindings/node): npm ci when node_modules is missing or stale, a debug napi build
+# (regenerates index.js and index.d.ts, which must match the committed ones), the TypeScript
+# sample host under --strict, then node's test runner over every vector and the addon tests.
+NODE_DIR := bindings/node
+
+$(NODE_DIR)/node_modules/.package-lock.json: $(NODE_DIR)/package-lock.json
+	cd $(NODE_DIR) && npm ci --no-audit --no-fund
+
+test-node: $(NODE_DIR)/node_modules/.package-lock.json
+	cd $(NODE_DIR) && npx napi build --platform -- --locked
+	git diff --exit-code -- $(NODE_DIR)/index.d.ts $(NODE_DIR)/index.js
+	cd $(NODE_DIR) && npx tsc --noEmit --strict -p examples/typescript/tsconfig.json
+	cd $(NODE_DIR) && node --test test/*.test.js
+
+# Node benchmark: a release build of the addon, then the script (figures in bindings/node/README.md).
+bench-node: $(NODE_DIR)/node_modules/.package-lock.json
+	cd $(NODE_DIR) && npx napi build --platform --release -- --locked
+	cd $(NODE_DIR) && node --expose-gc bench/bench.js
+
 # Criterion benchmarks (not part of `make test`: timings are not assertions).
 bench:
 	$(CARGO) bench -p sso-scim-core --bench scim
 
 clean:
 	$(CARGO) clean
-	rm -rf $(VENV) $(NEWMAN_DIR)
+	rm -rf $(VENV) $(NEWMAN_DIR) $(NODE_DIR)/node_modules $(NODE_DIR)/*.node

@@ -1,0 +1,225 @@
+//! JS values ⇄ the core's JSON wire form, and the small argument readers (`now`, bodies,
+//! headers).
+//!
+//! Objects cross as JSON text through the realm's own `JSON.stringify` / `JSON.parse`: one
+//! N-API call per value instead of one per property, and JSON's rules for what a host may
+//! hand over (`undefined` members dropped, `Date` as its ISO string through `toJSON`, cycles and
+//! `BigInt` refused with JavaScript's own message).
+
+use napi::bindgen_prelude::*;
+use napi::{Env, JsValue, Unknown, ValueType};
+use serde_json::Value;
+use sso_scim_core::bridge::{self, BridgeError};
+use time::OffsetDateTime;
+
+fn json_function<'e>(env: &'e Env, name: &str) -> Result<Function<'e, Unknown<'e>, Unknown<'e>>> {
+    let global = env.get_global()?;
+    let json: Object = global.get_named_property("JSON")?;
+    json.get_named_property(name)
+}
+
+/// Drop a pending JS exception (a getter that threw while we read a property), so that the
+/// next N-API call works and nothing escapes into Node as an uncaught exception.
+/// Whether there was one.
+pub fn clear_exception(env: &Env) -> bool {
+    let mut pending = false;
+    unsafe { napi::sys::napi_is_exception_pending(env.raw(), &mut pending) };
+    if pending {
+        let mut exception = std::ptr::null_mut();
+        unsafe { napi::sys::napi_get_and_clear_last_exception(env.raw(), &mut exception) };
+    }
+    pending
+}
+
+/// An unknown JS value made from anything napi can convert.
+pub fn unknown<'e, T: ToNapiValue>(env: &'e Env, value: T) -> Result<Unknown<'e>> {
+    // SAFETY: the raw value was just created in this env, on this thread.
+    unsafe { Ok(Unknown::from_raw_unchecked(env.raw(), T::to_napi_value(env.raw(), value)?)) }
+}
+
+/// A host value as JSON text (`None` for what JSON has no text for: `undefined`, functions,
+/// symbols), made by `JSON.stringify`; the error is JavaScript's own reason when it refuses.
+pub fn to_json_text(env: &Env, value: Unknown) -> std::result::Result<Option<String>, String> {
+    match value.get_type().map_err(|e| e.reason.clone())? {
+        ValueType::Undefined | ValueType::Null => return Ok(None),
+        ValueType::Boolean => {
+            let flag: bool = unsafe { value.cast() }.map_err(|e| e.reason.clone())?;
+            return Ok(Some(flag.to_string()));
+        }
+        _ => {}
+    }
+    let stringify = json_function(env, "stringify").map_err(|e| e.reason.clone())?;
+    let text = stringify.call(value).map_err(|e| e.reason.clone())?;
+    match text.get_type().map_err(|e| e.reason.clone())? {
+        ValueType::String => Ok(Some(unsafe { text.cast::<String>() }.map_err(|e| e.reason.clone())?)),
+        _ => Ok(None),
+    }
+}
+
+/// `JSON.parse(text)`.
+pub fn parse_json(env: &Env, text: String) -> Result<Unknown<'_>> {
+    let parse = json_function(env, "parse")?;
+    parse.call(unknown(env, text)?)
+}
+
+/// A host value as JSON (`undefined`, functions and symbols read as `null`). The error is
+/// JavaScript's own reason when `JSON.stringify` refuses the value.
+pub fn to_json(env: &Env, value: Unknown) -> std::result::Result<Value, String> {
+    match value.get_type().map_err(|e| e.reason.clone())? {
+        ValueType::Undefined | ValueType::Null => return Ok(Value::Null),
+        ValueType::String => {
+            // SAFETY: the type was just checked.
+            let text: String = unsafe { value.cast() }.map_err(|e| e.reason.clone())?;
+            return Ok(Value::String(text));
+        }
+        ValueType::Boolean => {
+            let flag: bool = unsafe { value.cast() }.map_err(|e| e.reason.clone())?;
+            return Ok(Value::Bool(flag));
+        }
+        _ => {}
+    }
+    let stringify = json_function(env, "stringify").map_err(|e| e.reason.clone())?;
+    let text = stringify.call(value).map_err(|e| e.reason.clone())?;
+    match text.get_type().map_err(|e| e.reason.clone())? {
+        ValueType::String => {
+            let text: String = unsafe { text.cast() }.map_err(|e| e.reason.clone())?;
+            serde_json::from_str(&text).map_err(|e| e.to_string())
+        }
+        _ => Ok(Value::Null),
+    }
+}
+
+/// The JS value of a JSON value: strings, numbers, booleans and `null` directly, objects and
+/// arrays through `JSON.parse`.
+pub fn from_json<'e>(env: &'e Env, value: &Value) -> Result<Unknown<'e>> {
+    match value {
+        Value::Null => unknown(env, Null),
+        Value::Bool(b) => unknown(env, *b),
+        Value::String(s) => unknown(env, s.as_str()),
+        Value::Number(n) => match n.as_i64() {
+            Some(i) if i.unsigned_abs() < (1 << 53) => unknown(env, i),
+            _ => unknown(env, n.as_f64().unwrap_or(f64::NAN)),
+        },
+        Value::Array(_) | Value::Object(_) => parse_json(env, value.to_string()),
+    }
+}
+
+/// Read `now`: `undefined`/`null` for the current time, a `Date`, or an RFC 3339 string with a
+/// time zone.
+pub fn instant(value: Option<Unknown>) -> std::result::Result<OffsetDateTime, BridgeError> {
+    let Some(value) = value else { return Ok(OffsetDateTime::now_utc()) };
+    let wrong = || BridgeError::argument("now is a Date or an RFC 3339 string");
+    match value.get_type().map_err(|_| wrong())? {
+        ValueType::Undefined | ValueType::Null => Ok(OffsetDateTime::now_utc()),
+        ValueType::String => {
+            let text: String = unsafe { value.cast() }.map_err(|_| wrong())?;
+            bridge::json::parse_instant(&text)
+        }
+        ValueType::Object if value.is_date().unwrap_or(false) => {
+            let date: napi::JsDate = unsafe { value.cast() }.map_err(|_| wrong())?;
+            let millis = date.value_of().map_err(|_| wrong())?;
+            if !millis.is_finite() {
+                return Err(BridgeError::argument("now is an invalid Date"));
+            }
+            OffsetDateTime::from_unix_timestamp_nanos(millis as i128 * 1_000_000)
+                .map_err(|e| BridgeError::argument(format!("now is out of range: {e}")))
+        }
+        _ => Err(wrong()),
+    }
+}
+
+/// Bytes of a body or SAML message: a string (UTF-8), a `Buffer` or any `Uint8Array`;
+/// `undefined`/`null` is empty.
+pub fn bytes(what: &str, value: Option<Unknown>) -> std::result::Result<Vec<u8>, BridgeError> {
+    let Some(value) = value else { return Ok(Vec::new()) };
+    let wrong = || BridgeError::argument(format!("{what} is a string, a Buffer or a Uint8Array"));
+    match value.get_type().map_err(|_| wrong())? {
+        ValueType::Undefined | ValueType::Null => Ok(Vec::new()),
+        ValueType::String => {
+            let text: String = unsafe { value.cast() }.map_err(|_| wrong())?;
+            Ok(text.into_bytes())
+        }
+        ValueType::Object if value.is_buffer().unwrap_or(false) || value.is_typedarray().unwrap_or(false) => {
+            let array: Uint8Array = unsafe { value.cast() }.map_err(|_| wrong())?;
+            Ok(array.to_vec())
+        }
+        ValueType::Object => Err(BridgeError::argument(format!(
+            "{what} is an object: pass the raw body (string or Buffer, e.g. express.raw()), not parsed JSON, so that \
+             duplicate keys and size limits are checked"
+        ))),
+        _ => Err(wrong()),
+    }
+}
+
+/// Request headers: an object whose values are strings or arrays of strings (Node's
+/// `req.headers`; `undefined` values skipped), or an array of `[name, value]` pairs.
+pub fn headers(env: &Env, value: Option<Unknown>) -> std::result::Result<Vec<(String, String)>, BridgeError> {
+    let Some(value) = value else { return Ok(Vec::new()) };
+    let wrong = |detail: &str| BridgeError::argument(format!("headers: {detail}"));
+    let json = to_json(env, value).map_err(|m| wrong(&m))?;
+    let mut out = Vec::new();
+    match json {
+        Value::Null => {}
+        Value::Object(map) => {
+            for (name, v) in map {
+                match v {
+                    Value::String(s) => out.push((name, s)),
+                    Value::Array(items) => {
+                        for item in items {
+                            match item {
+                                Value::String(s) => out.push((name.clone(), s)),
+                                _ => return Err(wrong(&format!("the values of {name} are strings"))),
+                            }
+                        }
+                    }
+                    Value::Number(n) => out.push((name, n.to_string())),
+                    Value::Null => {}
+                    _ => return Err(wrong(&format!("{name} is a string or an array of strings"))),
+                }
+            }
+        }
+        Value::Array(pairs) => {
+            for pair in pairs {
+                match pair {
+                    Value::Array(p) if p.len() == 2 && p.iter().all(Value::is_string) => out.push((
+                        p[0].as_str().unwrap_or_default().to_owned(),
+                        p[1].as_str().unwrap_or_default().to_owned(),
+                    )),
+                    _ => return Err(wrong("an array of headers holds [name, value] pairs of strings")),
+                }
+            }
+        }
+        _ => return Err(wrong("an object or an array of [name, value] pairs")),
+    }
+    Ok(out)
+}
+
+/// A required string argument.
+pub fn string(what: &str, value: Unknown) -> std::result::Result<String, BridgeError> {
+    optional_string(what, Some(value))?.ok_or_else(|| BridgeError::argument(format!("{what} is required")))
+}
+
+/// An optional string argument (`undefined`/`null`: none).
+pub fn optional_string(what: &str, value: Option<Unknown>) -> std::result::Result<Option<String>, BridgeError> {
+    let Some(value) = value else { return Ok(None) };
+    match value.get_type() {
+        Ok(ValueType::Undefined) | Ok(ValueType::Null) => Ok(None),
+        Ok(ValueType::String) => {
+            unsafe { value.cast::<String>() }.map(Some).map_err(|e| BridgeError::argument(e.reason.clone()))
+        }
+        _ => Err(BridgeError::argument(format!("{what} is a string"))),
+    }
+}
+
+/// A whole number of days (0 to 2^32 − 1).
+pub fn days(value: Unknown) -> std::result::Result<u32, BridgeError> {
+    let wrong = || BridgeError::argument("days is a whole number from 0 to 4294967295");
+    if value.get_type().ok() != Some(ValueType::Number) {
+        return Err(wrong());
+    }
+    let n: f64 = unsafe { value.cast() }.map_err(|_| wrong())?;
+    if n.fract() != 0.0 || !(0.0..=f64::from(u32::MAX)).contains(&n) {
+        return Err(wrong());
+    }
+    Ok(n as u32)
+}

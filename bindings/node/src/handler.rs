@@ -1,0 +1,201 @@
+//! `Handler`: the host store (wrapped once) and the SCIM handler, plus the login decision over
+//! the same store.
+
+use std::sync::Arc;
+
+use napi::bindgen_prelude::*;
+use napi::{Env, JsValue, Unknown, ValueType};
+use napi_derive::napi;
+use serde_json::Value;
+use sso_scim_core::ErrorCode;
+use sso_scim_core::bridge::{self, BridgeError, ForeignDirectory, KeyCase};
+use sso_scim_core::login::{self, LoginError};
+use sso_scim_core::saml::Identity;
+use sso_scim_core::scim::{ScimHandler, ScimRequest, ScimResponse};
+
+use crate::convert;
+use crate::error;
+use crate::runtime;
+use crate::saml::{SamlArgs, ServiceProvider};
+use crate::store::JsStore;
+
+type Core = ScimHandler<ForeignDirectory<JsStore>>;
+
+/// A SCIM 2.0 service provider over the host's `Directory` object, and the login decision
+/// over the same store.
+#[napi]
+pub struct Handler {
+    core: Arc<Core>,
+}
+
+#[napi]
+impl Handler {
+    /// Wrap `store` (its methods read and bound once) with SCIM settings (`null`/absent: the
+    /// defaults). Throws `invalid_store` when a required method is missing and
+    /// `invalid_settings` for settings that cannot work.
+    #[napi(constructor, catch_unwind, ts_args_type = "store: Directory, config?: ScimConfig | null")]
+    pub fn new(env: Env, store: Unknown, config: Option<Unknown>) -> Result<Self> {
+        let config = match config {
+            Some(c) => convert::to_json(&env, c).map_err(|m| error::argument(&env, &format!("config: {m}")))?,
+            None => Value::Null,
+        };
+        let config = bridge::json::scim_config(KeyCase::Camel, config).map_err(|e| error::bridge(&env, &e))?;
+        let host =
+            JsStore::new(&env, store).map_err(|m| error::js_error(&env, ErrorCode::InvalidStore.as_str(), &m, None))?;
+        let core = ScimHandler::new(ForeignDirectory::new(host, KeyCase::Camel), config)
+            .map_err(|e| error::bridge(&env, &BridgeError::from(e)))?;
+        Ok(Handler { core: Arc::new(core) })
+    }
+
+    /// Answer one SCIM request (path below the SCIM base). Resolves with the response for every
+    /// protocol outcome, errors included (`errorCode` names them); rejects only when the store
+    /// failed (`store_failed`, with the store's own error as `cause`) or broke its contract
+    /// (`store_contract_violated`), or for a request of the wrong shape (`invalid_argument`).
+    #[napi(catch_unwind, ts_args_type = "request: ScimRequest", ts_return_type = "Promise<ScimResponse>")]
+    pub fn handle<'e>(&self, env: &'e Env, request: Unknown) -> Result<PromiseRaw<'e, Unknown<'e>>> {
+        let prepared = scim_request(env, request).map_err(|e| error::bridge(env, &e));
+        error::promise(env, prepared, |request| {
+            let core = Arc::clone(&self.core);
+            runtime::promise(env, async move { core.handle(request).await }, |env, response| {
+                js_response(env, response).map(|v| v.raw())
+            })
+        })
+    }
+
+    /// Validate a SAMLResponse with `serviceProvider` and decide whether it signs a user in to
+    /// `workspaceId` (replay memory, user lookup, state). Resolves with the decision; rejects
+    /// with the SAML code when the response is refused, and as `handle` on store failures.
+    #[napi(
+        catch_unwind,
+        ts_args_type = "workspaceId: string, serviceProvider: ServiceProvider, samlResponse: string | Uint8Array, options?: ValidateOptions | null",
+        ts_return_type = "Promise<LoginDecision>"
+    )]
+    pub fn sign_in<'e>(
+        &self,
+        env: &'e Env,
+        workspace_id: Unknown,
+        service_provider: &ServiceProvider,
+        saml_response: Unknown,
+        options: Option<Unknown>,
+    ) -> Result<PromiseRaw<'e, Unknown<'e>>> {
+        let prepared = convert::string("workspaceId", workspace_id)
+            .map_err(|e| error::bridge(env, &e))
+            .and_then(|ws| Ok((ws, SamlArgs::read(env, Some(saml_response), options)?)));
+        error::promise(env, prepared, |(workspace_id, args)| {
+            let core = Arc::clone(&self.core);
+            let sp = service_provider.core();
+            runtime::promise(
+                env,
+                async move {
+                    let rid = args.request_id.as_deref();
+                    login::sign_in(core.directory(), &workspace_id, &sp, &args.input, args.now, rid).await
+                },
+                |env, outcome| js_decision(env, outcome).map(|v| v.raw()),
+            )
+        })
+    }
+
+    /// Decide for an identity `serviceProvider` already validated (its JSON form, as `validate`
+    /// resolves with it).
+    #[napi(
+        catch_unwind,
+        ts_args_type = "workspaceId: string, serviceProvider: ServiceProvider, identity: Identity",
+        ts_return_type = "Promise<LoginDecision>"
+    )]
+    pub fn decide<'e>(
+        &self,
+        env: &'e Env,
+        workspace_id: Unknown,
+        service_provider: &ServiceProvider,
+        identity: Unknown,
+    ) -> Result<PromiseRaw<'e, Unknown<'e>>> {
+        let prepared = (|| {
+            let workspace_id = convert::string("workspaceId", workspace_id).map_err(|e| error::bridge(env, &e))?;
+            let identity =
+                convert::to_json(env, identity).map_err(|m| error::argument(env, &format!("identity: {m}")))?;
+            let identity: Identity = serde_json::from_value(KeyCase::Camel.from_host(identity))
+                .map_err(|e| error::argument(env, &format!("identity: {e}")))?;
+            Ok((workspace_id, identity))
+        })();
+        error::promise(env, prepared, |(workspace_id, identity)| {
+            let core = Arc::clone(&self.core);
+            let sp = service_provider.core();
+            runtime::promise(
+                env,
+                async move { login::decide(core.directory(), &workspace_id, &sp, &identity).await },
+                |env, outcome| js_decision(env, outcome).map(|v| v.raw()),
+            )
+        })
+    }
+}
+
+fn scim_request(env: &Env, value: Unknown) -> std::result::Result<ScimRequest, BridgeError> {
+    if value.get_type().ok() != Some(ValueType::Object) {
+        return Err(BridgeError::argument("the request is an object {method, path, query?, headers?, body?}"));
+    }
+    let object: Object = unsafe { value.cast() }.map_err(|e| BridgeError::argument(e.reason.clone()))?;
+    let field = |name: &str| -> std::result::Result<Option<Unknown>, BridgeError> {
+        let v: Unknown = object.get_named_property(name).map_err(|e| BridgeError::argument(e.reason.clone()))?;
+        Ok(match v.get_type() {
+            Ok(ValueType::Undefined) | Ok(ValueType::Null) => None,
+            _ => Some(v),
+        })
+    };
+    let text = |name: &str, required: bool| -> std::result::Result<String, BridgeError> {
+        match field(name)? {
+            None if required => Err(BridgeError::argument(format!("request.{name} is required"))),
+            None => Ok(String::new()),
+            Some(v) if v.get_type().ok() == Some(ValueType::String) => {
+                unsafe { v.cast::<String>() }.map_err(|e| BridgeError::argument(e.reason.clone()))
+            }
+            Some(_) => Err(BridgeError::argument(format!("request.{name} is a string"))),
+        }
+    };
+    let mut request = ScimRequest::new(&text("method", true)?, &text("path", true)?);
+    request.query = text("query", false)?.trim_start_matches('?').to_owned();
+    request.headers = convert::headers(env, field("headers")?)?;
+    request.body = convert::bytes("request.body", field("body")?)?;
+    Ok(request)
+}
+
+fn js_response<'e>(env: &'e Env, mut response: ScimResponse) -> Result<Unknown<'e>> {
+    let raised = response.error.as_ref().and_then(|e| e.store_error()).is_some_and(|e| error::is_raised(e.kind()));
+    if raised && let Some(store_error) = response.error.as_mut().and_then(|e| e.take_store_error()) {
+        return Err(error::store(env, store_error));
+    }
+    // One name twice is one header with both values (RFC 9110 §5.3).
+    let mut headers: Vec<(String, String)> = Vec::with_capacity(response.headers.len());
+    for (name, value) in response.headers {
+        match headers.iter_mut().find(|(n, _)| *n == name) {
+            Some((_, existing)) => {
+                existing.push_str(", ");
+                existing.push_str(&value);
+            }
+            None => headers.push((name, value)),
+        }
+    }
+    let mut header_object = Object::new(env)?;
+    for (name, value) in &headers {
+        header_object.set_named_property(name, value.as_str())?;
+    }
+    let mut object = Object::new(env)?;
+    object.set_named_property("status", u32::from(response.status))?;
+    object.set_named_property("headers", header_object)?;
+    object.set_named_property("body", String::from_utf8_lossy(&response.body).as_ref())?;
+    if let Some(e) = &response.error {
+        object.set_named_property("errorCode", e.code().as_str())?;
+        object.set_named_property("errorMessage", e.detail())?;
+    }
+    Ok(object.to_unknown())
+}
+
+fn js_decision<'e>(
+    env: &'e Env,
+    outcome: std::result::Result<login::LoginDecision, LoginError>,
+) -> Result<Unknown<'e>> {
+    match outcome {
+        Ok(decision) => convert::from_json(env, &KeyCase::Camel.to_host(bridge::json::decision(&decision))),
+        Err(LoginError::Saml(e)) => Err(error::bridge(env, &BridgeError::from(e))),
+        Err(LoginError::Store(e)) => Err(error::store(env, e)),
+    }
+}

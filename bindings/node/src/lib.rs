@@ -1,0 +1,130 @@
+//! # sso-scim for Node.js
+//!
+//! The napi-rs 3 addon over `sso-scim-core`: a SCIM 2.0 handler over a host `Directory` object
+//! (plain or `async` methods), SAML 2.0 service providers, the login decision and the SCIM
+//! token helpers. This crate is conversion and host-callback glue only: every protocol rule
+//! lives in the core, and the host store is spoken to through the core's JSON bridge
+//! (`bridge::ForeignDirectory` with camelCase keys).
+//!
+//! Threading: every core future runs on napi's tokio runtime; the host's store methods are
+//! called on the JS thread through thread-safe functions, so the event loop is never blocked
+//! and a synchronous store is as welcome as an asynchronous one.
+
+mod convert;
+mod error;
+mod handler;
+mod runtime;
+mod saml;
+mod store;
+
+use napi::bindgen_prelude::*;
+use napi_derive::napi;
+use sso_scim_core::bridge::{self, KeyCase};
+use sso_scim_core::token;
+
+pub use handler::Handler;
+pub use saml::{ServiceProvider, import_metadata, sp_metadata};
+
+/// napi's tokio runtime with one worker fewer than the machine has cores (at least one): the JS
+/// thread keeps a core of its own, and with a request's work split between the two, fewer idle
+/// workers are woken and put back to sleep per request (on 2 cores: 1 worker).
+#[napi_derive::module_init]
+fn init() {
+    let cores = std::thread::available_parallelism().map_or(2, usize::from);
+    let runtime = tokio::runtime::Builder::new_multi_thread()
+        .worker_threads(cores.saturating_sub(1).max(1))
+        .thread_name("sso-scim")
+        .build();
+    if let Ok(runtime) = runtime {
+        napi::bindgen_prelude::create_custom_tokio_runtime(runtime);
+    }
+}
+
+/// The version of this package (and of the core it was built with).
+#[napi(catch_unwind)]
+pub fn version() -> String {
+    env!("CARGO_PKG_VERSION").to_owned()
+}
+
+/// Every stable error code, in the core's order (the `ErrorCode` type lists the same).
+#[napi(catch_unwind, ts_return_type = "ErrorCode[]")]
+pub fn error_codes() -> Vec<&'static str> {
+    sso_scim_core::ErrorCode::ALL.iter().map(|c| c.as_str()).collect()
+}
+
+/// A new SCIM bearer token and the SHA-256 hash to store in its place.
+#[napi(object)]
+pub struct GeneratedToken {
+    /// The secret: show it to the admin once, never store it.
+    pub token: String,
+    /// 64 lower-case hex digits: what the store keeps and `workspaceForToken` receives.
+    pub hash: String,
+}
+
+/// Generate a SCIM bearer token (`ssoscim_…`, 256 random bits) with its hash.
+#[napi(catch_unwind)]
+pub fn generate_token() -> GeneratedToken {
+    let secret = token::ScimToken::generate();
+    GeneratedToken { hash: secret.hash().to_hex(), token: secret.as_str().to_owned() }
+}
+
+/// The hash a store keeps for a presented token (what `workspaceForToken` is asked about).
+#[napi(catch_unwind)]
+pub fn hash_token(text: String) -> String {
+    token::hash_token(&text).to_hex()
+}
+
+/// Whether `text` has the shape of a token this library generates.
+#[napi(catch_unwind)]
+pub fn is_well_formed_token(text: String) -> bool {
+    token::is_well_formed(&text)
+}
+
+/// The key a store indexes `userName` under (`findByUserName` receives it): Unicode lower case.
+#[napi(catch_unwind)]
+pub fn user_name_key(user_name: String) -> String {
+    sso_scim_core::user_name_key(&user_name)
+}
+
+/// The key a store indexes a group's `displayName` under (`findGroupByDisplayName`).
+#[napi(catch_unwind)]
+pub fn display_name_key(display_name: String) -> String {
+    sso_scim_core::display_name_key(&display_name)
+}
+
+/// Answer `queryUsers` from every user a simple store keeps for the workspace: filter, sort
+/// and page exactly as the core's own in-memory directory does (deprovisioned users left
+/// out). Synchronous, so a synchronous store stays synchronous.
+#[napi(catch_unwind, ts_args_type = "query: StoreQuery, users: UserRecord[]", ts_return_type = "UserPage")]
+pub fn select_users<'e>(env: &'e Env, query: Unknown, users: Unknown) -> Result<Unknown<'e>> {
+    select(env, query, users, bridge::select_users)
+}
+
+/// `selectUsers` for `queryGroups`.
+#[napi(catch_unwind, ts_args_type = "query: StoreQuery, groups: GroupRecord[]", ts_return_type = "GroupPage")]
+pub fn select_groups<'e>(env: &'e Env, query: Unknown, groups: Unknown) -> Result<Unknown<'e>> {
+    select(env, query, groups, bridge::select_groups)
+}
+
+type Select = fn(
+    KeyCase,
+    serde_json::Value,
+    Vec<serde_json::Value>,
+) -> std::result::Result<serde_json::Value, bridge::BridgeError>;
+
+fn select<'e>(env: &'e Env, query: Unknown, records: Unknown, run: Select) -> Result<Unknown<'e>> {
+    let query = convert::to_json(env, query).map_err(|m| error::argument(env, &format!("query: {m}")))?;
+    let records = match convert::to_json(env, records) {
+        Ok(serde_json::Value::Array(items)) => items,
+        Ok(_) => return Err(error::argument(env, "records are an array")),
+        Err(m) => return Err(error::argument(env, &format!("records: {m}"))),
+    };
+    let page = run(KeyCase::Camel, query, records).map_err(|e| error::bridge(env, &e))?;
+    convert::from_json(env, &page)
+}
+
+/// mimalloc for the addon's own allocations: a request allocates many small JSON values on two
+/// threads (the JS thread and a tokio worker), where glibc's allocator showed as the largest
+/// cost in profiles.
+#[global_allocator]
+static ALLOCATOR: mimalloc::MiMalloc = mimalloc::MiMalloc;

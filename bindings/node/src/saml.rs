@@ -1,0 +1,278 @@
+//! `ServiceProvider` (one workspace's SAML settings, checked and parsed once), SP metadata and
+//! IdP metadata import. SAML work is pure: the Promise-returning calls run it on napi's tokio
+//! runtime so that even a 256 KiB response never holds the event loop; `validateSync` is there
+//! for hosts that would rather not pay the thread hop.
+
+use std::sync::Arc;
+
+use napi::bindgen_prelude::*;
+use napi::{Env, JsValue, Unknown, ValueType};
+use napi_derive::napi;
+use serde_json::Value;
+use sso_scim_core::bridge::{self, BridgeError, KeyCase};
+use sso_scim_core::saml::{self, SamlError, ServiceProvider as CoreServiceProvider};
+use time::OffsetDateTime;
+
+use crate::convert;
+use crate::error;
+use crate::runtime;
+
+/// The SAML service provider of one workspace.
+#[napi]
+pub struct ServiceProvider {
+    core: Arc<CoreServiceProvider>,
+}
+
+/// What `validate` and `signIn` read from their arguments, on the JS thread.
+pub struct SamlArgs {
+    pub input: Vec<u8>,
+    pub request_id: Option<String>,
+    pub now: OffsetDateTime,
+}
+
+impl SamlArgs {
+    /// Read the SAMLResponse and `{requestId, now}`.
+    pub fn read(env: &Env, input: Option<Unknown>, options: Option<Unknown>) -> Result<SamlArgs> {
+        let input = convert::bytes("samlResponse", input).map_err(|e| error::bridge(env, &e))?;
+        let (request_id, now) = options_of(env, options).map_err(|e| error::bridge(env, &e))?;
+        Ok(SamlArgs { input, request_id, now })
+    }
+}
+
+fn options_of(
+    env: &Env,
+    options: Option<Unknown>,
+) -> std::result::Result<(Option<String>, OffsetDateTime), BridgeError> {
+    let _ = env;
+    let Some(options) = options else { return Ok((None, OffsetDateTime::now_utc())) };
+    match options.get_type() {
+        Ok(ValueType::Undefined) | Ok(ValueType::Null) => return Ok((None, OffsetDateTime::now_utc())),
+        Ok(ValueType::Object) => {}
+        _ => return Err(BridgeError::argument("options is an object {requestId?, now?}")),
+    }
+    let object: Object = unsafe { options.cast() }.map_err(|e| BridgeError::argument(e.reason.clone()))?;
+    let rid: Unknown = object.get_named_property("requestId").map_err(|e| BridgeError::argument(e.reason.clone()))?;
+    let request_id = match rid.get_type() {
+        Ok(ValueType::Undefined) | Ok(ValueType::Null) => None,
+        Ok(ValueType::String) => {
+            Some(unsafe { rid.cast::<String>() }.map_err(|e| BridgeError::argument(e.reason.clone()))?)
+        }
+        _ => return Err(BridgeError::argument("options.requestId is a string (or null for an unsolicited response)")),
+    };
+    let now: Unknown = object.get_named_property("now").map_err(|e| BridgeError::argument(e.reason.clone()))?;
+    Ok((request_id, convert::instant(Some(now))?))
+}
+
+fn settings_of(env: &Env, settings: Unknown) -> Result<saml::SamlSettings> {
+    let value = convert::to_json(env, settings).map_err(|m| error::argument(env, &format!("settings: {m}")))?;
+    bridge::json::saml_settings(KeyCase::Camel, value).map_err(|e| error::bridge(env, &e))
+}
+
+fn saml_error(env: &Env, e: SamlError) -> napi::Error {
+    error::bridge(env, &BridgeError::from(e))
+}
+
+fn camel<'e>(env: &'e Env, value: Value) -> Result<Unknown<'e>> {
+    convert::from_json(env, &KeyCase::Camel.to_host(value))
+}
+
+type Job = Box<dyn FnOnce() -> std::result::Result<Value, BridgeError> + Send>;
+
+/// Run pure SAML work off the JS thread; resolve with its JSON (camelCase keys).
+fn spawn<'e>(env: &'e Env, job: Job) -> Result<PromiseRaw<'e, Unknown<'e>>> {
+    runtime::promise(env, async move { job() }, |env, outcome| match outcome {
+        Ok(value) => camel(env, value).map(|v| v.raw()),
+        Err(e) => Err(error::bridge(env, &e)),
+    })
+}
+
+#[napi]
+impl ServiceProvider {
+    /// Check `settings` (the JSON form of the core's SAML settings, camelCase or snake_case
+    /// keys) and parse every certificate and key. Throws `invalid_settings`,
+    /// `invalid_certificate` or `invalid_key`.
+    #[napi(constructor, catch_unwind, ts_args_type = "settings: SamlSettings")]
+    pub fn new(env: Env, settings: Unknown) -> Result<Self> {
+        let settings = settings_of(&env, settings)?;
+        let core = CoreServiceProvider::new(settings).map_err(|e| saml_error(&env, e))?;
+        Ok(ServiceProvider { core: Arc::new(core) })
+    }
+
+    /// The core service provider (shared with in-flight calls).
+    pub(crate) fn core(&self) -> Arc<CoreServiceProvider> {
+        Arc::clone(&self.core)
+    }
+
+    /// The settings, camelCase, every default filled in.
+    #[napi(getter, catch_unwind, ts_return_type = "Required<SamlSettings>")]
+    pub fn settings<'e>(&self, env: &'e Env) -> Result<Unknown<'e>> {
+        camel(env, serde_json::to_value(self.core.settings()).unwrap_or(Value::Null))
+    }
+
+    /// Validate a SAMLResponse (the base64 form value, or raw XML): resolves with the verified
+    /// identity, rejects with the SAML error code (`signature_invalid`, `expired`, …).
+    /// `options.requestId` is the id of the AuthnRequest this SP sent (omit or `null` for an
+    /// unsolicited response); `options.now` defaults to the current time.
+    #[napi(
+        catch_unwind,
+        ts_args_type = "samlResponse: string | Uint8Array, options?: ValidateOptions | null",
+        ts_return_type = "Promise<Identity>"
+    )]
+    pub fn validate<'e>(
+        &self,
+        env: &'e Env,
+        saml_response: Unknown,
+        options: Option<Unknown>,
+    ) -> Result<PromiseRaw<'e, Unknown<'e>>> {
+        error::promise(env, SamlArgs::read(env, Some(saml_response), options), |args| {
+            let sp = self.core();
+            spawn(
+                env,
+                Box::new(move || {
+                    let identity = sp.validate_response(&args.input, args.now, args.request_id.as_deref())?;
+                    Ok(bridge::json::identity(&identity))
+                }),
+            )
+        })
+    }
+
+    /// `validate` on the calling thread (≈60 µs for Entra's default response): returns the
+    /// identity or throws the SAML error.
+    #[napi(
+        catch_unwind,
+        ts_args_type = "samlResponse: string | Uint8Array, options?: ValidateOptions | null",
+        ts_return_type = "Identity"
+    )]
+    pub fn validate_sync<'e>(
+        &self,
+        env: &'e Env,
+        saml_response: Unknown,
+        options: Option<Unknown>,
+    ) -> Result<Unknown<'e>> {
+        let args = SamlArgs::read(env, Some(saml_response), options)?;
+        let identity = self
+            .core
+            .validate_response(&args.input, args.now, args.request_id.as_deref())
+            .map_err(|e| saml_error(env, e))?;
+        camel(env, bridge::json::identity(&identity))
+    }
+
+    /// Verify the enveloped signature of the root element of `xml` (a signed Assertion or
+    /// Response on its own) and resolve with the verified canonical XML. Diagnostics only: no
+    /// profile check is made, so this never replaces `validate`.
+    #[napi(catch_unwind, ts_args_type = "xml: string", ts_return_type = "Promise<string>")]
+    pub fn verify_signed_element<'e>(&self, env: &'e Env, xml: Unknown) -> Result<PromiseRaw<'e, Unknown<'e>>> {
+        let prepared = convert::string("xml", xml).map_err(|e| error::bridge(env, &e));
+        error::promise(env, prepared, |xml| {
+            let sp = self.core();
+            spawn(env, Box::new(move || Ok(Value::String(sp.verify_signed_element(&xml)?))))
+        })
+    }
+
+    /// The `InResponseTo` of a SAMLResponse, read without validating anything: to find the
+    /// request id to validate it against. Resolves with `null` when there is none.
+    #[napi(catch_unwind, ts_args_type = "samlResponse: string | Uint8Array", ts_return_type = "Promise<string | null>")]
+    pub fn in_response_to_hint<'e>(&self, env: &'e Env, saml_response: Unknown) -> Result<PromiseRaw<'e, Unknown<'e>>> {
+        let prepared = convert::bytes("samlResponse", Some(saml_response)).map_err(|e| error::bridge(env, &e));
+        error::promise(env, prepared, |input| {
+            let sp = self.core();
+            spawn(env, Box::new(move || Ok(sp.in_response_to_hint(&input).map_or(Value::Null, Value::String))))
+        })
+    }
+
+    /// An AuthnRequest to the IdP's `idpSsoUrl`: `redirectUrl` for HTTP-Redirect and
+    /// `postFormHtml` for HTTP-POST. Keep its `id` to validate the response against.
+    #[napi(
+        catch_unwind,
+        ts_args_type = "relayState?: string | null, now?: Date | string | null",
+        ts_return_type = "Promise<AuthnRequest>"
+    )]
+    pub fn authn_request<'e>(
+        &self,
+        env: &'e Env,
+        relay_state: Option<Unknown>,
+        now: Option<Unknown>,
+    ) -> Result<PromiseRaw<'e, Unknown<'e>>> {
+        let prepared = convert::optional_string("relayState", relay_state)
+            .and_then(|relay| Ok((relay, convert::instant(now)?)))
+            .map_err(|e| error::bridge(env, &e));
+        error::promise(env, prepared, |(relay_state, now)| {
+            let sp = self.core();
+            spawn(
+                env,
+                Box::new(move || Ok(bridge::json::authn_request(&sp.authn_request(now, relay_state.as_deref())?))),
+            )
+        })
+    }
+
+    /// This SP's metadata XML (entity ID, ACS, certificate when configured).
+    #[napi(catch_unwind, ts_return_type = "Promise<string>")]
+    pub fn metadata<'e>(&self, env: &'e Env) -> Result<PromiseRaw<'e, Unknown<'e>>> {
+        let sp = self.core();
+        spawn(env, Box::new(move || Ok(Value::String(sp.sp_metadata()))))
+    }
+
+    /// The IdP certificates that expire within `days` of `now` (default: the current time),
+    /// for rollover warnings.
+    #[napi(
+        catch_unwind,
+        ts_args_type = "days: number, now?: Date | string | null",
+        ts_return_type = "Promise<CertificateInfo[]>"
+    )]
+    pub fn certificates_expiring_within<'e>(
+        &self,
+        env: &'e Env,
+        days: Unknown,
+        now: Option<Unknown>,
+    ) -> Result<PromiseRaw<'e, Unknown<'e>>> {
+        let prepared =
+            convert::days(days).and_then(|d| Ok((d, convert::instant(now)?))).map_err(|e| error::bridge(env, &e));
+        error::promise(env, prepared, |(days, now)| {
+            let sp = self.core();
+            spawn(
+                env,
+                Box::new(move || {
+                    let certs = sp.certificates_expiring_within(now, days);
+                    Ok(Value::Array(certs.into_iter().map(bridge::json::certificate).collect()))
+                }),
+            )
+        })
+    }
+}
+
+/// SP metadata for `settings` without building a service provider first.
+#[napi(catch_unwind, ts_args_type = "settings: SamlSettings", ts_return_type = "Promise<string>")]
+pub fn sp_metadata<'e>(env: &'e Env, settings: Unknown) -> Result<PromiseRaw<'e, Unknown<'e>>> {
+    error::promise(env, settings_of(env, settings), |settings| {
+        spawn(env, Box::new(move || Ok(Value::String(saml::metadata::sp_metadata_for(&settings)?))))
+    })
+}
+
+/// Import IdP federation metadata (Entra's "Federation Metadata XML") for this SP: resolves
+/// with `{settings, metadata}`, the settings trusting that IdP with every other setting at its
+/// default. `entityId` picks one IdP out of an aggregate.
+#[napi(
+    catch_unwind,
+    ts_args_type = "xml: string, spEntityId: string, acsUrl: string, entityId?: string | null",
+    ts_return_type = "Promise<ImportedMetadata>"
+)]
+pub fn import_metadata<'e>(
+    env: &'e Env,
+    xml: Unknown,
+    sp_entity_id: Unknown,
+    acs_url: Unknown,
+    entity_id: Option<Unknown>,
+) -> Result<PromiseRaw<'e, Unknown<'e>>> {
+    let prepared = (|| {
+        Ok((
+            convert::string("xml", xml)?,
+            convert::string("spEntityId", sp_entity_id)?,
+            convert::string("acsUrl", acs_url)?,
+            convert::optional_string("entityId", entity_id)?,
+        ))
+    })()
+    .map_err(|e: BridgeError| error::bridge(env, &e));
+    error::promise(env, prepared, |(xml, sp_entity_id, acs_url, entity_id)| {
+        spawn(env, Box::new(move || bridge::json::import_metadata(&xml, &sp_entity_id, &acs_url, entity_id.as_deref())))
+    })
+}

@@ -1,0 +1,2 @@
+#include "suite.h"
+void run_api_tests(void) {}

@@ -12,7 +12,7 @@
 
 /* The file's settings, certificates from idp_certificates_from appended, the case's
  * settings members replacing the file's. */
-static char *merged_settings(const cJSON *file, const cJSON *c) {
+char *merged_settings(const cJSON *file, const cJSON *c) {
     cJSON *settings = cJSON_Duplicate(cJSON_GetObjectItemCaseSensitive(file, "settings"), 1);
     cJSON *certs = cJSON_GetObjectItemCaseSensitive(settings, "idp_certificates");
     const cJSON *from, *patch;
@@ -42,7 +42,7 @@ static char *merged_settings(const cJSON *file, const cJSON *c) {
 }
 
 /* The case's input bytes (response, or the bytes of response_file). */
-static char *case_input(const cJSON *c, size_t *len) {
+char *case_input(const cJSON *c, size_t *len) {
     const cJSON *r = cJSON_GetObjectItemCaseSensitive(c, "response");
     const cJSON *f = cJSON_GetObjectItemCaseSensitive(c, "response_file");
     if (cJSON_IsString(r)) {
@@ -53,7 +53,7 @@ static char *case_input(const cJSON *c, size_t *len) {
     return NULL;
 }
 
-static long long case_now(const cJSON *file, const cJSON *c) {
+long long case_now(const cJSON *file, const cJSON *c) {
     const cJSON *now = cJSON_GetObjectItemCaseSensitive(c, "now");
     int64_t ms = 0;
     if (!now) now = cJSON_GetObjectItemCaseSensitive(file, "now");

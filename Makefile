@@ -5,7 +5,7 @@ CARGO ?= cargo
 
 .PHONY: test test-rust lint bench clean conformance
 
-test: test-rust conformance
+test: test-rust test-c conformance
 
 lint:
 	$(CARGO) fmt --all --check
@@ -35,6 +35,50 @@ conformance: $(VENV)/.conformance-tools $(NEWMAN_DIR)/.conformance-tools
 	$(CARGO) build --locked -p sso-scim-cli
 	$(PYTHON) conformance/run.py target/debug/sso-scim $(VENV)/bin/scim2 \
 		$(NEWMAN_DIR)/node_modules/.bin/newman $(COLLECTION)
+
+# C ABI (ffi/, include/, tests/c/): the library, its header and pkg-config file, and the C
+# suite compiled as C99 and as C++, the C build run under valgrind. Needs gcc, g++,
+# libcjson-dev, valgrind and pkg-config (.ci/run installs them).
+C_VERSION := $(shell sed -n 's/^version = "\(.*\)"/\1/p' Cargo.toml | head -n 1)
+C_OUT := target/c
+C_SOURCES := $(wildcard tests/c/*.c)
+C_HEADERS := $(wildcard tests/c/*.h) include/sso_scim.h
+C_WARN := -Wall -Wextra -Werror -pedantic
+C_DEFS := -Iinclude -DSSO_SCIM_EXPECTED_VERSION='"$(C_VERSION)"'
+C_LINK := target/debug/libsso_scim.a -lcjson $(shell sed -n 's/^Libs.private: //p' ffi/sso_scim.pc.in)
+VALGRIND ?= valgrind --leak-check=full --error-exitcode=1 -q
+PREFIX ?= /usr/local
+LIBTYPE ?= both
+CARGO_PROFILE ?= release
+C_PROFILE_DIR = target/$(if $(filter dev,$(CARGO_PROFILE)),debug,$(CARGO_PROFILE))
+
+.PHONY: test-c c-lib install
+
+# The library, printing the native libraries a static link needs (kept for static_libs.sh).
+c-lib:
+	mkdir -p $(C_OUT)
+	set -o pipefail; $(CARGO) rustc --locked -p sso-scim-ffi --lib -- --print native-static-libs 2>&1 \
+		| tee $(C_OUT)/build.log | grep -v '^note: ' || true
+	test -f target/debug/libsso_scim.a && grep -q '^note: native-static-libs:' $(C_OUT)/build.log
+
+$(C_OUT)/suite: $(C_SOURCES) $(C_HEADERS) target/debug/libsso_scim.a
+	gcc -std=c99 $(C_WARN) -g $(C_DEFS) $(C_SOURCES) $(C_LINK) -o $@
+
+$(C_OUT)/suite-cpp: $(C_SOURCES) $(C_HEADERS) target/debug/libsso_scim.a
+	g++ -x c++ -std=c++11 $(C_WARN) -g $(C_DEFS) $(C_SOURCES) -x none $(C_LINK) -o $@
+
+test-c: c-lib
+	tests/c/static_libs.sh $(C_OUT)/build.log ffi/sso_scim.pc.in ffi/README.md
+	$(CARGO) test --locked -p sso-scim-ffi --test header
+	$(MAKE) --no-print-directory $(C_OUT)/suite $(C_OUT)/suite-cpp
+	$(C_OUT)/suite-cpp
+	$(VALGRIND) $(C_OUT)/suite
+	MAKE="$(MAKE)" tests/c/install_test.sh $(C_VERSION)
+
+# make install PREFIX=/opt/sso-scim [LIBTYPE=both|static|shared] [CARGO_PROFILE=release] [DESTDIR=…]
+install:
+	$(CARGO) build --locked -p sso-scim-ffi --profile $(CARGO_PROFILE)
+	ffi/install.sh $(C_PROFILE_DIR) $(PREFIX) $(LIBTYPE) $(C_VERSION) $(DESTDIR)
 
 # Criterion benchmarks (not part of `make test`: timings are not assertions).
 bench:

@@ -38,7 +38,8 @@ conformance: $(VENV)/.conformance-tools $(NEWMAN_DIR)/.conformance-tools
 
 # C ABI (ffi/, include/, tests/c/): the library, its header and pkg-config file, and the C
 # suite compiled as C99 and as C++, the C build run under valgrind. Needs gcc, g++,
-# libcjson-dev, valgrind and pkg-config (.ci/run installs them).
+# libcjson-dev, valgrind and pkg-config (.ci/run installs them). The header's freshness is a
+# Rust test (ffi/tests/header.rs), run by test-rust.
 C_VERSION := $(shell sed -n 's/^version = "\(.*\)"/\1/p' Cargo.toml | head -n 1)
 C_OUT := target/c
 C_SOURCES := $(wildcard tests/c/*.c)
@@ -52,7 +53,7 @@ LIBTYPE ?= both
 CARGO_PROFILE ?= release
 C_PROFILE_DIR = target/$(if $(filter dev,$(CARGO_PROFILE)),debug,$(CARGO_PROFILE))
 
-.PHONY: test-c c-lib install
+.PHONY: test-c c-lib install bench-c
 
 # The library, printing the native libraries a static link needs (kept for static_libs.sh).
 c-lib:
@@ -69,7 +70,6 @@ $(C_OUT)/suite-cpp: $(C_SOURCES) $(C_HEADERS) target/debug/libsso_scim.a
 
 test-c: c-lib
 	tests/c/static_libs.sh $(C_OUT)/build.log ffi/sso_scim.pc.in ffi/README.md
-	$(CARGO) test --locked -p sso-scim-ffi --test header
 	$(MAKE) --no-print-directory $(C_OUT)/suite $(C_OUT)/suite-cpp
 	$(C_OUT)/suite-cpp
 	$(VALGRIND) $(C_OUT)/suite
@@ -79,6 +79,10 @@ test-c: c-lib
 install:
 	$(CARGO) build --locked -p sso-scim-ffi --profile $(CARGO_PROFILE)
 	ffi/install.sh $(C_PROFILE_DIR) $(PREFIX) $(LIBTYPE) $(C_VERSION) $(DESTDIR)
+
+# What the C ABI adds per request, against the core over a store doing no work (not a test).
+bench-c:
+	$(CARGO) bench --locked -p sso-scim-ffi --bench abi
 
 # Criterion benchmarks (not part of `make test`: timings are not assertions).
 bench:

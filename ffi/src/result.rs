@@ -248,7 +248,7 @@ pub extern "C" fn sso_scim_result_name(result: u32) -> *const c_char {
 ///
 /// Created by the library for the caller (the trailing `error_out` parameter of every
 /// fallible function), read with `sso_scim_error_result` / `_code` / `_message`, released with
-/// `sso_scim_error_free`. Not shared between threads while it is being freed.
+/// `sso_scim_error_free`. Immutable: readable from any thread until it is freed.
 #[allow(non_camel_case_types)]
 pub struct sso_scim_error {
     result: sso_scim_result,

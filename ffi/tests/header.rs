@@ -78,10 +78,16 @@ fn every_exported_function_is_declared_and_documented() {
         for chunk in text.split("#[unsafe(no_mangle)]").skip(1) {
             let name = chunk.split("fn ").nth(1).unwrap().split('(').next().unwrap().trim();
             exported += 1;
-            let at = header.find(&format!("{name}(")).unwrap_or_else(|| panic!("{name} missing from the header"));
-            let before = &header[..at];
-            let decl_start = before.rfind(";\n").unwrap_or(0);
-            assert!(before[decl_start..].contains("//"), "{name} has no documentation in the header");
+            let call = format!("{name}(");
+            let at = header
+                .match_indices(&call)
+                .map(|(i, _)| i)
+                .find(|&i| matches!(header.as_bytes()[i - 1], b' ' | b'*'))
+                .unwrap_or_else(|| panic!("{name} missing from the header"));
+            // The line above the declaration ends a `//` comment block.
+            let line_start = header[..at].rfind('\n').unwrap_or(0);
+            let above = header[..line_start].lines().last().unwrap_or("");
+            assert!(above.trim_start().starts_with("//"), "{name} has no documentation in the header");
         }
     }
     assert!(exported >= 40, "only {exported} exported functions found");

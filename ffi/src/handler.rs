@@ -6,8 +6,8 @@ use std::ffi::{CString, c_char};
 use serde_json::Value;
 use sso_scim_core::bridge::{ForeignDirectory, KeyCase, json};
 use sso_scim_core::executor::now_or_never;
-use sso_scim_core::login::{self, LoginError};
-use sso_scim_core::saml::Identity;
+use sso_scim_core::login::{self, LoginDecision, LoginError};
+use sso_scim_core::saml::{Identity, ServiceProvider};
 use sso_scim_core::scim::{ScimHandler, ScimRequest};
 use sso_scim_core::{ErrorCode, StoreError, StoreErrorKind};
 
@@ -307,6 +307,31 @@ fn login_failure(e: LoginError) -> Failure {
     }
 }
 
+/// The shared part of `_sign_in` and `_decide`: check the objects, run the login on the
+/// handler's store (`login` drives the core's future) and hand out the decision JSON.
+///
+/// # Safety
+/// The pointers are NULL or live objects of this library, the workspace id NULL or
+/// NUL-terminated, `decision_out` NULL or writable.
+unsafe fn login_call(
+    handler: *const sso_scim_handler,
+    workspace_id: *const c_char,
+    service_provider: *const sso_scim_service_provider,
+    decision_out: *mut *mut c_char,
+    login: impl FnOnce(&ForeignDirectory<CStore>, &str, &ServiceProvider) -> Option<Result<LoginDecision, LoginError>>,
+) -> Result<(), Failure> {
+    // SAFETY (argument reads): the caller's contract.
+    let handler = unsafe { handler.as_ref() }.ok_or_else(|| Failure::null("handler"))?;
+    let sp = unsafe { service_provider.as_ref() }.ok_or_else(|| Failure::null("service_provider"))?;
+    out_arg(decision_out, "decision_out")?;
+    let workspace_id = unsafe { text_arg(workspace_id, "workspace_id") }?;
+    let decision = login(handler.scim.directory(), workspace_id, sp.inner())
+        .ok_or_else(|| Failure::code(ErrorCode::StoreFailed, "the store did not answer synchronously"))?
+        .map_err(login_failure)?;
+    // SAFETY: checked writable above.
+    unsafe { write_string(decision_out, &json::decision(&decision).to_string()) }
+}
+
 /// Validate a SAMLResponse with `service_provider` and decide whether the identity may sign in
 /// to `workspace_id` (replay memory through `remember_assertion`, the user through
 /// `find_by_user_name`).
@@ -340,20 +365,16 @@ pub unsafe extern "C" fn sso_scim_handler_sign_in(
     error_out: *mut *mut sso_scim_error,
 ) -> sso_scim_result {
     boundary(error_out, || {
-        // SAFETY (all argument reads): the caller's contract.
-        let handler = unsafe { handler.as_ref() }.ok_or_else(|| Failure::null("handler"))?;
-        let sp = unsafe { service_provider.as_ref() }.ok_or_else(|| Failure::null("service_provider"))?;
-        out_arg(decision_out, "decision_out")?;
-        let workspace_id = unsafe { text_arg(workspace_id, "workspace_id") }?;
+        // SAFETY (argument reads): the caller's contract.
         let input = unsafe { bytes_arg(saml_response, saml_response_len, "saml_response") }?;
         let request_id = unsafe { optional_text_arg(request_id, "request_id") }?;
         let now = instant_from_ms(now_ms)?;
-        let dir = handler.scim.directory();
-        let decision = now_or_never(login::sign_in(dir, workspace_id, sp.inner(), input, now, request_id))
-            .ok_or_else(|| Failure::code(ErrorCode::StoreFailed, "the store did not answer synchronously"))?
-            .map_err(login_failure)?;
-        // SAFETY: checked writable above.
-        unsafe { write_string(decision_out, &json::decision(&decision).to_string()) }
+        // SAFETY: the caller's contract.
+        unsafe {
+            login_call(handler, workspace_id, service_provider, decision_out, |dir, ws, sp| {
+                now_or_never(login::sign_in(dir, ws, sp, input, now, request_id))
+            })
+        }
     })
 }
 
@@ -375,18 +396,14 @@ pub unsafe extern "C" fn sso_scim_handler_decide(
     error_out: *mut *mut sso_scim_error,
 ) -> sso_scim_result {
     boundary(error_out, || {
-        // SAFETY (all argument reads): the caller's contract.
-        let handler = unsafe { handler.as_ref() }.ok_or_else(|| Failure::null("handler"))?;
-        let sp = unsafe { service_provider.as_ref() }.ok_or_else(|| Failure::null("service_provider"))?;
-        out_arg(decision_out, "decision_out")?;
-        let workspace_id = unsafe { text_arg(workspace_id, "workspace_id") }?;
+        // SAFETY: NUL-terminated, per the contract.
         let identity: Identity = serde_json::from_str(unsafe { text_arg(identity_json, "identity_json") }?)
             .map_err(|e| Failure::argument(format!("identity_json is not an identity: {e}")))?;
-        let dir = handler.scim.directory();
-        let decision = now_or_never(login::decide(dir, workspace_id, sp.inner(), &identity))
-            .ok_or_else(|| Failure::code(ErrorCode::StoreFailed, "the store did not answer synchronously"))?
-            .map_err(login_failure)?;
-        // SAFETY: checked writable above.
-        unsafe { write_string(decision_out, &json::decision(&decision).to_string()) }
+        // SAFETY: the caller's contract.
+        unsafe {
+            login_call(handler, workspace_id, service_provider, decision_out, |dir, ws, sp| {
+                now_or_never(login::decide(dir, ws, sp, &identity))
+            })
+        }
     })
 }

@@ -5,7 +5,7 @@ CARGO ?= cargo
 
 .PHONY: test test-rust test-node lint bench bench-node clean conformance
 
-test: test-rust conformance test-node
+test: test-rust test-c test-node conformance
 
 lint:
 	$(CARGO) fmt --all --check
@@ -54,6 +54,53 @@ test-node: $(NODE_DIR)/node_modules/.package-lock.json
 bench-node: $(NODE_DIR)/node_modules/.package-lock.json
 	cd $(NODE_DIR) && npx napi build --platform --release -- --locked
 	cd $(NODE_DIR) && node --expose-gc bench/bench.js
+
+# C ABI (ffi/, include/, tests/c/): the library, its header and pkg-config file, and the C
+# suite compiled as C99 and as C++, the C build run under valgrind. Needs gcc, g++,
+# libcjson-dev, valgrind and pkg-config (.ci/run installs them). The header's freshness is a
+# Rust test (ffi/tests/header.rs), run by test-rust.
+C_VERSION := $(shell sed -n 's/^version = "\(.*\)"/\1/p' Cargo.toml | head -n 1)
+C_OUT := target/c
+C_SOURCES := $(wildcard tests/c/*.c)
+C_HEADERS := $(wildcard tests/c/*.h) include/sso_scim.h
+C_WARN := -Wall -Wextra -Werror -pedantic
+C_DEFS := -Iinclude -DSSO_SCIM_EXPECTED_VERSION='"$(C_VERSION)"'
+C_LINK := target/debug/libsso_scim.a -lcjson $(shell sed -n 's/^Libs.private: //p' ffi/sso_scim.pc.in)
+VALGRIND ?= valgrind --leak-check=full --error-exitcode=1 -q
+PREFIX ?= /usr/local
+LIBTYPE ?= both
+CARGO_PROFILE ?= release
+C_PROFILE_DIR = target/$(if $(filter dev,$(CARGO_PROFILE)),debug,$(CARGO_PROFILE))
+
+.PHONY: test-c c-lib install bench-c
+
+# The library, printing the native libraries a static link needs (kept for static_libs.sh).
+c-lib:
+	mkdir -p $(C_OUT)
+	set -o pipefail; $(CARGO) rustc --locked -p sso-scim-ffi --lib -- --print native-static-libs 2>&1 \
+		| tee $(C_OUT)/build.log | { grep -v '^note: ' || true; }
+
+$(C_OUT)/suite: $(C_SOURCES) $(C_HEADERS) target/debug/libsso_scim.a
+	gcc -std=c99 $(C_WARN) -g $(C_DEFS) $(C_SOURCES) $(C_LINK) -o $@
+
+$(C_OUT)/suite-cpp: $(C_SOURCES) $(C_HEADERS) target/debug/libsso_scim.a
+	g++ -x c++ -std=c++11 $(C_WARN) -g $(C_DEFS) $(C_SOURCES) -x none $(C_LINK) -o $@
+
+test-c: c-lib
+	tests/c/static_libs.sh $(C_OUT)/build.log ffi/sso_scim.pc.in ffi/README.md
+	$(MAKE) --no-print-directory $(C_OUT)/suite $(C_OUT)/suite-cpp
+	$(C_OUT)/suite-cpp
+	$(VALGRIND) $(C_OUT)/suite
+	MAKE="$(MAKE)" tests/c/install_test.sh $(C_VERSION)
+
+# make install PREFIX=/opt/sso-scim [LIBTYPE=both|static|shared] [CARGO_PROFILE=release] [DESTDIR=…]
+install:
+	$(CARGO) build --locked -p sso-scim-ffi --profile $(CARGO_PROFILE)
+	ffi/install.sh $(C_PROFILE_DIR) $(PREFIX) $(LIBTYPE) $(C_VERSION) $(DESTDIR)
+
+# What the C ABI adds per request, against the core over a store doing no work (not a test).
+bench-c:
+	$(CARGO) bench --locked -p sso-scim-ffi --bench abi
 
 # Criterion benchmarks (not part of `make test`: timings are not assertions).
 bench:

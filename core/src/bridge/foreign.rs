@@ -60,7 +60,8 @@ impl<H: HostStore> ForeignDirectory<H> {
     async fn call<T: DeserializeOwned>(&self, method: StoreMethod, args: Vec<Value>) -> Result<T, StoreError> {
         let answer = self.host.call(method, args).await?;
         let answer = self.case.from_host(answer);
-        serde_json::from_value::<T>(answer.clone()).map_err(|e| {
+        // Read from a borrow: the answer is only kept to be quoted when it is malformed.
+        T::deserialize(&answer).map_err(|e| {
             let mut quoted = answer.to_string();
             if quoted.len() > QUOTE_LIMIT {
                 let mut end = QUOTE_LIMIT;

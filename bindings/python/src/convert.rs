@@ -13,7 +13,7 @@ use serde_json::{Map, Number, Value};
 use sso_scim_core::bridge::json::parse_instant;
 use time::OffsetDateTime;
 
-use crate::errors::{argument_error, bridge_error};
+use crate::errors::argument_error;
 
 /// Deepest nesting accepted from Python: far above any record, query or settings object
 /// (SCIM bodies are capped at 32 levels by default), low enough to stop a cycle.
@@ -109,7 +109,9 @@ fn convert(obj: &Bound<'_, PyAny>, depth: usize) -> Result<Value, Failure> {
     }
     if let Ok(f) = obj.cast::<PyFloat>() {
         let v = f.value();
-        return Number::from_f64(v).map(Value::Number).ok_or_else(|| format!("the float {v} is not a JSON number").into());
+        return Number::from_f64(v)
+            .map(Value::Number)
+            .ok_or_else(|| format!("the float {v} is not a JSON number").into());
     }
     if let Ok(dict) = obj.cast::<PyDict>() {
         let mut map = Map::new();
@@ -135,11 +137,9 @@ fn convert(obj: &Bound<'_, PyAny>, depth: usize) -> Result<Value, Failure> {
     } else if let Ok(tuple) = obj.cast::<PyTuple>() {
         tuple.iter().collect()
     } else {
-        return Err(format!(
-            "a {} (JSON values are dict, list, tuple, str, int, float, bool or None)",
-            type_name(obj)
-        )
-        .into());
+        return Err(
+            format!("a {} (JSON values are dict, list, tuple, str, int, float, bool or None)", type_name(obj)).into()
+        );
     };
     let mut out = Vec::with_capacity(items.len());
     for (i, item) in items.iter().enumerate() {
@@ -169,7 +169,10 @@ pub fn instant(now: Option<&Bound<'_, PyAny>>) -> PyResult<OffsetDateTime> {
         s.to_cow()?.into_owned()
     } else if now.hasattr("utcoffset")? && now.hasattr("isoformat")? {
         if now.call_method0("utcoffset")?.is_none() {
-            return Err(argument_error(py, "now: a naive datetime; pass an aware one (tzinfo set) or an RFC 3339 string"));
+            return Err(argument_error(
+                py,
+                "now: a naive datetime; pass an aware one (tzinfo set) or an RFC 3339 string",
+            ));
         }
         now.call_method0("isoformat")?.extract::<String>()?
     } else {
@@ -178,7 +181,7 @@ pub fn instant(now: Option<&Bound<'_, PyAny>>) -> PyResult<OffsetDateTime> {
             &format!("now: expected an aware datetime or an RFC 3339 string, got {}", type_name(now)),
         ));
     };
-    parse_instant(&text).map_err(|e| bridge_error(py, &e))
+    parse_instant(&text).map_err(|e| argument_error(py, &format!("now: {}", e.message())))
 }
 
 /// A SAMLResponse as given: `str` (the base64 form value or raw XML) or `bytes`.
@@ -189,8 +192,5 @@ pub fn saml_input(input: &Bound<'_, PyAny>) -> PyResult<Vec<u8>> {
     if let Ok(b) = input.cast::<PyBytes>() {
         return Ok(b.as_bytes().to_vec());
     }
-    Err(argument_error(
-        input.py(),
-        &format!("saml_response: expected str or bytes, got {}", type_name(input)),
-    ))
+    Err(argument_error(input.py(), &format!("saml_response: expected str or bytes, got {}", type_name(input))))
 }

@@ -56,7 +56,11 @@ pub fn class<'py>(py: Python<'py>, name: &str) -> PyResult<Bound<'py, PyType>> {
 
 /// The exception for `code` with `message`: an instance of its family's class.
 pub fn error(py: Python<'_>, code: ErrorCode, message: &str) -> PyErr {
-    match class(py, family(code)).and_then(|cls| cls.call1((code.as_str(), message))) {
+    raise_as(py, family(code), code, message)
+}
+
+fn raise_as(py: Python<'_>, class_name: &str, code: ErrorCode, message: &str) -> PyErr {
+    match class(py, class_name).and_then(|cls| cls.call1((code.as_str(), message))) {
         Ok(exc) => PyErr::from_value(exc),
         // Only if the package itself is broken (the module cannot be imported).
         Err(e) => e,
@@ -73,9 +77,14 @@ pub fn bridge_error(py: Python<'_>, e: &BridgeError) -> PyErr {
     error(py, e.code(), e.message())
 }
 
-/// A refused SAML message or unusable SAML setting.
+/// A refused SAML message or unusable SAML setting: a code SCIM shares (an over-long
+/// RelayState is `invalid_value`) is still a `SamlError` when a SAML call raises it.
 pub fn saml_error(py: Python<'_>, e: &SamlError) -> PyErr {
-    error(py, e.code(), e.message())
+    let class_name = match family(e.code()) {
+        "ScimError" => "SamlError",
+        other => other,
+    };
+    raise_as(py, class_name, e.code(), e.message())
 }
 
 /// The host's own exception, travelling through the core as a [`StoreError`] source so it
@@ -123,10 +132,10 @@ pub fn host_failure(py: Python<'_>, err: PyErr) -> StoreError {
 /// is one, else `StoreContractError` with the core's code (`store_contract_violated` quotes
 /// the malformed answer).
 pub fn store_error_to_py(py: Python<'_>, mut e: StoreError) -> PyErr {
-    if let Some(source) = e.take_host_error() {
-        if let Ok(host) = source.downcast::<HostException>() {
-            return host.into_inner();
-        }
+    if let Some(source) = e.take_host_error()
+        && let Ok(host) = source.downcast::<HostException>()
+    {
+        return host.into_inner();
     }
     error(py, e.kind().error_code(), e.message())
 }

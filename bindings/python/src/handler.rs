@@ -39,11 +39,12 @@ fn header_pairs(headers: &Bound<'_, PyAny>) -> PyResult<Vec<(String, String)>> {
     let py = headers.py();
     let items = if headers.hasattr("items")? { headers.call_method0("items")? } else { headers.clone() };
     let mut out = Vec::new();
-    for item in items.try_iter().map_err(|_| argument_error(py, "headers: expected a mapping or (name, value) pairs"))? {
+    for item in
+        items.try_iter().map_err(|_| argument_error(py, "headers: expected a mapping or (name, value) pairs"))?
+    {
         let item = item?;
-        let pair: (String, String) = item
-            .extract()
-            .map_err(|_| argument_error(py, "headers: every header is a (str, str) pair"))?;
+        let pair: (String, String) =
+            item.extract().map_err(|_| argument_error(py, "headers: every header is a (str, str) pair"))?;
         out.push(pair);
     }
     Ok(out)

@@ -32,8 +32,8 @@ fn index(method: StoreMethod) -> usize {
 static NAMES: PyOnceLock<Vec<Py<PyString>>> = PyOnceLock::new();
 
 fn method_name<'py>(py: Python<'py>, method: StoreMethod) -> Bound<'py, PyString> {
-    let names =
-        NAMES.get_or_init(py, || StoreMethod::ALL.iter().map(|m| PyString::intern(py, m.snake_name()).unbind()).collect());
+    let names = NAMES
+        .get_or_init(py, || StoreMethod::ALL.iter().map(|m| PyString::intern(py, m.snake_name()).unbind()).collect());
     names[index(method)].bind(py).clone()
 }
 
@@ -72,10 +72,10 @@ impl StoreSlot {
     /// Visit the store for the garbage collector (never blocks: the lock is only ever held
     /// for a clone, by a thread that holds the GIL, as the collector does).
     pub fn traverse(&self, visit: &pyo3::PyVisit<'_>) -> Result<(), pyo3::PyTraverseError> {
-        if let Ok(guard) = self.store.try_lock() {
-            if let Some(store) = guard.as_ref() {
-                visit.call(store)?;
-            }
+        if let Ok(guard) = self.store.try_lock()
+            && let Some(store) = guard.as_ref()
+        {
+            visit.call(store)?;
         }
         Ok(())
     }

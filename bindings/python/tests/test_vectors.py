@@ -5,6 +5,7 @@ points. Each test checks it ran every step or case its file holds."""
 from __future__ import annotations
 
 import asyncio
+import json
 from typing import Any, Iterator, Optional
 
 import pytest
@@ -99,3 +100,28 @@ def test_login_vector_asyncio(path: Any, entry: str, loop: asyncio.AbstractEvent
     failures, ran = run_login_file(file, run, AsyncMemoryStore)
     assert not failures, "\n".join(failures)
     assert ran == len(file["cases"]) > 0
+
+
+def test_the_runners_notice_a_wrong_expectation(tmp_path: Any) -> None:
+    """A runner that cannot fail proves nothing: tamper with one fact of each kind."""
+    source = next(p for p in SCIM_VECTORS if any("save" in s for s in load(p)["steps"]))
+    vector = load(source)
+    step = next(s for s in vector["steps"] if s.get("expect", {}).get("status"))
+    step["expect"]["status"] += 1
+    step["expect"].setdefault("body", []).append({"path": "/no/such/member", "present": True})
+    tampered = tmp_path / source.name
+    tampered.write_text(json.dumps(vector))
+    failures, _ = run_scim_vector(tampered, lambda h, r: h.handle(r))
+    assert any("status" in f and "should be present" in f for f in failures), failures
+
+    file = load(next(p for p in VALIDATION if p.stem == "accept"))
+    file["cases"] = file["cases"][:2]
+    file["cases"][0]["expect"]["identity"]["email"] = "someone.else@example.test"
+    file["cases"][1]["expect"] = {"ok": False, "error": "expired"}
+    failures, ran = run_validation_file(file)
+    assert ran == 2 and len(failures) == 2, failures
+
+    login = load(LOGIN[0])
+    login["cases"][0]["expect"] = {"decision": "refused", "code": "unknown_user"}
+    failures, _ = run_login_file(login, _sign_in)
+    assert len(failures) == 1 and "login /" in failures[0], failures

@@ -2,7 +2,7 @@
 
 from collections.abc import Awaitable, Iterable, Mapping
 from datetime import datetime
-from typing import Any, Final
+from typing import Any, Final, final
 
 from ._errors import ConfigurationError as ConfigurationError
 from ._errors import InvalidArgumentError as InvalidArgumentError
@@ -46,6 +46,64 @@ from ._types import XmlLimits as XmlLimits
 
 __version__: Final[str]
 
+__all__ = [
+    "ERROR_CODES",
+    "ERROR_FAMILIES",
+    "AttributeMap",
+    "AuthnRequest",
+    "Certificate",
+    "ConfigurationError",
+    "Endpoint",
+    "GeneratedToken",
+    "GroupPage",
+    "GroupRecord",
+    "GroupStore",
+    "Handler",
+    "Identity",
+    "IdpMetadata",
+    "ImportedMetadata",
+    "IndexHint",
+    "InvalidArgumentError",
+    "LoginAllowed",
+    "LoginDecision",
+    "LoginRefused",
+    "MaybeAwaitable",
+    "Query",
+    "SamlError",
+    "SamlSettings",
+    "ScimConfig",
+    "ScimError",
+    "ScimLimits",
+    "ScimRequest",
+    "ScimResponse",
+    "ServiceProvider",
+    "Sort",
+    "SsoScimError",
+    "Store",
+    "StoreConflict",
+    "StoreContractError",
+    "StoreNotFound",
+    "StoreSignal",
+    "StoreUnsupported",
+    "StoreVersionMismatch",
+    "TokenGrant",
+    "UserPage",
+    "UserRecord",
+    "UserState",
+    "Workspace",
+    "XmlLimits",
+    "display_name_key",
+    "generate_token",
+    "hash_token",
+    "import_metadata",
+    "is_well_formed_token",
+    "select_groups",
+    "select_users",
+    "sp_metadata",
+    "user_name_key",
+    "version",
+]
+
 #: Every stable error code, in the core's order.
 ERROR_CODES: Final[tuple[str, ...]]
 #: Error code → the name of the exception class it is raised as.
@@ -87,6 +145,7 @@ def sp_metadata(settings: SamlSettings) -> str:
 def import_metadata(xml: str, sp_entity_id: str, acs_url: str, entity_id: str | None = None) -> ImportedMetadata:
     """Read IdP federation metadata: settings trusting that IdP, and what it says."""
 
+@final
 class ScimRequest:
     """One SCIM request, with the path below the SCIM base (``/Users/…``)."""
 
@@ -115,6 +174,7 @@ class ScimRequest:
     def header(self, name: str) -> str | None:
         """The first value of a header (case-insensitive name)."""
 
+@final
 class ScimResponse:
     """The answer to send back: ``status``, ``headers``, ``body``; for an error answer
     also its stable ``error_code`` and ``error_message``."""
@@ -136,6 +196,7 @@ class ScimResponse:
     def raise_for_error(self) -> None:
         """Raise an error answer as ``ScimError``; nothing on success."""
 
+@final
 class ServiceProvider:
     """One workspace's SAML service provider (settings checked, keys parsed once)."""
 
@@ -158,6 +219,7 @@ class ServiceProvider:
     def certificates_expiring_within(self, days: int, now: _Instant = None) -> list[Certificate]:
         """IdP certificates that expire within ``days``."""
 
+@final
 class Handler:
     """The SCIM service provider and the login decision over a host store.
 

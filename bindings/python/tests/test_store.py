@@ -54,12 +54,21 @@ def test_a_store_exception_is_reraised_unchanged_with_its_traceback() -> None:
     assert any(frame.name == "fail" for frame in traceback.extract_tb(info.value.__traceback__))
 
 
+@pytest.mark.parametrize("entry", ["handle", "handle_async"])
 @pytest.mark.parametrize("method", ["workspace_for_token", "find_by_user_name", "insert_user"])
-def test_every_store_method_failure_is_raised_not_answered(method: str) -> None:
+def test_every_store_method_failure_is_raised_not_answered(method: str, entry: str) -> None:
     exc = DbDown(method)
     store, token = store_with_token(FailingStore(method, exc))
+    handler = sso_scim.Handler(store)
+
+    async def via_asyncio() -> Any:
+        return await handler.handle_async(create_user("a@example.test", token))
+
     with pytest.raises(DbDown) as info:
-        sso_scim.Handler(store).handle(create_user("a@example.test", token))
+        if entry == "handle":
+            handler.handle(create_user("a@example.test", token))
+        else:
+            run(via_asyncio())
     assert info.value is exc
 
 

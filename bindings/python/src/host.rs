@@ -22,6 +22,9 @@ pub struct StoreSlot {
     store: Mutex<Option<Py<PyAny>>>,
     /// Which optional (group) methods the object has, by index in [`StoreMethod::ALL`].
     present: Vec<bool>,
+    /// Which methods are coroutine functions (`async def`): on asyncio every other method may
+    /// block, so it is called where blocking cannot stall the runtime's workers.
+    coroutine: Vec<bool>,
 }
 
 fn index(method: StoreMethod) -> usize {
@@ -41,17 +44,21 @@ impl StoreSlot {
     /// Check that `store` has every required method (callable); record the optional ones.
     pub fn new(store: &Bound<'_, PyAny>) -> PyResult<Self> {
         let py = store.py();
+        let is_coroutine_function = py.import("inspect")?.getattr("iscoroutinefunction")?;
         let mut missing = Vec::new();
         let mut present = Vec::with_capacity(StoreMethod::ALL.len());
+        let mut coroutine = Vec::with_capacity(StoreMethod::ALL.len());
         for m in StoreMethod::ALL {
-            let callable = match store.getattr(method_name(py, *m)) {
-                Ok(attr) => attr.is_callable(),
-                Err(_) => false,
-            };
-            if !callable && !m.is_optional() {
+            let attr = store.getattr(method_name(py, *m)).ok().filter(|a| a.is_callable());
+            if attr.is_none() && !m.is_optional() {
                 missing.push(m.snake_name());
             }
-            present.push(callable);
+            let is_async = match &attr {
+                Some(a) => is_coroutine_function.call1((a,))?.is_truthy()?,
+                None => false,
+            };
+            present.push(attr.is_some());
+            coroutine.push(is_async);
         }
         if !missing.is_empty() {
             let kind = store.get_type().name().map(|n| n.to_string()).unwrap_or_default();
@@ -61,7 +68,7 @@ impl StoreSlot {
                 &format!("the store ({kind}) lacks the required method(s) {}", missing.join(", ")),
             ));
         }
-        Ok(StoreSlot { store: Mutex::new(Some(store.clone().unbind())), present })
+        Ok(StoreSlot { store: Mutex::new(Some(store.clone().unbind())), present, coroutine })
     }
 
     /// The store object, unless the garbage collector cleared it.
@@ -205,7 +212,14 @@ fn pending(locals: &TaskLocals, awaitable: Bound<'_, PyAny>) -> PyResult<Called>
 
 impl HostStore for PyHost {
     async fn call(&self, method: StoreMethod, args: Vec<Value>) -> Result<Value, StoreError> {
-        match self.call_now(method, args)? {
+        let called = if self.mode == Mode::Async && !self.slot.coroutine[index(method)] {
+            // A plain method may block (a sync database driver): move the other tasks off this
+            // runtime worker while it runs, so blocking calls cannot starve the runtime.
+            tokio::task::block_in_place(|| self.call_now(method, args))?
+        } else {
+            self.call_now(method, args)?
+        };
+        match called {
             Called::Ready(v) => Ok(v),
             Called::Pending(fut) => {
                 let result = Box::into_pin(fut).await;

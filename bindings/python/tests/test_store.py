@@ -7,6 +7,7 @@ from __future__ import annotations
 import asyncio
 import contextvars
 import gc
+import threading
 import traceback
 import warnings
 from typing import Any, Dict, List, Optional
@@ -390,3 +391,24 @@ def test_workspace_of_the_token_is_what_the_store_sees() -> None:
     assert resp.status == 201, "userName is unique per workspace"
     assert [u["role"] for u in store.users("ws-2")] == ["Member"]
     assert WORKSPACE["id"] == store.users("ws-1")[0]["workspace_id"]
+
+
+def test_blocking_plain_methods_do_not_starve_handle_async() -> None:
+    """A plain method that blocks (a sync database driver) must not hold up other requests:
+    four of them wait for each other at a barrier, which only works if all four run at once
+    (the runtime has one worker per core, here two)."""
+    inside = threading.Barrier(4, timeout=20)
+
+    class Blocking(MemoryStore):
+        def workspace_for_token(self, token_hash: str) -> Optional[sso_scim.TokenGrant]:
+            inside.wait()
+            return super().workspace_for_token(token_hash)
+
+    store, token = store_with_token(Blocking())
+    handler = sso_scim.Handler(store)
+
+    async def main() -> List[int]:
+        answers = await asyncio.gather(*(handler.handle_async(get_users(token)) for _ in range(4)))
+        return [r.status for r in answers]
+
+    assert run(main()) == [200] * 4

@@ -166,40 +166,40 @@ impl PyHost {
             let store = store.bind(py);
             let name = method_name(py, method);
             let args = Self::args(py, &args)?;
-            let result = match self.mode {
-                Mode::Sync => store.call_method1(name, PyTuple::new(py, args).map_err(|e| host_failure(py, e))?),
-                Mode::Async => {
-                    // A plain method runs on a runtime thread: run it in the caller's context
-                    // so its contextvars are visible, as they would be on the event loop.
-                    let locals = pyo3_async_runtimes::tokio::get_current_locals(py).map_err(|e| host_failure(py, e))?;
-                    let bound = store.getattr(name).map_err(|e| host_failure(py, e))?;
-                    let mut run_args = Vec::with_capacity(args.len() + 1);
-                    run_args.push(bound);
-                    run_args.extend(args);
-                    let run_args = PyTuple::new(py, run_args).map_err(|e| host_failure(py, e))?;
-                    let result = locals.context(py).call_method1(pyo3::intern!(py, "run"), run_args);
-                    return match result {
-                        Ok(r) if is_awaitable(&r) => pending(&locals, r).map_err(|e| host_failure(py, e)),
-                        Ok(r) => answer(method, &r).map(Called::Ready),
-                        Err(e) => Err(host_failure(py, e)),
-                    };
-                }
+            let fail = |e: PyErr| host_failure(py, e);
+            let locals = match self.mode {
+                Mode::Sync => None,
+                Mode::Async => Some(pyo3_async_runtimes::tokio::get_current_locals(py).map_err(fail)?),
             };
-            match result {
-                Ok(r) if is_awaitable(&r) => {
+            let result = match &locals {
+                None => store.call_method1(name, PyTuple::new(py, args).map_err(fail)?),
+                Some(locals) => {
+                    // On asyncio a method is called from a runtime thread: call it in the
+                    // caller's context so its contextvars are visible, as on the event loop.
+                    let mut run_args = Vec::with_capacity(args.len() + 1);
+                    run_args.push(store.getattr(name).map_err(fail)?);
+                    run_args.extend(args);
+                    locals.context(py).call_method1(pyo3::intern!(py, "run"), PyTuple::new(py, run_args).map_err(fail)?)
+                }
+            }
+            .map_err(fail)?;
+            if !is_awaitable(&result) {
+                return answer(method, &result).map(Called::Ready);
+            }
+            match &locals {
+                Some(locals) => pending(locals, result).map_err(fail),
+                None => {
                     // Close a coroutine so Python does not warn that it was never awaited.
-                    if r.hasattr(pyo3::intern!(py, "close")).unwrap_or(false) {
-                        let _ = r.call_method0(pyo3::intern!(py, "close"));
+                    if result.hasattr(pyo3::intern!(py, "close")).unwrap_or(false) {
+                        let _ = result.call_method0(pyo3::intern!(py, "close"));
                     }
                     let msg = format!(
                         "the store's {} returned an awaitable: an async store needs `await handler.handle_async(...)` \
                          (and sign_in_async / decide_async)",
                         method.snake_name()
                     );
-                    Err(host_failure(py, PyTypeError::new_err(msg)))
+                    Err(fail(PyTypeError::new_err(msg)))
                 }
-                Ok(r) => answer(method, &r).map(Called::Ready),
-                Err(e) => Err(host_failure(py, e)),
             }
         })
     }

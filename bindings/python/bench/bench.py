@@ -18,6 +18,7 @@ from __future__ import annotations
 import asyncio
 import calendar
 import datetime as dt
+import gc
 import json
 import os
 import statistics
@@ -45,14 +46,22 @@ def per_call(fn: Callable[[], Any], k: int) -> float:
     return (time.perf_counter_ns() - start) / k / 1000.0  # µs
 
 
-def medians(cases: Dict[str, Tuple[Callable[[], Any], int]], rounds: int = ROUNDS) -> Dict[str, float]:
-    """Median µs per call of each case, the cases interleaved round by round."""
+def medians(
+    cases: Dict[str, Tuple[Callable[[], Any], int]],
+    rounds: int = ROUNDS,
+    between: Optional[Callable[[], Dict[str, float]]] = None,
+) -> Dict[str, float]:
+    """Median µs per call of each case, the cases interleaved round by round; `between` is
+    measured once per round too (its own medians, keyed by its names)."""
     for fn, k in cases.values():  # warm up
         per_call(fn, max(1, k // 10))
     samples: Dict[str, List[float]] = {name: [] for name in cases}
     for _ in range(rounds):
         for name, (fn, k) in cases.items():
             samples[name].append(per_call(fn, k))
+        if between is not None:
+            for name, us in between().items():
+                samples.setdefault(name, []).append(us)
     return {name: statistics.median(s) for name, s in samples.items()}
 
 
@@ -137,25 +146,37 @@ def saml() -> None:
         print(f"| {name} | {fmt(us)} | {us / m['sso_scim']:.1f}× |")
     print(f"\npython3-saml / sso_scim = **{m['python3-saml'] / m['sso_scim']:.0f}×**")
 
-    # Two threads at once: with the GIL released around validation, throughput ≈ doubles on 2 cores.
-    n = 2000
+    # Two threads at once, against two processes (no GIL at all): the GIL is released while the
+    # core validates, so threads scale like processes when a second core is free.
+    import multiprocessing
 
-    def burst(threads: int) -> float:
-        def work() -> None:
-            for _ in range(n // threads):
-                ours()
+    n = 1200
 
-        ts = [threading.Thread(target=work) for _ in range(threads)]
+    def work(k: int) -> None:
+        for _ in range(k):
+            ours()
+
+    def rate(kind: Any, workers: int) -> float:
+        runners = [kind(target=work, args=(n // workers,)) for _ in range(workers)]
         start = time.perf_counter()
-        for t in ts:
-            t.start()
-        for t in ts:
-            t.join()
+        for r in runners:
+            r.start()
+        for r in runners:
+            r.join()
         return n / (time.perf_counter() - start)
 
-    one = statistics.median(burst(1) for _ in range(5))
-    two = statistics.median(burst(2) for _ in range(5))
-    print(f"\nthroughput: 1 thread {one:,.0f}/s, 2 threads {two:,.0f}/s ({two / one:.2f}×, {os.cpu_count()} cores)")
+    fork = multiprocessing.get_context("fork").Process
+    rates: Dict[str, List[float]] = {"t1": [], "t2": [], "p1": [], "p2": []}
+    for _ in range(5):
+        rates["t1"].append(rate(threading.Thread, 1))
+        rates["t2"].append(rate(threading.Thread, 2))
+        rates["p1"].append(rate(fork, 1))
+        rates["p2"].append(rate(fork, 2))
+    r = {k: statistics.median(v) for k, v in rates.items()}
+    print(
+        f"\nvalidations/s with 2 workers vs 1 ({os.cpu_count()} cores): threads {r['t2']:,.0f} vs {r['t1']:,.0f} "
+        f"({r['t2'] / r['t1']:.2f}×), processes {r['p2']:,.0f} vs {r['p1']:,.0f} ({r['p2'] / r['p1']:.2f}×)"
+    )
 
 
 # -- SCIM --------------------------------------------------------------------------------
@@ -252,16 +273,25 @@ def requests(token: str, ids: List[str]) -> Dict[str, Callable[[int], Tuple[sso_
     }
 
 
-def bridge_baseline() -> Dict[str, float]:
-    """The same requests through the core's JSON bridge in Rust (bench/bridge_baseline.rs)."""
+def build_baseline() -> Path:
+    """Build bench/bridge_baseline.rs: the same requests through the core's JSON bridge in Rust."""
+    import subprocess
+
+    subprocess.run(
+        ["cargo", "build", "--release", "--locked", "-q", "-p", "sso-scim-python", "--example", "bridge_baseline"],
+        cwd=REPO,
+        check=True,
+    )
+    return REPO / "target" / "release" / "examples" / "bridge_baseline"
+
+
+def baseline_round(binary: Path) -> Dict[str, float]:
+    """One measured round of the Rust baseline (run between the Python rounds, so both see
+    the same machine load)."""
     import subprocess
 
     out = subprocess.run(
-        ["cargo", "run", "--release", "--locked", "-q", "-p", "sso-scim-python", "--example", "bridge_baseline"],
-        cwd=REPO,
-        check=True,
-        capture_output=True,
-        text=True,
+        [str(binary)], check=True, capture_output=True, text=True, env={**os.environ, "BASELINE_ROUNDS": "1"}
     ).stdout
     return {k: float(v) for k, v in json.loads(out.strip().splitlines()[-1]).items()}
 
@@ -283,6 +313,10 @@ def scim() -> None:
     user = memory.users("ws")[0]
     null = NullStore(grant, user)
     null_handler = sso_scim.Handler(null)
+    # The 10k stored users are ~10^6 tracked objects: keep them out of the collector's scans,
+    # so full collections triggered by the timed loops do not weigh on whichever case runs.
+    gc.collect()
+    gc.freeze()
     assert user["id"] == ids[0]
     make = requests(token["token"], ids)
     # The no-work store always answers the same user, so its requests all name that one.
@@ -308,9 +342,9 @@ def scim() -> None:
     # The host's side alone: the same store calls straight from Python.
     cases["store calls|null"] = (lambda: (null.workspace_for_token("x"), null.get_user("ws", "id")), 5000)
     cases["ScimRequest(json=…)|build"] = (lambda: make["PATCH value path + dotted replace"](3), 2000)
-    m = medians(cases)
+    binary = build_baseline()
+    m = medians(cases, between=lambda: {f"{k}|rust": v for k, v in baseline_round(binary).items()})
 
-    baseline = bridge_baseline()
     print(f"\n### SCIM: `Handler.handle` per request (sync store, request built beforehand)\n")
     print(
         "| Entra request | core + JSON bridge, Rust no-work host | Python no-work store | binding's own cost "
@@ -318,7 +352,7 @@ def scim() -> None:
     )
     print("| --- | --- | --- | --- | --- |")
     for kind in make:
-        rust, py = baseline[kind], m[kind + "|null"]
+        rust, py = m[kind + "|rust"], m[kind + "|null"]
         print(f"| {kind} | {fmt(rust)} | {fmt(py)} | {fmt(py - rust)} | {fmt(m[kind + '|memory'])} |")
     print(f"\nthe two store calls of a GET straight from Python: {fmt(m['store calls|null'])};")
     print(f"building a PATCH ScimRequest with json=: {fmt(m['ScimRequest(json=…)|build'])}")

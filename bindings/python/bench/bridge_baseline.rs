@@ -3,8 +3,9 @@
 //! answers the JSON the Python no-work store answers. What the Python numbers add to these is
 //! the binding's own per-call cost (Python ↔ JSON conversion, the GIL, the Python calls).
 //!
-//! Run by the benchmark: `cargo run --release -p sso-scim-python --example bridge_baseline`;
-//! prints one JSON object, request kind → median µs.
+//! Built and run by the benchmark (`cargo build --release -p sso-scim-python --example
+//! bridge_baseline`), one round at a time between its own rounds; prints one JSON object,
+//! request kind → median µs.
 
 use std::time::Instant;
 
@@ -16,6 +17,8 @@ use sso_scim_core::token::ScimToken;
 use sso_scim_core::{MemoryDirectory, StoreError, Workspace};
 
 const PATCH_OP: &str = "urn:ietf:params:scim:api:messages:2.0:PatchOp";
+/// Measured rounds (after one warm-up round); `BASELINE_ROUNDS` overrides, so the benchmark
+/// can run one round at a time between its own.
 const ROUNDS: usize = 15;
 const PER_ROUND: usize = 2000;
 
@@ -93,8 +96,9 @@ fn main() {
             Box::new(|i| (req("POST", "/Users").with_json(&entra_user(1_000_000 + i as u64)), 201)),
         ),
     ];
+    let rounds = std::env::var("BASELINE_ROUNDS").ok().and_then(|r| r.parse().ok()).unwrap_or(ROUNDS);
     let mut samples: Vec<Vec<f64>> = vec![Vec::new(); kinds.len()];
-    for round in 0..=ROUNDS {
+    for round in 0..=rounds {
         for (k, (_, make)) in kinds.iter().enumerate() {
             let batch: Vec<(ScimRequest, u16)> = (0..PER_ROUND).map(make).collect();
             let start = Instant::now();

@@ -3,9 +3,9 @@
 SHELL := /bin/bash
 CARGO ?= cargo
 
-.PHONY: test test-rust test-node lint bench bench-node clean conformance
+.PHONY: test test-rust test-node test-python bench-node bench-python lint bench clean conformance
 
-test: test-rust test-c test-node conformance
+test: test-rust test-c test-node test-python conformance
 
 lint:
 	$(CARGO) fmt --all --check
@@ -102,10 +102,52 @@ install:
 bench-c:
 	$(CARGO) bench --locked -p sso-scim-ffi --bench abi
 
+# Python binding (bindings/python): pinned tools in its own venv, `maturin develop` (debug),
+# pytest (every vector, sync and asyncio stores, threads, GC, the FastAPI example),
+# mypy --strict on the sample host and app, stubtest of the .pyi against the module, then the
+# wheel from `maturin build` installed into a second, fresh venv and smoke-tested there.
+PY_DIR := bindings/python
+PY_VENV := $(PY_DIR)/.venv
+PY_WHEEL_VENV := $(PY_DIR)/.venv-wheel
+PY_ENV := VIRTUAL_ENV=$(CURDIR)/$(PY_VENV) PATH=$(CURDIR)/$(PY_VENV)/bin:$$PATH
+
+$(PY_VENV)/.tools: $(PY_DIR)/requirements-dev.txt
+	rm -rf $(PY_VENV)
+	$(PYTHON) -m venv $(PY_VENV)
+	$(PY_VENV)/bin/pip install --quiet --disable-pip-version-check -r $(PY_DIR)/requirements-dev.txt
+	touch $@
+
+test-python: $(PY_VENV)/.tools
+	cd $(PY_DIR) && $(PY_ENV) maturin develop --quiet --locked
+	cd $(PY_DIR) && $(PY_ENV) python -m pytest -q
+	cd $(PY_DIR) && $(PY_ENV) mypy --strict examples
+	cd $(PY_DIR) && $(PY_ENV) python -m mypy.stubtest sso_scim --allowlist stubtest-allowlist.txt
+	rm -rf $(PY_DIR)/dist $(PY_WHEEL_VENV)
+	cd $(PY_DIR) && $(PY_ENV) maturin build --quiet --locked --out dist
+	$(PYTHON) -m venv $(PY_WHEEL_VENV)
+	$(PY_WHEEL_VENV)/bin/pip install --quiet --disable-pip-version-check --no-index $(PY_DIR)/dist/*.whl
+	cd /tmp && $(CURDIR)/$(PY_WHEEL_VENV)/bin/python $(CURDIR)/$(PY_DIR)/tests/smoke_wheel.py $(CURDIR)
+
+# The Python benchmark (not part of `make test`): a release build beside python3-saml (needs
+# Debian's libxmlsec1-dev and pkg-config for the `xmlsec` package), in a venv of its own.
+PY_BENCH_VENV := $(PY_DIR)/.venv-bench
+
+$(PY_BENCH_VENV)/.tools: $(PY_DIR)/bench/requirements.txt
+	rm -rf $(PY_BENCH_VENV)
+	$(PYTHON) -m venv $(PY_BENCH_VENV)
+	$(PY_BENCH_VENV)/bin/pip install --quiet --disable-pip-version-check -r $(PY_DIR)/bench/requirements.txt
+	touch $@
+
+bench-python: $(PY_BENCH_VENV)/.tools
+	cd $(PY_DIR) && VIRTUAL_ENV=$(CURDIR)/$(PY_BENCH_VENV) PATH=$(CURDIR)/$(PY_BENCH_VENV)/bin:$$PATH \
+		maturin develop --quiet --locked --release
+	cd $(PY_DIR) && $(CURDIR)/$(PY_BENCH_VENV)/bin/python bench/bench.py
+
 # Criterion benchmarks (not part of `make test`: timings are not assertions).
 bench:
 	$(CARGO) bench -p sso-scim-core --bench scim
 
 clean:
 	$(CARGO) clean
-	rm -rf $(VENV) $(NEWMAN_DIR) $(NODE_DIR)/node_modules $(NODE_DIR)/*.node
+	rm -rf $(VENV) $(NEWMAN_DIR) $(NODE_DIR)/node_modules $(NODE_DIR)/*.node \
+		$(PY_VENV) $(PY_WHEEL_VENV) $(PY_BENCH_VENV) $(PY_DIR)/dist

@@ -1,0 +1,141 @@
+//! The exception side: the core's stable codes raised as `sso_scim` exceptions, and a host's
+//! own exception carried through the core untouched.
+//!
+//! The exception classes are plain Python classes (`sso_scim/_errors.py`) so hosts get normal
+//! exception behaviour (pickling, multiple inheritance with `ValueError`); this module only
+//! picks the class for a code and instantiates it.
+
+use std::fmt;
+
+use pyo3::prelude::*;
+use pyo3::sync::PyOnceLock;
+use pyo3::types::PyType;
+use sso_scim_core::bridge::BridgeError;
+use sso_scim_core::saml::SamlError;
+use sso_scim_core::{ErrorCode, StoreError, StoreErrorKind};
+
+/// The Python class an error code is raised as: one class per family.
+pub fn family(code: ErrorCode) -> &'static str {
+    use ErrorCode as C;
+    match code {
+        C::Unauthorized
+        | C::NotFound
+        | C::MethodNotAllowed
+        | C::NotImplemented
+        | C::PayloadTooLarge
+        | C::TooManyOperations
+        | C::InvalidSyntax
+        | C::InvalidValue
+        | C::InvalidFilter
+        | C::InvalidPath
+        | C::NoTarget
+        | C::Mutability
+        | C::Uniqueness
+        | C::PreconditionFailed
+        | C::Conflict => "ScimError",
+        C::StoreFailed | C::StoreContractViolated => "StoreContractError",
+        C::InvalidSettings | C::InvalidCertificate | C::InvalidKey | C::InvalidMetadata | C::InvalidStore => {
+            "ConfigurationError"
+        }
+        C::InvalidArgument => "InvalidArgumentError",
+        // Every SAML validation code and the login refusals.
+        _ => "SamlError",
+    }
+}
+
+static ERRORS_MODULE: PyOnceLock<Py<PyModule>> = PyOnceLock::new();
+
+fn errors_module(py: Python<'_>) -> PyResult<&Bound<'_, PyModule>> {
+    ERRORS_MODULE.get_or_try_init(py, || py.import("sso_scim._errors").map(Bound::unbind)).map(|m| m.bind(py))
+}
+
+/// A class of `sso_scim._errors` by name.
+pub fn class<'py>(py: Python<'py>, name: &str) -> PyResult<Bound<'py, PyType>> {
+    Ok(errors_module(py)?.getattr(name)?.cast_into::<PyType>()?)
+}
+
+/// The exception for `code` with `message`: an instance of its family's class.
+pub fn error(py: Python<'_>, code: ErrorCode, message: &str) -> PyErr {
+    raise_as(py, family(code), code, message)
+}
+
+fn raise_as(py: Python<'_>, class_name: &str, code: ErrorCode, message: &str) -> PyErr {
+    match class(py, class_name).and_then(|cls| cls.call1((code.as_str(), message))) {
+        Ok(exc) => PyErr::from_value(exc),
+        // Only if the package itself is broken (the module cannot be imported).
+        Err(e) => e,
+    }
+}
+
+/// `InvalidArgumentError` (`invalid_argument`).
+pub fn argument_error(py: Python<'_>, message: &str) -> PyErr {
+    error(py, ErrorCode::InvalidArgument, message)
+}
+
+/// A refused binding call.
+pub fn bridge_error(py: Python<'_>, e: &BridgeError) -> PyErr {
+    error(py, e.code(), e.message())
+}
+
+/// A refused SAML message or unusable SAML setting: a code SCIM shares (an over-long
+/// RelayState is `invalid_value`) is still a `SamlError` when a SAML call raises it.
+pub fn saml_error(py: Python<'_>, e: &SamlError) -> PyErr {
+    let class_name = match family(e.code()) {
+        "ScimError" => "SamlError",
+        other => other,
+    };
+    raise_as(py, class_name, e.code(), e.message())
+}
+
+/// The host's own exception, travelling through the core as a [`StoreError`] source so it
+/// can be raised again as the very same object.
+pub struct HostException {
+    err: PyErr,
+    message: String,
+}
+
+impl HostException {
+    /// The exception itself.
+    pub fn into_inner(self) -> PyErr {
+        self.err
+    }
+}
+
+impl fmt::Debug for HostException {
+    fn fmt(&self, f: &mut fmt::Formatter<'_>) -> fmt::Result {
+        f.debug_tuple("HostException").field(&self.message).finish()
+    }
+}
+
+impl fmt::Display for HostException {
+    fn fmt(&self, f: &mut fmt::Formatter<'_>) -> fmt::Result {
+        f.write_str(&self.message)
+    }
+}
+
+impl std::error::Error for HostException {}
+
+/// A store method raised `err`: the kind it signals through a `code` attribute
+/// (`conflict`, `version_mismatch`, `not_found`, `unsupported`; anything else is a plain
+/// failure), with the exception kept as the source.
+pub fn host_failure(py: Python<'_>, err: PyErr) -> StoreError {
+    let value = err.value(py);
+    let code = value.getattr("code").ok().and_then(|c| c.extract::<String>().ok());
+    let kind = code.as_deref().map_or(StoreErrorKind::Failed, StoreErrorKind::from_host_code);
+    let type_name = value.get_type().name().map(|n| n.to_string()).unwrap_or_else(|_| "Exception".into());
+    let text = value.str().map(|s| s.to_string()).unwrap_or_default();
+    let message = if text.is_empty() { type_name } else { format!("{type_name}: {text}") };
+    StoreError::new(kind, message.clone()).with_source(HostException { err, message })
+}
+
+/// What a call raises for a store error that ends it: the host's own exception when there
+/// is one, else `StoreContractError` with the core's code (`store_contract_violated` quotes
+/// the malformed answer).
+pub fn store_error_to_py(py: Python<'_>, mut e: StoreError) -> PyErr {
+    if let Some(source) = e.take_host_error()
+        && let Ok(host) = source.downcast::<HostException>()
+    {
+        return host.into_inner();
+    }
+    error(py, e.kind().error_code(), e.message())
+}

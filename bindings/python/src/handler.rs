@@ -1,0 +1,406 @@
+//! `Handler`: the SCIM service provider and the login decision over a host store, with
+//! `ScimRequest` / `ScimResponse`.
+
+use std::sync::Arc;
+
+use pyo3::prelude::*;
+use pyo3::types::{PyBytes, PyString};
+use serde_json::Value;
+use sso_scim_core::bridge::{ForeignDirectory, KeyCase, json};
+use sso_scim_core::executor::now_or_never;
+use sso_scim_core::login::{self, LoginDecision, LoginError};
+use sso_scim_core::saml::Identity;
+use sso_scim_core::scim::{ScimHandler, ScimRequest as CoreRequest, ScimResponse as CoreResponse};
+use sso_scim_core::{ErrorCode, StoreErrorKind};
+
+use crate::convert::{argument, instant, saml_input, to_py};
+use crate::errors::{argument_error, bridge_error, error, saml_error, store_error_to_py};
+use crate::host::{Mode, PyHost, StoreSlot};
+use crate::saml::ServiceProvider;
+
+type Directory = ForeignDirectory<PyHost>;
+
+/// One SCIM request as the web framework received it, with the path below the SCIM base.
+#[pyclass(module = "sso_scim", frozen, get_all)]
+pub struct ScimRequest {
+    /// HTTP method (any case).
+    method: String,
+    /// Path below the SCIM base (`/Users/2819c223…`), percent-encoded as received.
+    path: String,
+    /// Raw query string without `?`.
+    query: String,
+    /// Headers as (name, value) pairs.
+    headers: Vec<(String, String)>,
+    /// Body bytes.
+    body: Py<PyBytes>,
+}
+
+fn header_pairs(headers: &Bound<'_, PyAny>) -> PyResult<Vec<(String, String)>> {
+    let py = headers.py();
+    let items = if headers.hasattr("items")? { headers.call_method0("items")? } else { headers.clone() };
+    let mut out = Vec::new();
+    for item in
+        items.try_iter().map_err(|_| argument_error(py, "headers: expected a mapping or (name, value) pairs"))?
+    {
+        let item = item?;
+        let pair: (String, String) =
+            item.extract().map_err(|_| argument_error(py, "headers: every header is a (str, str) pair"))?;
+        out.push(pair);
+    }
+    Ok(out)
+}
+
+#[pymethods]
+impl ScimRequest {
+    /// `body` is bytes or str; `json` (instead of `body`) serialises a JSON value and sets
+    /// `Content-Type: application/scim+json` unless a content type is given.
+    #[new]
+    #[pyo3(signature = (method, path, query = "", headers = None, body = None, *, json = None))]
+    fn new(
+        py: Python<'_>,
+        method: String,
+        path: String,
+        query: &str,
+        headers: Option<&Bound<'_, PyAny>>,
+        body: Option<&Bound<'_, PyAny>>,
+        json: Option<&Bound<'_, PyAny>>,
+    ) -> PyResult<Self> {
+        let mut headers = match headers {
+            Some(h) if !h.is_none() => header_pairs(h)?,
+            _ => Vec::new(),
+        };
+        let body: Vec<u8> = match (body.filter(|b| !b.is_none()), json) {
+            (Some(_), Some(_)) => return Err(argument_error(py, "give body or json, not both")),
+            (Some(b), None) => {
+                if let Ok(s) = b.cast::<PyString>() {
+                    s.to_cow()?.as_bytes().to_vec()
+                } else if let Ok(b) = b.cast::<PyBytes>() {
+                    b.as_bytes().to_vec()
+                } else {
+                    return Err(argument_error(py, "body: expected bytes or str"));
+                }
+            }
+            (None, Some(j)) => {
+                let value = argument(j, "json")?;
+                if !headers.iter().any(|(n, _)| n.eq_ignore_ascii_case("content-type")) {
+                    headers.push(("Content-Type".to_owned(), sso_scim_core::scim::SCIM_MEDIA_TYPE.to_owned()));
+                }
+                value.to_string().into_bytes()
+            }
+            (None, None) => Vec::new(),
+        };
+        Ok(ScimRequest { method, path, query: query.to_owned(), headers, body: PyBytes::new(py, &body).unbind() })
+    }
+
+    /// The first value of a header (names compare case-insensitively).
+    fn header(&self, name: &str) -> Option<String> {
+        self.headers.iter().find(|(n, _)| n.eq_ignore_ascii_case(name)).map(|(_, v)| v.clone())
+    }
+
+    fn __repr__(&self) -> String {
+        let query = if self.query.is_empty() { String::new() } else { format!("?{}", self.query) };
+        format!("<ScimRequest {} {}{}>", self.method, self.path, query)
+    }
+}
+
+impl ScimRequest {
+    fn to_core(&self, py: Python<'_>) -> CoreRequest {
+        CoreRequest {
+            method: self.method.clone(),
+            path: self.path.clone(),
+            query: self.query.clone(),
+            headers: self.headers.clone(),
+            body: self.body.bind(py).as_bytes().to_vec(),
+        }
+    }
+}
+
+/// The answer to send: status, headers and body, plus the stable error code and message of
+/// an error answer.
+#[pyclass(module = "sso_scim", frozen)]
+pub struct ScimResponse {
+    status: u16,
+    headers: Vec<(String, String)>,
+    body: Py<PyBytes>,
+    error: Option<(ErrorCode, String)>,
+}
+
+#[pymethods]
+impl ScimResponse {
+    /// HTTP status code.
+    #[getter]
+    fn status(&self) -> u16 {
+        self.status
+    }
+
+    /// Headers as (name, value) pairs.
+    #[getter]
+    fn headers(&self) -> Vec<(String, String)> {
+        self.headers.clone()
+    }
+
+    /// Body bytes (a SCIM JSON document, or empty).
+    #[getter]
+    fn body(&self, py: Python<'_>) -> Py<PyBytes> {
+        self.body.clone_ref(py)
+    }
+
+    /// The stable code of an error answer (`invalid_filter`, `uniqueness`, …), else `None`.
+    #[getter]
+    fn error_code(&self) -> Option<&'static str> {
+        self.error.as_ref().map(|(c, _)| c.as_str())
+    }
+
+    /// The detail of an error answer (what the client is told), else `None`.
+    #[getter]
+    fn error_message(&self) -> Option<String> {
+        self.error.as_ref().map(|(_, m)| m.clone())
+    }
+
+    /// The first value of a header (names compare case-insensitively).
+    fn header(&self, name: &str) -> Option<String> {
+        self.headers.iter().find(|(n, _)| n.eq_ignore_ascii_case(name)).map(|(_, v)| v.clone())
+    }
+
+    /// The body parsed as JSON; `None` when it is empty.
+    fn json<'py>(&self, py: Python<'py>) -> PyResult<Bound<'py, PyAny>> {
+        let body = self.body.bind(py).as_bytes();
+        if body.is_empty() {
+            return Ok(py.None().into_bound(py));
+        }
+        let value: Value =
+            serde_json::from_slice(body).map_err(|e| argument_error(py, &format!("the body is not JSON: {e}")))?;
+        to_py(py, &value)
+    }
+
+    /// Raise an error answer as its exception (`ScimError` for SCIM codes); nothing on success.
+    fn raise_for_error(&self, py: Python<'_>) -> PyResult<()> {
+        match &self.error {
+            Some((code, message)) => Err(error(py, *code, message)),
+            None => Ok(()),
+        }
+    }
+
+    fn __repr__(&self) -> String {
+        match &self.error {
+            Some((code, _)) => format!("<ScimResponse {} {code}>", self.status),
+            None => format!("<ScimResponse {}>", self.status),
+        }
+    }
+}
+
+/// The answer as Python, or the exception the call must raise: a store failure
+/// (`Failed`, the host's own exception) or a contract violation ends the call.
+fn respond(py: Python<'_>, mut resp: CoreResponse) -> PyResult<ScimResponse> {
+    if let Some(err) = resp.error.as_mut() {
+        let fatal = err
+            .store_error()
+            .is_some_and(|s| matches!(s.kind(), StoreErrorKind::Failed | StoreErrorKind::ContractViolated));
+        if fatal && let Some(store_error) = err.take_store_error() {
+            return Err(store_error_to_py(py, store_error));
+        }
+    }
+    Ok(ScimResponse {
+        status: resp.status,
+        headers: std::mem::take(&mut resp.headers),
+        body: PyBytes::new(py, &resp.body).unbind(),
+        error: resp.error.as_ref().map(|e| (e.code(), e.detail().to_owned())),
+    })
+}
+
+fn decision_to_py(py: Python<'_>, outcome: Result<LoginDecision, LoginError>) -> PyResult<Py<PyAny>> {
+    match outcome {
+        Ok(decision) => Ok(to_py(py, &json::decision(&decision))?.unbind()),
+        Err(LoginError::Saml(e)) => Err(saml_error(py, &e)),
+        Err(LoginError::Store(e)) => Err(store_error_to_py(py, e)),
+    }
+}
+
+/// A synchronous store's future is ready on its first poll; anything else is a bug in the
+/// binding, reported rather than hung on.
+fn ready<T>(py: Python<'_>, out: Option<T>) -> PyResult<T> {
+    out.ok_or_else(|| error(py, ErrorCode::StoreFailed, "the store call did not complete synchronously"))
+}
+
+struct Inner {
+    /// Store methods called on the calling thread (`handle`, `sign_in`, `decide`).
+    sync: ScimHandler<Directory>,
+    /// Store methods called on asyncio (`*_async`).
+    asynchronous: ScimHandler<Directory>,
+}
+
+/// The SCIM service provider and the login decision over one host store.
+#[pyclass(module = "sso_scim", frozen, weakref)]
+pub struct Handler {
+    inner: Arc<Inner>,
+    slot: Arc<StoreSlot>,
+    config: Value,
+}
+
+impl Handler {
+    fn identity(py: Python<'_>, identity: &Bound<'_, PyAny>) -> PyResult<Identity> {
+        let value = argument(identity, "identity")?;
+        serde_json::from_value(value).map_err(|e| argument_error(py, &format!("identity: {e}")))
+    }
+}
+
+#[pymethods]
+impl Handler {
+    /// `store` implements the `Store` protocol; `scim_config` is the JSON form of the SCIM
+    /// settings (`None`: defaults).
+    #[new]
+    #[pyo3(signature = (store, scim_config = None))]
+    fn new(py: Python<'_>, store: &Bound<'_, PyAny>, scim_config: Option<&Bound<'_, PyAny>>) -> PyResult<Self> {
+        let config_value = match scim_config {
+            Some(c) => argument(c, "scim_config")?,
+            None => Value::Null,
+        };
+        let config = json::scim_config(KeyCase::Snake, config_value).map_err(|e| bridge_error(py, &e))?;
+        let slot = Arc::new(StoreSlot::new(store)?);
+        let side = |mode| {
+            ScimHandler::new(ForeignDirectory::new(PyHost::new(slot.clone(), mode), KeyCase::Snake), config.clone())
+                .map_err(|e| error(py, ErrorCode::InvalidSettings, &e.to_string()))
+        };
+        let inner = Arc::new(Inner { sync: side(Mode::Sync)?, asynchronous: side(Mode::Async)? });
+        let config = serde_json::to_value(&config).unwrap_or(Value::Null);
+        Ok(Handler { inner, slot, config })
+    }
+
+    /// The store object.
+    #[getter]
+    fn store(&self, py: Python<'_>) -> Option<Py<PyAny>> {
+        self.slot.get(py)
+    }
+
+    /// The SCIM settings in force (every default filled in).
+    #[getter]
+    fn scim_config<'py>(&self, py: Python<'py>) -> PyResult<Bound<'py, PyAny>> {
+        to_py(py, &self.config)
+    }
+
+    /// Answer one SCIM request with a synchronous store (the GIL is released while the core
+    /// works; each store call takes it back).
+    fn handle(&self, py: Python<'_>, request: &Bound<'_, ScimRequest>) -> PyResult<ScimResponse> {
+        let request = request.get().to_core(py);
+        let inner = &self.inner;
+        let resp = py.detach(|| now_or_never(inner.sync.handle(request)));
+        respond(py, ready(py, resp)?)
+    }
+
+    /// Answer one SCIM request on asyncio: store methods may be `async def` (awaited on the
+    /// running loop) or plain.
+    fn handle_async<'py>(slf: &Bound<'py, Self>, request: &Bound<'py, ScimRequest>) -> PyResult<Bound<'py, PyAny>> {
+        let py = slf.py();
+        let request = request.get().to_core(py);
+        let inner = slf.get().inner.clone();
+        // Held until the answer: an in-flight call keeps its handler alive for the collector.
+        let keep = slf.clone().unbind();
+        pyo3_async_runtimes::tokio::future_into_py(py, async move {
+            let resp = inner.asynchronous.handle(request).await;
+            Python::attach(|py| {
+                drop(keep);
+                respond(py, resp)
+            })
+        })
+    }
+
+    /// Validate a SAMLResponse and decide whether it signs a user in to `workspace_id`:
+    /// `{"decision": "allowed", "user": …}` or `{"decision": "refused", "code": …,
+    /// "message": …}`. A refused response raises `SamlError`.
+    #[pyo3(signature = (workspace_id, service_provider, saml_response, request_id = None, now = None))]
+    fn sign_in(
+        &self,
+        py: Python<'_>,
+        workspace_id: &str,
+        service_provider: &Bound<'_, ServiceProvider>,
+        saml_response: &Bound<'_, PyAny>,
+        request_id: Option<&str>,
+        now: Option<&Bound<'_, PyAny>>,
+    ) -> PyResult<Py<PyAny>> {
+        let input = saml_input(saml_response)?;
+        let now = instant(now)?;
+        let sp = service_provider.get().core();
+        let dir = self.inner.sync.directory();
+        let out = py.detach(|| now_or_never(login::sign_in(dir, workspace_id, &sp, &input, now, request_id)));
+        decision_to_py(py, ready(py, out)?)
+    }
+
+    /// `sign_in` on asyncio.
+    #[pyo3(signature = (workspace_id, service_provider, saml_response, request_id = None, now = None))]
+    fn sign_in_async<'py>(
+        slf: &Bound<'py, Self>,
+        workspace_id: String,
+        service_provider: &Bound<'py, ServiceProvider>,
+        saml_response: &Bound<'py, PyAny>,
+        request_id: Option<String>,
+        now: Option<&Bound<'py, PyAny>>,
+    ) -> PyResult<Bound<'py, PyAny>> {
+        let py = slf.py();
+        let input = saml_input(saml_response)?;
+        let now = instant(now)?;
+        let sp = service_provider.get().core();
+        let inner = slf.get().inner.clone();
+        let keep = slf.clone().unbind();
+        pyo3_async_runtimes::tokio::future_into_py(py, async move {
+            let dir = inner.asynchronous.directory();
+            let out = login::sign_in(dir, &workspace_id, &sp, &input, now, request_id.as_deref()).await;
+            Python::attach(|py| {
+                drop(keep);
+                decision_to_py(py, out)
+            })
+        })
+    }
+
+    /// The login decision for an identity `ServiceProvider.validate` returned.
+    fn decide(
+        &self,
+        py: Python<'_>,
+        workspace_id: &str,
+        service_provider: &Bound<'_, ServiceProvider>,
+        identity: &Bound<'_, PyAny>,
+    ) -> PyResult<Py<PyAny>> {
+        let identity = Self::identity(py, identity)?;
+        let sp = service_provider.get().core();
+        let dir = self.inner.sync.directory();
+        let out = py.detach(|| now_or_never(login::decide(dir, workspace_id, &sp, &identity)));
+        decision_to_py(py, ready(py, out)?)
+    }
+
+    /// `decide` on asyncio.
+    fn decide_async<'py>(
+        slf: &Bound<'py, Self>,
+        workspace_id: String,
+        service_provider: &Bound<'py, ServiceProvider>,
+        identity: &Bound<'py, PyAny>,
+    ) -> PyResult<Bound<'py, PyAny>> {
+        let py = slf.py();
+        let identity = Self::identity(py, identity)?;
+        let sp = service_provider.get().core();
+        let inner = slf.get().inner.clone();
+        let keep = slf.clone().unbind();
+        pyo3_async_runtimes::tokio::future_into_py(py, async move {
+            let out = login::decide(inner.asynchronous.directory(), &workspace_id, &sp, &identity).await;
+            Python::attach(|py| {
+                drop(keep);
+                decision_to_py(py, out)
+            })
+        })
+    }
+
+    fn __traverse__(&self, visit: pyo3::PyVisit<'_>) -> Result<(), pyo3::PyTraverseError> {
+        self.slot.traverse(&visit)
+    }
+
+    fn __clear__(&self) {
+        drop(self.slot.clear());
+    }
+
+    fn __repr__(&self, py: Python<'_>) -> String {
+        let kind = self
+            .slot
+            .get(py)
+            .and_then(|s| s.bind(py).get_type().name().ok().map(|n| n.to_string()))
+            .unwrap_or_else(|| "cleared".into());
+        format!("<Handler store={kind}>")
+    }
+}

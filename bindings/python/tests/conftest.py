@@ -1,0 +1,6 @@
+"""Shared set-up: the examples (the sample host store and app) are importable."""
+
+import sys
+from pathlib import Path
+
+sys.path.insert(0, str(Path(__file__).resolve().parents[1] / "examples"))

@@ -105,7 +105,14 @@ impl TokenHash {
 
     /// Lower-case hex, the form stores and bindings exchange.
     pub fn to_hex(&self) -> String {
-        self.0.iter().map(|b| format!("{b:02x}")).collect()
+        // Every SCIM request renders one, so no per-byte formatting machinery.
+        const DIGITS: &[u8; 16] = b"0123456789abcdef";
+        let mut out = String::with_capacity(64);
+        for b in self.0 {
+            out.push(char::from(DIGITS[usize::from(b >> 4)]));
+            out.push(char::from(DIGITS[usize::from(b & 0x0f)]));
+        }
+        out
     }
 }
 

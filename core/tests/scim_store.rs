@@ -174,6 +174,11 @@ fn users_of_another_workspace_are_refused() {
         assert_eq!(r.status, 500);
         assert_eq!(r.error_code(), Some("store_contract_violated"));
         assert!(!String::from_utf8_lossy(&r.body).contains("a@x.com"), "nothing of the foreign user leaks");
+        // The host learns why from the store error every binding raises; the client does not.
+        let kept = r.error.as_ref().and_then(|e| e.store_error()).expect("a store error is kept");
+        assert_eq!(kept.kind(), sso_scim_core::StoreErrorKind::ContractViolated);
+        assert!(kept.message().contains("another workspace"), "{}", kept.message());
+        assert!(!String::from_utf8_lossy(&r.body).contains("another workspace"));
     }
 }
 

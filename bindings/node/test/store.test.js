@@ -132,6 +132,21 @@ test('an answer that breaks the contract rejects with store_contract_violated', 
   }
 })
 
+test('a record of another workspace rejects with store_contract_violated and never reaches the client', async () => {
+  // A store whose lookup forgets the workspace: the core's tenant check refuses its answer.
+  const { store, handler, auth } = setup(MemoryStore, undefined, (s) => {
+    s.getUser = (ws, id) => s.users.find((u) => u.id === id) ?? null
+  })
+  const created = await handler.handle({ method: 'POST', path: '/Users', headers: { ...auth, 'content-type': 'application/scim+json' }, body: alice })
+  assert.equal(created.status, 201, created.body)
+  store.users[0].workspaceId = 'ws-other'
+  await assert.rejects(handler.handle({ method: 'GET', path: `/Users/${store.users[0].id}`, headers: auth }), (e) => {
+    assert.equal(e.code, 'store_contract_violated')
+    assert.match(e.message, /another workspace/)
+    return true
+  })
+})
+
 test('a required method missing or not a function is refused when the handler is built', () => {
   for (const name of METHODS.slice(0, 7)) {
     const store = new MemoryStore()

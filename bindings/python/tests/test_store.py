@@ -271,19 +271,18 @@ def test_malformed_answers_raise_store_contract_error(answer: Any, quoted: str) 
     assert quoted in info.value.message, info.value.message
 
 
-def test_an_answer_about_another_workspace_is_refused_by_the_core() -> None:
-    # The core's own tenant check answers 500 (it carries no store error, so, as in every
-    # binding, it is an answer rather than an exception); the record never reaches the client.
+def test_an_answer_about_another_workspace_is_raised_as_a_contract_violation() -> None:
+    # The core's own tenant check: the record never reaches the client, and the host is told
+    # why by the same exception as for a malformed answer.
     store, token = store_with_token()
     sso_scim.Handler(store).handle(create_user("a@example.test", token))
     stored = dict(store.users("ws-1")[0])
     stored["workspace_id"] = "ws-other"
     liar, token = store_with_token(Answering("get_user", stored))
-    resp = sso_scim.Handler(liar).handle(sso_scim.ScimRequest("GET", f"/Users/{stored['id']}", headers=auth(token)))
-    assert (resp.status, resp.error_code) == (500, "store_contract_violated")
-    assert "a@example.test" not in resp.body.decode()
-    with pytest.raises(sso_scim.StoreContractError):
-        resp.raise_for_error()
+    with pytest.raises(sso_scim.StoreContractError) as info:
+        sso_scim.Handler(liar).handle(sso_scim.ScimRequest("GET", f"/Users/{stored['id']}", headers=auth(token)))
+    assert info.value.code == "store_contract_violated"
+    assert "another workspace" in info.value.message, info.value.message
 
 
 def test_a_malformed_login_answer_is_a_contract_violation() -> None:

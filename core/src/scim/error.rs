@@ -74,6 +74,15 @@ impl ScimError {
         ScimError { code, detail, source: Some(source) }
     }
 
+    /// A breach of the `Directory` contract that only the core can see (a record of another
+    /// workspace, an exhausted version): answered like a malformed store answer — 500
+    /// `store_contract_violated` with a generic detail — and kept as a
+    /// [`ContractViolated`](crate::StoreErrorKind::ContractViolated) store error, so the host
+    /// learns why (every binding raises it) and the client learns nothing of another tenant.
+    pub fn contract_violated(message: &str) -> Self {
+        ScimError::store(StoreError::new(crate::error::StoreErrorKind::ContractViolated, message))
+    }
+
     /// The stable code.
     pub fn code(&self) -> ErrorCode {
         self.code

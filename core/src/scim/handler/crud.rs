@@ -47,9 +47,9 @@ pub(super) fn concurrent() -> ScimError {
 
 /// The version after `r`'s; a store that hands out `u64::MAX` breaks the contract.
 pub(super) fn next_version<R: Stored>(r: &R) -> Result<u64, ScimError> {
-    r.version().checked_add(1).ok_or_else(|| {
-        ScimError::new(ErrorCode::StoreContractViolated, "the directory store returned an exhausted version number")
-    })
+    r.version()
+        .checked_add(1)
+        .ok_or_else(|| ScimError::contract_violated("the directory store returned an exhausted version number"))
 }
 
 /// A fresh random UUID for a new resource.
@@ -66,10 +66,7 @@ impl<D: Directory> ScimHandler<D> {
         let Some(r) = found else { return Err(not_found::<R>(id)) };
         self.owns(ws, r.workspace_id())?;
         if r.id() != id {
-            return Err(ScimError::new(
-                ErrorCode::StoreContractViolated,
-                "the directory store returned another resource",
-            ));
+            return Err(ScimError::contract_violated("the directory store returned another resource"));
         }
         if !r.visible() {
             return Err(not_found::<R>(id));

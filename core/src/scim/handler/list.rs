@@ -186,8 +186,7 @@ impl<D: Directory> ScimHandler<D> {
         for user in &page.users {
             self.owns(ws, &user.workspace_id)?;
             if !user.state.visible_to_scim() {
-                return Err(ScimError::new(
-                    ErrorCode::StoreContractViolated,
+                return Err(ScimError::contract_violated(
                     "the directory store listed a deprovisioned user; the answer was discarded",
                 ));
             }

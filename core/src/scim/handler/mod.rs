@@ -219,8 +219,7 @@ impl<D: Directory> ScimHandler<D> {
         if workspace_id == ws.id {
             Ok(())
         } else {
-            Err(ScimError::new(
-                ErrorCode::StoreContractViolated,
+            Err(ScimError::contract_violated(
                 "the directory store returned a resource of another workspace; the answer was discarded",
             ))
         }

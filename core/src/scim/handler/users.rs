@@ -8,7 +8,7 @@ use time::OffsetDateTime;
 use super::crud::{MAX_ATTEMPTS, concurrent, new_id, next_version, taken};
 use super::{ScimHandler, list::ListParams, respond};
 use crate::directory::Directory;
-use crate::error::{ErrorCode, StoreErrorKind};
+use crate::error::StoreErrorKind;
 use crate::model::{UserRecord, UserState, Workspace, user_name_key};
 use crate::scim::config::PatchResponse;
 use crate::scim::error::ScimError;
@@ -48,8 +48,7 @@ impl<D: Directory> ScimHandler<D> {
                 Some(holder) => {
                     self.owns(ws, &holder.workspace_id)?;
                     if holder.user_name_key() != key {
-                        return Err(ScimError::new(
-                            ErrorCode::StoreContractViolated,
+                        return Err(ScimError::contract_violated(
                             "the directory store returned a user with another userName",
                         ));
                     }

@@ -7,7 +7,7 @@ mod vector_runner;
 use std::sync::Mutex;
 
 use serde_json::{Value, json};
-use sso_scim_core::bridge::{ForeignDirectory, HostStore, KeyCase, StoreMethod};
+use sso_scim_core::bridge::{Driven, ForeignDirectory, HostStore, KeyCase, Relay, Step, StoreMethod};
 use sso_scim_core::executor::now_or_never;
 use sso_scim_core::scim::{ScimConfig, ScimHandler, ScimRequest};
 use sso_scim_core::token::{ScimToken, TokenHash};
@@ -29,6 +29,82 @@ fn every_scim_vector_passes_through_a_snake_case_json_host() {
 #[test]
 fn every_scim_vector_passes_through_a_camel_case_json_host() {
     vector_runner::assert_all::<ForeignDirectory<bridge_host::JsonHost<true>>>();
+}
+
+/// The JSON host behind a [`Relay`]: requests are [`Driven`] step by step, each store call
+/// handed out and answered by the host, as an event-loop binding does.
+struct Relayed(bridge_host::JsonHost<true>);
+
+impl HostStore for Relayed {
+    fn call(&self, method: StoreMethod, args: Vec<Value>) -> impl Future<Output = Result<Value, StoreError>> + Send {
+        Relay.call(method, args)
+    }
+}
+
+impl VectorStore for ForeignDirectory<Relayed> {
+    fn with_workspaces(workspaces: &[(Workspace, Vec<TokenHash>)]) -> Self {
+        ForeignDirectory::new(Relayed(bridge_host::JsonHost::new(workspaces)), KeyCase::Camel)
+    }
+
+    fn complete<F: Future + Send>(&self, request: F) -> Option<F::Output> {
+        let mut driven = Driven::new(request);
+        loop {
+            match driven.resume() {
+                Step::Done(out) => return Some(out),
+                Step::Call(call) => driven.answer(call.id, self.host().0.answer(call.method, call.args)),
+                Step::Waiting => return None,
+            }
+        }
+    }
+}
+
+#[test]
+fn every_scim_vector_passes_driven_step_by_step() {
+    vector_runner::assert_all::<ForeignDirectory<Relayed>>();
+}
+
+#[test]
+fn driven_requests_interleave_on_one_handler_without_seeing_each_others_calls() {
+    let token = ScimToken::generate();
+    let ws = Workspace::new("ws", "A");
+    let dir = <ForeignDirectory<Relayed> as VectorStore>::with_workspaces(&[(ws, vec![token.hash()])]);
+    let handler = ScimHandler::new(dir, ScimConfig::default()).unwrap();
+    let auth = format!("Bearer {}", token.as_str());
+    let post = |name: &str| {
+        ScimRequest::new("POST", "/Users")
+            .with_header("Authorization", &auth)
+            .with_json(&json!({"schemas": ["urn:ietf:params:scim:schemas:core:2.0:User"], "userName": name}))
+    };
+    let mut a = Driven::new(handler.handle(post("a@x.com")));
+    let mut b = Driven::new(handler.handle(post("b@x.com")));
+    // Each request hands out its token lookup; b's is answered first, then a's.
+    let (Step::Call(ca), Step::Call(cb)) = (a.resume(), b.resume()) else { panic!("both start with a call") };
+    assert_eq!((ca.method, cb.method), (StoreMethod::WorkspaceForToken, StoreMethod::WorkspaceForToken));
+    assert!(matches!(a.resume(), Step::Waiting), "a waits for its own answer");
+    let host = &handler.directory().host().0;
+    b.answer(cb.id, host.answer(cb.method, cb.args.clone()));
+    a.answer(ca.id, host.answer(ca.method, ca.args));
+    a.answer(ca.id, Ok(Value::Null)); // a second answer to one call is ignored
+    let finish = |d: &mut Driven<'_, sso_scim_core::scim::ScimResponse>| loop {
+        match d.resume() {
+            Step::Done(resp) => break resp,
+            Step::Call(c) => d.answer(c.id, host.answer(c.method, c.args)),
+            Step::Waiting => panic!("every call was answered"),
+        }
+    };
+    let (rb, ra) = (finish(&mut b), finish(&mut a));
+    assert_eq!((ra.status, rb.status), (201, 201));
+    assert_eq!(ra.json().unwrap()["userName"], "a@x.com");
+    assert_eq!(rb.json().unwrap()["userName"], "b@x.com");
+    assert!(matches!(a.resume(), Step::Waiting) && a.is_done(), "a finished request stays done");
+}
+
+#[test]
+fn a_relay_outside_a_driven_request_fails_instead_of_hanging() {
+    let dir = ForeignDirectory::new(Relay, KeyCase::Snake);
+    let e = run(dir.get_user("ws", "u1")).unwrap_err();
+    assert_eq!(e.kind(), StoreErrorKind::Failed);
+    assert!(e.message().contains("outside Driven::resume"), "{}", e.message());
 }
 
 /// A host that answers every call with one scripted value (or failure) and records the

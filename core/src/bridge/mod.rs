@@ -10,11 +10,15 @@
 //! core's types (snake_case keys, RFC 3339 instants), with keys in camelCase for hosts that
 //! ask for it ([`KeyCase`]). The protocol is documented method by method on [`StoreMethod`].
 //!
+//! A host with an event loop can run requests on its own thread instead of a runtime: see
+//! [`Driven`] (store calls handed out as steps, answered by the host, no thread hop).
+//!
 //! [`json`] holds the JSON forms of outputs (identity, login decision, AuthnRequest, IdP
 //! metadata) and [`select_users`]/[`select_groups`] let a simple host store answer a query by
 //! handing over its records.
 
 mod case;
+mod drive;
 mod error;
 mod foreign;
 pub mod json;
@@ -22,6 +26,7 @@ mod method;
 mod query;
 
 pub use case::KeyCase;
+pub use drive::{Driven, PendingCall, Relay, Step};
 pub use error::BridgeError;
 pub use foreign::{ForeignDirectory, HostStore};
 pub use method::StoreMethod;

@@ -62,7 +62,7 @@ impl<const CAMEL: bool> JsonHost<CAMEL> {
         self.text(a, "workspace_id") == ws && self.text(a, "id") == id
     }
 
-    fn answer(&self, method: StoreMethod, args: Vec<Value>) -> Result<Value, StoreError> {
+    pub fn answer(&self, method: StoreMethod, args: Vec<Value>) -> Result<Value, StoreError> {
         self.calls.lock().unwrap().push(method);
         assert_eq!(args.len(), method.arity(), "{method:?} arity");
         let s = |i: usize| args[i].as_str().unwrap_or_default().to_owned();

@@ -2,13 +2,14 @@
 //! coroutine-like object that drives a core request ([`Driven`]) on the awaiting task's own
 //! thread, without a runtime or a thread of ours.
 //!
-//! Each [`PendingCall`] the request hands out is performed by calling the store's method right
-//! there. A plain answer is handed back at once and the request goes on within the same step; an
-//! awaitable answer (an `async def` method's coroutine, a Future, anything with `__await__`) is
-//! delegated to as `yield from` does: whatever it yields goes up to the event loop, whatever the
-//! loop sends or throws in goes down to it, and its result (or exception) is the answer. So a
-//! request over a store that answers at once never leaves the first `send`, and one that awaits
-//! costs what its own awaits cost — nothing is woken but the awaiting task.
+//! Each [`PendingCall`](sso_scim_core::bridge::PendingCall) the request hands out is performed
+//! by calling the store's method right there. A plain answer is handed back at once and the
+//! request goes on within the same step; an awaitable answer (an `async def` method's
+//! coroutine, a Future, anything with `__await__`) is delegated to as `yield from` does:
+//! whatever it yields goes up to the event loop, whatever the loop sends or throws in goes down
+//! to it, and its result (or exception) is the answer. So a request over a store that answers at
+//! once never leaves the first `send`, and one that awaits costs what its own awaits cost —
+//! nothing is woken but the awaiting task.
 //!
 //! The object speaks the coroutine protocol (`__await__`, `send`, `throw`, `close`), so asyncio
 //! takes it wherever it takes a coroutine (`await`, `asyncio.gather`, `create_task`,

@@ -249,6 +249,33 @@ def test_the_coroutine_protocol() -> None:
     assert "over" in repr(thrown)
 
 
+def test_an_await_iterator_without_send_or_throw() -> None:
+    """``__await__`` may return any iterator: ``next`` drives it, a throw is raised at once."""
+
+    class Bare:
+        def __await__(self) -> Any:
+            return iter([None, None])  # two bare yields, then the answer None
+
+    class Store(MemoryStore):
+        def get_user(self, workspace_id: str, id: str) -> Any:
+            return Bare()
+
+    store, token = store_with_token(Store())
+    handler = sso_scim.Handler(store)
+    call = handler.handle_async(get_user(token, "u1"))
+    assert [call.send(None), call.send(None)] == [None, None]
+    with pytest.raises(StopIteration) as done:
+        call.send(None)
+    assert (done.value.value.status, done.value.value.error_code) == (404, "not_found")
+
+    thrown = handler.handle_async(get_user(token, "u1"))
+    thrown.send(None)
+    with pytest.raises(LookupError, match="no throw"):
+        thrown.throw(LookupError("no throw to forward to"))
+    with pytest.raises(RuntimeError, match="cannot reuse"):
+        thrown.send(None)
+
+
 def test_close_closes_the_store_coroutine_being_awaited() -> None:
     inner, token, ids = populated(1)
     store = Gated(inner)

@@ -8,7 +8,10 @@
 2. SCIM: per-request cost of `Handler.handle` for the Entra requests of the core's criterion
    bench (`core/benches/scim.rs`), against a Python store that does no work (the binding's
    own overhead plus the core), against the example MemoryStore holding 10k users, and on
-   asyncio; beside it the cost of the Python store calls alone.
+   asyncio (`handle_async` one at a time and 200 in flight, `async def` and plain store
+   methods); beside it the cost of the Python store calls alone.
+3. Login on asyncio: `sign_in_async` (signature verified on the loop's thread) against
+   verifying on an executor thread and then `decide_async`.
 
 Medians over interleaved rounds; figures vary with machine load (printed).
 """
@@ -373,20 +376,123 @@ def scim() -> None:
             await asyncio.gather(*(h.handle_async(get_reqs[i % n]) for i in range(chunk, chunk + 200)))
         return k / (time.perf_counter() - start)
 
+    def sync_handle(k: int) -> float:
+        start = time.perf_counter_ns()
+        for i in range(k):
+            null_handler.handle(get_reqs[i % n])
+        return (time.perf_counter_ns() - start) / k / 1000
+
     async def run_async() -> Dict[str, float]:
         await sequential(async_handler, 200)
-        out: Dict[str, List[float]] = {"seq_async": [], "seq_sync_store": [], "conc": []}
-        for _ in range(7):
-            out["seq_async"].append(await sequential(async_handler, 500))
-            out["seq_sync_store"].append(await sequential(null_handler, 500))
-            out["conc"].append(await concurrent(async_handler, 2000))
+        out: Dict[str, List[float]] = {"seq_async": [], "seq_sync_store": [], "sync": [], "conc": [], "conc_plain": []}
+        for _ in range(9):
+            out["seq_async"].append(await sequential(async_handler, 2000))
+            out["seq_sync_store"].append(await sequential(null_handler, 2000))
+            out["sync"].append(sync_handle(2000))
+            out["conc"].append(await concurrent(async_handler, 4000))
+            out["conc_plain"].append(await concurrent(null_handler, 4000))
         return {k: statistics.median(v) for k, v in out.items()}
 
     a = asyncio.run(run_async())
-    print("\nasyncio, GET /Users/{id}, no-work store:")
+    print("\nasyncio, GET /Users/{id}, no-work store (every store call made on the loop's thread):")
     print(f"- `await handle_async`, `async def` store methods, one at a time: {fmt(a['seq_async'])} per request")
     print(f"- `await handle_async`, plain store methods, one at a time: {fmt(a['seq_sync_store'])} per request")
+    print(f"- beside them, `handle` (sync) in the same rounds: {fmt(a['sync'])} per request")
     print(f"- 200 in flight (`asyncio.gather`), `async def` methods: {a['conc']:,.0f} requests/s")
+    print(f"- 200 in flight (`asyncio.gather`), plain methods: {a['conc_plain']:,.0f} requests/s")
+
+    login(grant, user)
+
+
+class PlainLoginStore(NullStore):
+    """Signs the prepared user in on every use (no replay table)."""
+
+    def find_by_user_name(self, workspace_id: str, key: str) -> Optional[sso_scim.UserRecord]:
+        return self.user
+
+
+class LoginStore(AsyncNullStore):
+    """`PlainLoginStore` with `async def` methods, as on asyncio."""
+
+    async def find_by_user_name(self, workspace_id: str, key: str) -> Optional[sso_scim.UserRecord]:  # type: ignore[override]
+        return self.user
+
+    async def remember_assertion(self, workspace_id: str, key: str, until: str) -> bool:  # type: ignore[override]
+        return True
+
+
+def login(grant: sso_scim.TokenGrant, user: sso_scim.UserRecord) -> None:
+    """`sign_in_async` verifies the signature on the loop's thread (GIL released): against
+    verifying on an executor thread and then `decide_async` (the alternative), one at a
+    time and 50 in flight, and with a CPU-bound Python thread beside the loop."""
+    file = json.loads((REPO / "tests/vectors/saml/accept.json").read_text(encoding="utf-8"))
+    case = file["cases"][0]
+    form, rid, now = case["response"], file["request_id"], file["now"]
+    sp = sso_scim.ServiceProvider(file["settings"])
+    handler = sso_scim.Handler(LoginStore(grant, user))
+    sync_handler = sso_scim.Handler(PlainLoginStore(grant, user))
+
+    async def on_loop() -> None:
+        decision = await handler.sign_in_async("ws", sp, form, rid, now)
+        assert decision["decision"] == "allowed", decision
+
+    async def offloaded() -> None:
+        identity = await asyncio.get_running_loop().run_in_executor(None, sp.validate, form, rid, now)
+        decision = await handler.decide_async("ws", sp, identity)
+        assert decision["decision"] == "allowed", decision
+
+    async def sequential(fn: Callable[[], Any], k: int) -> float:
+        start = time.perf_counter_ns()
+        for _ in range(k):
+            await fn()
+        return (time.perf_counter_ns() - start) / k / 1000
+
+    async def concurrent(fn: Callable[[], Any], k: int) -> float:
+        start = time.perf_counter()
+        for _ in range(0, k, 50):
+            await asyncio.gather(*(fn() for _ in range(50)))
+        return k / (time.perf_counter() - start)
+
+    def spin(stop: threading.Event, count: List[int]) -> None:
+        while not stop.is_set():
+            sum(range(200))
+            count[0] += 1
+
+    async def busy(fn: Callable[[], Any], k: int) -> Tuple[float, float]:
+        stop, count = threading.Event(), [0]
+        thread = threading.Thread(target=spin, args=(stop, count))
+        thread.start()
+        start = time.perf_counter()
+        us = await sequential(fn, k)
+        elapsed = time.perf_counter() - start
+        stop.set()
+        thread.join()
+        return us, count[0] / elapsed
+
+    async def run() -> Dict[str, float]:
+        out: Dict[str, List[float]] = {}
+        for fn in (on_loop, offloaded):
+            await sequential(fn, 20)
+        for _ in range(7):
+            out.setdefault("sign_in", []).append(per_call(lambda: sync_handler.sign_in("ws", sp, form, rid, now), 200))
+            out.setdefault("validate", []).append(per_call(lambda: sp.validate(form, rid, now), 200))
+            for name, fn in (("loop", on_loop), ("executor", offloaded)):
+                out.setdefault(f"{name}|seq", []).append(await sequential(fn, 200))
+                out.setdefault(f"{name}|conc", []).append(await concurrent(fn, 400))
+                us, spins = await busy(fn, 100)
+                out.setdefault(f"{name}|busy", []).append(us)
+                out.setdefault(f"{name}|spins", []).append(spins)
+        return {k: statistics.median(v) for k, v in out.items()}
+
+    m = asyncio.run(run())
+    print("\n### Login on asyncio: `sign_in_async` (signature verified on the loop's thread, GIL released)\n")
+    print("| | verify on the loop (`sign_in_async`) | verify on an executor thread, then `decide_async` |")
+    print("| --- | --- | --- |")
+    print(f"| one at a time | {fmt(m['loop|seq'])} | {fmt(m['executor|seq'])} |")
+    print(f"| 50 in flight | {m['loop|conc']:,.0f}/s | {m['executor|conc']:,.0f}/s |")
+    print(f"| one at a time beside a CPU-bound Python thread | {fmt(m['loop|busy'])} | {fmt(m['executor|busy'])} |")
+    print(f"| that thread's progress meanwhile | {m['loop|spins']:,.0f} loops/s | {m['executor|spins']:,.0f} loops/s |")
+    print(f"\nbeside them, in the same rounds: `sp.validate` {fmt(m['validate'])}, sync `sign_in` {fmt(m['sign_in'])}")
 
 
 def main() -> None:

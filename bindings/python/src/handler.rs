@@ -6,19 +6,18 @@ use std::sync::Arc;
 use pyo3::prelude::*;
 use pyo3::types::{PyBytes, PyString};
 use serde_json::Value;
-use sso_scim_core::bridge::{ForeignDirectory, KeyCase, json};
+use sso_scim_core::bridge::{Driven, ForeignDirectory, KeyCase, Relay, json};
 use sso_scim_core::executor::now_or_never;
 use sso_scim_core::login::{self, LoginDecision, LoginError};
 use sso_scim_core::saml::Identity;
 use sso_scim_core::scim::{ScimHandler, ScimRequest as CoreRequest, ScimResponse as CoreResponse};
 use sso_scim_core::{ErrorCode, StoreErrorKind};
 
+use crate::awaitable::{AsyncCall, Outcome};
 use crate::convert::{argument, instant, saml_input, to_py};
 use crate::errors::{argument_error, bridge_error, error, saml_error, store_error_to_py};
-use crate::host::{Mode, PyHost, StoreSlot};
+use crate::host::{PyHost, StoreSlot};
 use crate::saml::ServiceProvider;
-
-type Directory = ForeignDirectory<PyHost>;
 
 /// One SCIM request as the web framework received it, with the path below the SCIM base.
 #[pyclass(module = "sso_scim", frozen, get_all)]
@@ -191,7 +190,7 @@ impl ScimResponse {
 
 /// The answer as Python, or the exception the call must raise: a store failure
 /// (`Failed`, the host's own exception) or a contract violation ends the call.
-fn respond(py: Python<'_>, mut resp: CoreResponse) -> PyResult<ScimResponse> {
+pub fn respond(py: Python<'_>, mut resp: CoreResponse) -> PyResult<ScimResponse> {
     if let Some(err) = resp.error.as_mut() {
         let fatal = err
             .store_error()
@@ -208,7 +207,7 @@ fn respond(py: Python<'_>, mut resp: CoreResponse) -> PyResult<ScimResponse> {
     })
 }
 
-fn decision_to_py(py: Python<'_>, outcome: Result<LoginDecision, LoginError>) -> PyResult<Py<PyAny>> {
+pub fn decision_to_py(py: Python<'_>, outcome: Result<LoginDecision, LoginError>) -> PyResult<Py<PyAny>> {
     match outcome {
         Ok(decision) => Ok(to_py(py, &json::decision(&decision))?.unbind()),
         Err(LoginError::Saml(e)) => Err(saml_error(py, &e)),
@@ -223,10 +222,11 @@ fn ready<T>(py: Python<'_>, out: Option<T>) -> PyResult<T> {
 }
 
 struct Inner {
-    /// Store methods called on the calling thread (`handle`, `sign_in`, `decide`).
-    sync: ScimHandler<Directory>,
-    /// Store methods called on asyncio (`*_async`).
-    asynchronous: ScimHandler<Directory>,
+    /// Store methods called by the core, the GIL taken back for each (`handle`, `sign_in`,
+    /// `decide`).
+    sync: ScimHandler<ForeignDirectory<PyHost>>,
+    /// Store calls handed out to the awaiting thread (`*_async`, driven by [`AsyncCall`]).
+    driven: ScimHandler<ForeignDirectory<Relay>>,
 }
 
 /// The SCIM service provider and the login decision over one host store.
@@ -238,6 +238,11 @@ pub struct Handler {
 }
 
 impl Handler {
+    /// The store.
+    pub fn slot(&self) -> &StoreSlot {
+        &self.slot
+    }
+
     fn identity(py: Python<'_>, identity: &Bound<'_, PyAny>) -> PyResult<Identity> {
         let value = argument(identity, "identity")?;
         serde_json::from_value(value).map_err(|e| argument_error(py, &format!("identity: {e}")))
@@ -257,11 +262,11 @@ impl Handler {
         };
         let config = json::scim_config(KeyCase::Snake, config_value).map_err(|e| bridge_error(py, &e))?;
         let slot = Arc::new(StoreSlot::new(store)?);
-        let side = |mode| {
-            ScimHandler::new(ForeignDirectory::new(PyHost::new(slot.clone(), mode), KeyCase::Snake), config.clone())
-                .map_err(|e| error(py, ErrorCode::InvalidSettings, &e.to_string()))
-        };
-        let inner = Arc::new(Inner { sync: side(Mode::Sync)?, asynchronous: side(Mode::Async)? });
+        let invalid = |e: sso_scim_core::scim::ConfigError| error(py, ErrorCode::InvalidSettings, &e.to_string());
+        let sync = ScimHandler::new(ForeignDirectory::new(PyHost::new(slot.clone()), KeyCase::Snake), config.clone())
+            .map_err(invalid)?;
+        let driven = ScimHandler::new(ForeignDirectory::new(Relay, KeyCase::Snake), config.clone()).map_err(invalid)?;
+        let inner = Arc::new(Inner { sync, driven });
         let config = serde_json::to_value(&config).unwrap_or(Value::Null);
         Ok(Handler { inner, slot, config })
     }
@@ -287,21 +292,13 @@ impl Handler {
         respond(py, ready(py, resp)?)
     }
 
-    /// Answer one SCIM request on asyncio: store methods may be `async def` (awaited on the
-    /// running loop) or plain.
-    fn handle_async<'py>(slf: &Bound<'py, Self>, request: &Bound<'py, ScimRequest>) -> PyResult<Bound<'py, PyAny>> {
-        let py = slf.py();
-        let request = request.get().to_core(py);
+    /// Answer one SCIM request on asyncio: store methods may be `async def` (awaited by the
+    /// awaiting task) or plain (called on its thread, like any sync call in an asyncio app).
+    fn handle_async(slf: &Bound<'_, Self>, request: &Bound<'_, ScimRequest>) -> AsyncCall {
+        let request = request.get().to_core(slf.py());
         let inner = slf.get().inner.clone();
-        // Held until the answer: an in-flight call keeps its handler alive for the collector.
-        let keep = slf.clone().unbind();
-        pyo3_async_runtimes::tokio::future_into_py(py, async move {
-            let resp = inner.asynchronous.handle(request).await;
-            Python::attach(|py| {
-                drop(keep);
-                respond(py, resp)
-            })
-        })
+        let driven = Driven::new(async move { Outcome::Scim(inner.driven.handle(request).await) });
+        AsyncCall::new(slf.clone().unbind(), driven, false, "handle_async")
     }
 
     /// Validate a SAMLResponse and decide whether it signs a user in to `workspace_id`:
@@ -325,30 +322,27 @@ impl Handler {
         decision_to_py(py, ready(py, out)?)
     }
 
-    /// `sign_in` on asyncio.
+    /// `sign_in` on asyncio. The SAML response is verified on the awaiting thread with the
+    /// GIL released (pure CPU work, ~100 µs: less than a hop to another thread and back costs
+    /// on the loop); the decision is driven like `handle_async`.
     #[pyo3(signature = (workspace_id, service_provider, saml_response, request_id = None, now = None))]
-    fn sign_in_async<'py>(
-        slf: &Bound<'py, Self>,
+    fn sign_in_async(
+        slf: &Bound<'_, Self>,
         workspace_id: String,
-        service_provider: &Bound<'py, ServiceProvider>,
-        saml_response: &Bound<'py, PyAny>,
+        service_provider: &Bound<'_, ServiceProvider>,
+        saml_response: &Bound<'_, PyAny>,
         request_id: Option<String>,
-        now: Option<&Bound<'py, PyAny>>,
-    ) -> PyResult<Bound<'py, PyAny>> {
-        let py = slf.py();
+        now: Option<&Bound<'_, PyAny>>,
+    ) -> PyResult<AsyncCall> {
         let input = saml_input(saml_response)?;
         let now = instant(now)?;
         let sp = service_provider.get().core();
         let inner = slf.get().inner.clone();
-        let keep = slf.clone().unbind();
-        pyo3_async_runtimes::tokio::future_into_py(py, async move {
-            let dir = inner.asynchronous.directory();
-            let out = login::sign_in(dir, &workspace_id, &sp, &input, now, request_id.as_deref()).await;
-            Python::attach(|py| {
-                drop(keep);
-                decision_to_py(py, out)
-            })
-        })
+        let driven = Driven::new(async move {
+            let dir = inner.driven.directory();
+            Outcome::Login(login::sign_in(dir, &workspace_id, &sp, &input, now, request_id.as_deref()).await)
+        });
+        Ok(AsyncCall::new(slf.clone().unbind(), driven, true, "sign_in_async"))
     }
 
     /// The login decision for an identity `ServiceProvider.validate` returned.
@@ -367,24 +361,19 @@ impl Handler {
     }
 
     /// `decide` on asyncio.
-    fn decide_async<'py>(
-        slf: &Bound<'py, Self>,
+    fn decide_async(
+        slf: &Bound<'_, Self>,
         workspace_id: String,
-        service_provider: &Bound<'py, ServiceProvider>,
-        identity: &Bound<'py, PyAny>,
-    ) -> PyResult<Bound<'py, PyAny>> {
-        let py = slf.py();
-        let identity = Self::identity(py, identity)?;
+        service_provider: &Bound<'_, ServiceProvider>,
+        identity: &Bound<'_, PyAny>,
+    ) -> PyResult<AsyncCall> {
+        let identity = Self::identity(slf.py(), identity)?;
         let sp = service_provider.get().core();
         let inner = slf.get().inner.clone();
-        let keep = slf.clone().unbind();
-        pyo3_async_runtimes::tokio::future_into_py(py, async move {
-            let out = login::decide(inner.asynchronous.directory(), &workspace_id, &sp, &identity).await;
-            Python::attach(|py| {
-                drop(keep);
-                decision_to_py(py, out)
-            })
-        })
+        let driven = Driven::new(async move {
+            Outcome::Login(login::decide(inner.driven.directory(), &workspace_id, &sp, &identity).await)
+        });
+        Ok(AsyncCall::new(slf.clone().unbind(), driven, false, "decide_async"))
     }
 
     fn __traverse__(&self, visit: pyo3::PyVisit<'_>) -> Result<(), pyo3::PyTraverseError> {

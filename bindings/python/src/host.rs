@@ -1,6 +1,6 @@
-//! The host store: a Python object whose methods the core calls through
-//! [`HostStore`], either synchronously (plain methods, `Handler.handle`) or on asyncio
-//! (`handle_async`, where a method may also be `async def`).
+//! The host store: a Python object whose methods perform the core's store calls, either from
+//! the sync entry points ([`PyHost`], plain methods only) or from a driven asyncio request
+//! ([`call`], whose answer may be an awaitable the request then waits for).
 
 use std::sync::{Arc, Mutex, PoisonError};
 
@@ -8,7 +8,6 @@ use pyo3::exceptions::PyTypeError;
 use pyo3::prelude::*;
 use pyo3::sync::PyOnceLock;
 use pyo3::types::{PyBool, PyDict, PyList, PyString, PyTuple};
-use pyo3_async_runtimes::TaskLocals;
 use serde_json::Value;
 use sso_scim_core::bridge::{HostStore, StoreMethod};
 use sso_scim_core::{ErrorCode, StoreError, StoreErrorKind};
@@ -22,9 +21,6 @@ pub struct StoreSlot {
     store: Mutex<Option<Py<PyAny>>>,
     /// Which optional (group) methods the object has, by index in [`StoreMethod::ALL`].
     present: Vec<bool>,
-    /// Which methods are coroutine functions (`async def`): on asyncio every other method may
-    /// block, so it is called where blocking cannot stall the runtime's workers.
-    coroutine: Vec<bool>,
 }
 
 fn index(method: StoreMethod) -> usize {
@@ -44,21 +40,14 @@ impl StoreSlot {
     /// Check that `store` has every required method (callable); record the optional ones.
     pub fn new(store: &Bound<'_, PyAny>) -> PyResult<Self> {
         let py = store.py();
-        let is_coroutine_function = py.import("inspect")?.getattr("iscoroutinefunction")?;
         let mut missing = Vec::new();
         let mut present = Vec::with_capacity(StoreMethod::ALL.len());
-        let mut coroutine = Vec::with_capacity(StoreMethod::ALL.len());
         for m in StoreMethod::ALL {
-            let attr = store.getattr(method_name(py, *m)).ok().filter(|a| a.is_callable());
-            if attr.is_none() && !m.is_optional() {
+            let callable = store.getattr(method_name(py, *m)).ok().is_some_and(|a| a.is_callable());
+            if !callable && !m.is_optional() {
                 missing.push(m.snake_name());
             }
-            let is_async = match &attr {
-                Some(a) => is_coroutine_function.call1((a,))?.is_truthy()?,
-                None => false,
-            };
-            present.push(attr.is_some());
-            coroutine.push(is_async);
+            present.push(callable);
         }
         if !missing.is_empty() {
             let kind = store.get_type().name().map(|n| n.to_string()).unwrap_or_default();
@@ -68,7 +57,7 @@ impl StoreSlot {
                 &format!("the store ({kind}) lacks the required method(s) {}", missing.join(", ")),
             ));
         }
-        Ok(StoreSlot { store: Mutex::new(Some(store.clone().unbind())), present, coroutine })
+        Ok(StoreSlot { store: Mutex::new(Some(store.clone().unbind())), present })
     }
 
     /// The store object, unless the garbage collector cleared it.
@@ -93,29 +82,6 @@ impl StoreSlot {
     }
 }
 
-/// How store methods are driven.
-#[derive(Clone, Copy, PartialEq, Eq)]
-pub enum Mode {
-    /// Called on the calling thread; an awaitable answer is refused.
-    Sync,
-    /// Called from the tokio runtime inside `handle_async`; awaitables are awaited on the
-    /// caller's event loop.
-    Async,
-}
-
-/// One side (sync or async) of the host store, as the core sees it.
-pub struct PyHost {
-    slot: Arc<StoreSlot>,
-    mode: Mode,
-}
-
-impl PyHost {
-    /// The store in `slot`, driven per `mode`.
-    pub fn new(slot: Arc<StoreSlot>, mode: Mode) -> Self {
-        PyHost { slot, mode }
-    }
-}
-
 /// Whether a method's answer must be awaited. The exact JSON types are answered at once
 /// without an attribute lookup (the common, sync case).
 fn is_awaitable(obj: &Bound<'_, PyAny>) -> bool {
@@ -130,7 +96,8 @@ fn is_awaitable(obj: &Bound<'_, PyAny>) -> bool {
     obj.hasattr(pyo3::intern!(obj.py(), "__await__")).unwrap_or(false)
 }
 
-fn answer(method: StoreMethod, obj: &Bound<'_, PyAny>) -> Result<Value, StoreError> {
+/// A method's answer as JSON, or the contract violation quoting what it was.
+pub fn answer(method: StoreMethod, obj: &Bound<'_, PyAny>) -> Result<Value, StoreError> {
     from_py(obj).map_err(|e| {
         StoreError::new(
             StoreErrorKind::ContractViolated,
@@ -143,91 +110,70 @@ fn cleared() -> StoreError {
     StoreError::new(StoreErrorKind::Failed, "the handler's store was cleared by the garbage collector")
 }
 
-/// What a call into the host produced: an answer, or an awaitable to wait for.
-enum Called {
-    Ready(Value),
-    Pending(Box<dyn Future<Output = PyResult<Py<PyAny>>> + Send>),
+/// What calling a store method produced.
+pub enum Called<'py> {
+    /// The outcome, ready now (a plain answer, an exception, or a refusal before the call).
+    Ready(Result<Value, StoreError>),
+    /// An awaitable (`async def` method): its result is the answer.
+    Awaitable(Bound<'py, PyAny>),
+}
+
+/// Call the store's method for `method` with `args` (JSON, converted to Python) on this
+/// thread. An optional method the store lacks is `unsupported` without a call.
+pub fn call<'py>(py: Python<'py>, slot: &StoreSlot, method: StoreMethod, args: &[Value]) -> Called<'py> {
+    if method.is_optional() && !slot.present[index(method)] {
+        return Called::Ready(Err(StoreError::unsupported(method.snake_name())));
+    }
+    let Some(store) = slot.get(py) else { return Called::Ready(Err(cleared())) };
+    let args = match args.iter().map(|a| to_py(py, a)).collect::<PyResult<Vec<_>>>() {
+        Ok(args) => args,
+        Err(e) => {
+            return Called::Ready(Err(StoreError::new(
+                StoreErrorKind::Failed,
+                format!("cannot build the arguments: {e}"),
+            )));
+        }
+    };
+    let result = PyTuple::new(py, args).and_then(|args| store.bind(py).call_method1(method_name(py, method), args));
+    match result {
+        Err(e) => Called::Ready(Err(host_failure(py, e))),
+        Ok(obj) if is_awaitable(&obj) => Called::Awaitable(obj),
+        Ok(obj) => Called::Ready(answer(method, &obj)),
+    }
+}
+
+/// The store as the sync entry points see it: each call takes the GIL back (the core runs
+/// with it released) and must answer at once.
+pub struct PyHost {
+    slot: Arc<StoreSlot>,
 }
 
 impl PyHost {
-    fn args<'py>(py: Python<'py>, args: &[Value]) -> Result<Vec<Bound<'py, PyAny>>, StoreError> {
-        args.iter()
-            .map(|a| to_py(py, a))
-            .collect::<PyResult<_>>()
-            .map_err(|e| StoreError::new(StoreErrorKind::Failed, format!("cannot build the arguments: {e}")))
-    }
-
-    fn call_now(&self, method: StoreMethod, args: Vec<Value>) -> Result<Called, StoreError> {
-        if method.is_optional() && !self.slot.present[index(method)] {
-            return Err(StoreError::unsupported(method.snake_name()));
-        }
-        Python::attach(|py| {
-            let store = self.slot.get(py).ok_or_else(cleared)?;
-            let store = store.bind(py);
-            let name = method_name(py, method);
-            let args = Self::args(py, &args)?;
-            let fail = |e: PyErr| host_failure(py, e);
-            let locals = match self.mode {
-                Mode::Sync => None,
-                Mode::Async => Some(pyo3_async_runtimes::tokio::get_current_locals(py).map_err(fail)?),
-            };
-            let result = match &locals {
-                None => store.call_method1(name, PyTuple::new(py, args).map_err(fail)?),
-                Some(locals) => {
-                    // On asyncio a method is called from a runtime thread: call it in the
-                    // caller's context so its contextvars are visible, as on the event loop.
-                    let mut run_args = Vec::with_capacity(args.len() + 1);
-                    run_args.push(store.getattr(name).map_err(fail)?);
-                    run_args.extend(args);
-                    locals.context(py).call_method1(pyo3::intern!(py, "run"), PyTuple::new(py, run_args).map_err(fail)?)
-                }
-            }
-            .map_err(fail)?;
-            if !is_awaitable(&result) {
-                return answer(method, &result).map(Called::Ready);
-            }
-            match &locals {
-                Some(locals) => pending(locals, result).map_err(fail),
-                None => {
-                    // Close a coroutine so Python does not warn that it was never awaited.
-                    if result.hasattr(pyo3::intern!(py, "close")).unwrap_or(false) {
-                        let _ = result.call_method0(pyo3::intern!(py, "close"));
-                    }
-                    let msg = format!(
-                        "the store's {} returned an awaitable: an async store needs `await handler.handle_async(...)` \
-                         (and sign_in_async / decide_async)",
-                        method.snake_name()
-                    );
-                    Err(fail(PyTypeError::new_err(msg)))
-                }
-            }
-        })
+    /// The store in `slot`.
+    pub fn new(slot: Arc<StoreSlot>) -> Self {
+        PyHost { slot }
     }
 }
 
-fn pending(locals: &TaskLocals, awaitable: Bound<'_, PyAny>) -> PyResult<Called> {
-    let fut = pyo3_async_runtimes::into_future_with_locals(locals, awaitable)?;
-    Ok(Called::Pending(Box::new(fut)))
+/// The refusal of an awaitable answer on a sync entry point. The awaitable is closed so
+/// Python does not warn that a coroutine was never awaited.
+fn refuse_awaitable(py: Python<'_>, method: StoreMethod, awaitable: &Bound<'_, PyAny>) -> StoreError {
+    if awaitable.hasattr(pyo3::intern!(py, "close")).unwrap_or(false) {
+        let _ = awaitable.call_method0(pyo3::intern!(py, "close"));
+    }
+    let msg = format!(
+        "the store's {} returned an awaitable: an async store needs `await handler.handle_async(...)` \
+         (and sign_in_async / decide_async)",
+        method.snake_name()
+    );
+    host_failure(py, PyTypeError::new_err(msg))
 }
 
 impl HostStore for PyHost {
     async fn call(&self, method: StoreMethod, args: Vec<Value>) -> Result<Value, StoreError> {
-        let called = if self.mode == Mode::Async && !self.slot.coroutine[index(method)] {
-            // A plain method may block (a sync database driver): move the other tasks off this
-            // runtime worker while it runs, so blocking calls cannot starve the runtime.
-            tokio::task::block_in_place(|| self.call_now(method, args))?
-        } else {
-            self.call_now(method, args)?
-        };
-        match called {
-            Called::Ready(v) => Ok(v),
-            Called::Pending(fut) => {
-                let result = Box::into_pin(fut).await;
-                Python::attach(|py| match result {
-                    Ok(obj) => answer(method, obj.bind(py)),
-                    Err(e) => Err(host_failure(py, e)),
-                })
-            }
-        }
+        Python::attach(|py| match call(py, &self.slot, method, &args) {
+            Called::Ready(outcome) => outcome,
+            Called::Awaitable(awaitable) => Err(refuse_awaitable(py, method, &awaitable)),
+        })
     }
 }

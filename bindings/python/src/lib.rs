@@ -10,6 +10,7 @@ use sso_scim_core::bridge::{KeyCase, select_groups as core_select_groups, select
 use sso_scim_core::token::{self, ScimToken};
 use sso_scim_core::{ErrorCode, display_name_key as core_display_name_key, user_name_key as core_user_name_key};
 
+mod awaitable;
 mod convert;
 mod errors;
 mod handler;
@@ -101,6 +102,7 @@ fn _native(m: &Bound<'_, PyModule>) -> PyResult<()> {
     m.add_function(wrap_pyfunction!(saml::sp_metadata, m)?)?;
     m.add_function(wrap_pyfunction!(saml::import_metadata, m)?)?;
     m.add_class::<handler::Handler>()?;
+    m.add_class::<awaitable::AsyncCall>()?;
     m.add_class::<handler::ScimRequest>()?;
     m.add_class::<handler::ScimResponse>()?;
     m.add_class::<saml::ServiceProvider>()?;

@@ -392,22 +392,29 @@ def test_workspace_of_the_token_is_what_the_store_sees() -> None:
     assert WORKSPACE["id"] == store.users("ws-1")[0]["workspace_id"]
 
 
-def test_blocking_plain_methods_do_not_starve_handle_async() -> None:
-    """A plain method that blocks (a sync database driver) must not hold up other requests:
-    four of them wait for each other at a barrier, which only works if all four run at once
-    (the runtime has one worker per core, here two)."""
-    inside = threading.Barrier(4, timeout=20)
+def test_asyncio_entry_points_call_every_store_method_on_the_awaiting_thread() -> None:
+    """No thread of the library's: plain and ``async def`` methods alike run on the event
+    loop's thread (a plain method that blocks blocks the loop, as any sync call there does)."""
+    threads: List[int] = []
 
-    class Blocking(MemoryStore):
+    class Plain(MemoryStore):
         def workspace_for_token(self, token_hash: str) -> Optional[sso_scim.TokenGrant]:
-            inside.wait()
+            threads.append(threading.get_ident())
             return super().workspace_for_token(token_hash)
 
-    store, token = store_with_token(Blocking())
-    handler = sso_scim.Handler(store)
+    class Async(AsyncMemoryStore):
+        async def query_users(self, workspace_id: str, query: sso_scim.Query) -> sso_scim.UserPage:
+            threads.append(threading.get_ident())
+            return await super().query_users(workspace_id, query)
 
-    async def main() -> List[int]:
-        answers = await asyncio.gather(*(handler.handle_async(get_users(token)) for _ in range(4)))
-        return [r.status for r in answers]
+    plain, token = store_with_token(Plain())
+    handlers = [sso_scim.Handler(plain), sso_scim.Handler(Async(plain))]
 
-    assert run(main()) == [200] * 4
+    async def main() -> int:
+        answers = await asyncio.gather(*(h.handle_async(get_users(token)) for h in handlers for _ in range(5)))
+        assert [r.status for r in answers] == [200] * 10
+        return threading.get_ident()
+
+    loop_thread = run(main())
+    assert len(threads) == 15, "5 + 5 token lookups, 5 queries"
+    assert set(threads) == {loop_thread}

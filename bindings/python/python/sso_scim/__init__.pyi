@@ -237,7 +237,9 @@ class Handler:
     def handle(self, request: ScimRequest) -> ScimResponse:
         """Answer a SCIM request with a synchronous store (GIL released while the core works)."""
     def handle_async(self, request: ScimRequest) -> Awaitable[ScimResponse]:
-        """Answer a SCIM request on the running asyncio loop (store methods may be async)."""
+        """Answer a SCIM request on asyncio: a coroutine driven on the awaiting thread, where
+        every store method is called (``async def`` ones awaited, plain ones answering at once:
+        a plain method that blocks blocks the loop)."""
     def sign_in(
         self,
         workspace_id: str,
@@ -255,7 +257,7 @@ class Handler:
         request_id: str | None = None,
         now: _Instant = None,
     ) -> Awaitable[LoginDecision]:
-        """``sign_in`` on asyncio."""
+        """``sign_in`` on asyncio (the signature verified on the awaiting thread, GIL released)."""
     def decide(self, workspace_id: str, service_provider: ServiceProvider, identity: Identity) -> LoginDecision:
         """The login decision for an identity ``ServiceProvider.validate`` returned."""
     def decide_async(

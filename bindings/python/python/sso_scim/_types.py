@@ -149,7 +149,8 @@ class GroupPage(TypedDict):
 
 class Store(Protocol):
     """The host store. Each method may be plain or ``async def`` (awaitables are accepted by
-    the ``*_async`` entry points only). To signal a kind, raise ``StoreConflict``,
+    the ``*_async`` entry points only, which call every method on the awaiting thread: a
+    plain method that blocks blocks the event loop there). To signal a kind, raise ``StoreConflict``,
     ``StoreVersionMismatch``, ``StoreNotFound`` (or any exception whose ``code`` is
     ``conflict`` / ``version_mismatch`` / ``not_found``); any other exception is a store
     failure, re-raised to the caller of ``handle`` unchanged. Every call names the workspace

@@ -5,9 +5,12 @@
 // 1. SAML: Entra's default response shape (unsigned Response, signed Assertion, RSA-2048,
 //    base64 form value) from tests/vectors/saml/accept.json, validated by the addon and by
 //    @node-saml/node-saml in this same process, same bytes, same certificate.
-// 2. SCIM: the per-request cost of the addon's path (JS → core on tokio → store calls back
-//    on the JS thread → response object) with a store whose methods resolve at once:
-//    GET /Users/{id} (two store calls), sequential latency and concurrent throughput.
+// 2. SCIM: the per-request cost of the addon's path (request conversion, the core driven on
+//    the JS thread, both store calls made directly, response object) with a store whose
+//    methods answer at once (plain values, or resolved Promises): GET /Users/{id} (two store
+//    calls), sequential latency and concurrent throughput.
+//
+// The machine load is printed before and after: figures from a loaded machine are inflated.
 
 const fs = require('node:fs')
 const path = require('node:path')
@@ -36,6 +39,8 @@ async function timeIt(fn, { batch, batches, warmup = batch }) {
   }
   return median(means)
 }
+
+const load = () => os.loadavg().map((l) => l.toFixed(2)).join(' ')
 
 const fmt = (us) => (us >= 1000 ? `${(us / 1000).toFixed(2)} ms` : `${us.toFixed(1)} µs`)
 
@@ -113,7 +118,7 @@ function immediateStore(token) {
   const methods = {
     workspaceForToken: (h) => (h === hash ? { workspace, tokenHash: h } : null),
     getUser: (ws, id) => (id === user.id ? user : null),
-    findByUserName: () => null,
+    findByUserName: (ws, key) => (key === 'jdoe@contoso.com' ? user : null),
     queryUsers: () => ({ totalResults: 0, users: [] }),
     insertUser: () => null,
     updateUser: () => null,
@@ -148,19 +153,51 @@ async function scimBench() {
   return out
 }
 
+/**
+ * Sign-in with the same response and a store answering at once: `signIn` (validation on the
+ * thread pool, the decision driven on the JS thread) against the whole of it on the JS thread
+ * (`validateSync`, then `decide`), interleaved round by round.
+ */
+async function loginBench() {
+  const { syncStore } = immediateStore(generateToken().token)
+  const handler = new Handler(syncStore)
+  const sp = new ServiceProvider(accept.settings)
+  const options = { now: accept.now, requestId: accept.request_id }
+  const offThread = () => handler.signIn('ws', sp, entra.response, options)
+  const onThread = () => handler.decide('ws', sp, sp.validateSync(entra.response, options))
+  for (const f of [offThread, onThread]) {
+    const d = await f()
+    if (d.decision !== 'allowed') throw new Error(`the sign-in was ${d.decision}: ${d.code}`)
+  }
+  const rounds = { offThread: [], onThread: [] }
+  for (let r = 0; r < 21; r++) {
+    for (const [name, f] of [['offThread', offThread], ['onThread', onThread]]) {
+      const t0 = process.hrtime.bigint()
+      for (let i = 0; i < 100; i++) await f()
+      rounds[name].push(Number(process.hrtime.bigint() - t0) / 1e3 / 100)
+    }
+  }
+  return { offThread: median(rounds.offThread), onThread: median(rounds.onThread) }
+}
+
 ;(async () => {
-  console.log(`machine: ${os.cpus().length} × ${os.cpus()[0].model}, load ${os.loadavg().map((l) => l.toFixed(2)).join(' ')}, node ${process.version}`)
+  console.log(`machine: ${os.cpus().length} × ${os.cpus()[0].model}, load ${load()}, node ${process.version}`)
   const s = await samlBench()
   console.log(`\nSAML, Entra default response (${s.xmlBytes} bytes XML), median per validation:`)
   console.log(`  sso-scim validateSync      ${fmt(s.sync)}`)
-  console.log(`  sso-scim validate (Promise) ${fmt(s.async_)}`)
+  console.log(`  sso-scim validate (Promise) ${fmt(s.async_)}  (+${fmt(s.async_ - s.sync)}: two thread hops)`)
   console.log(`  @node-saml/node-saml       ${fmt(s.nodeSaml)}`)
   console.log(`  ratio node-saml / validateSync: ${s.ratioSync.toFixed(0)}×, / validate: ${s.ratioAsync.toFixed(0)}× (median of per-round ratios)`)
+  const l = await loginBench()
+  console.log('\nSign-in, same response, store answering at once, median per sign-in:')
+  console.log(`  signIn (validation on the thread pool, decision on the JS thread)  ${fmt(l.offThread)}`)
+  console.log(`  decide(validateSync(…)) (all of it on the JS thread)               ${fmt(l.onThread)}`)
   const c = await scimBench()
   console.log('\nSCIM GET /Users/{id} through the addon (2 store calls), store answering at once:')
   for (const [name, r] of Object.entries(c)) {
     console.log(`  ${name} store: ${fmt(r.sequential)} sequential (median), ${Math.round(r.concurrent).toLocaleString('en')} req/s with 20,000 in flight (median of 5)`)
   }
+  console.log(`\nload at the end: ${load()}`)
 })().catch((e) => {
   console.error(e)
   process.exit(1)

@@ -12,23 +12,80 @@ use serde_json::Value;
 use sso_scim_core::bridge::{self, BridgeError};
 use time::OffsetDateTime;
 
-fn json_function<'e>(env: &'e Env, name: &str) -> Result<Function<'e, Unknown<'e>, Unknown<'e>>> {
-    let global = env.get_global()?;
-    let json: Object = global.get_named_property("JSON")?;
-    json.get_named_property(name)
+/// The JS arguments of a call, however many.
+pub struct JsArgs(pub Vec<napi::sys::napi_value>);
+
+impl JsValuesTupleIntoVec for JsArgs {
+    fn into_vec(self, _env: napi::sys::napi_env) -> Result<Vec<napi::sys::napi_value>> {
+        Ok(self.0)
+    }
 }
 
-/// Drop a pending JS exception (a getter that threw while we read a property), so that the
-/// next N-API call works and nothing escapes into Node as an uncaught exception.
-/// Whether there was one.
-pub fn clear_exception(env: &Env) -> bool {
+/// A JS function kept across calls (a store method, `JSON.parse`, the Promise awaiter).
+pub type FunctionHandle = FunctionRef<JsArgs, Unknown<'static>>;
+
+/// This JS thread's `JSON.stringify` and `JSON.parse`, read once (three property reads per
+/// conversion saved: a SCIM request converts four to six values).
+struct Json {
+    env: usize,
+    stringify: FunctionHandle,
+    parse: FunctionHandle,
+}
+
+thread_local! {
+    /// Never dropped: at thread exit the environment is gone, and releasing its references
+    /// then would touch freed memory.
+    static JSON: std::mem::ManuallyDrop<std::cell::RefCell<Option<Json>>> =
+        const { std::mem::ManuallyDrop::new(std::cell::RefCell::new(None)) };
+}
+
+/// `JSON.stringify(arg)` (`to_text`) or `JSON.parse(arg)`.
+fn call_json<'e>(env: &'e Env, to_text: bool, arg: napi::sys::napi_value) -> Result<Unknown<'e>> {
+    let found = JSON.with(|j| {
+        let j = j.borrow();
+        let j = j.as_ref().filter(|j| j.env == env.raw() as usize)?;
+        Some(if to_text { j.stringify.borrow_back(env) } else { j.parse.borrow_back(env) })
+    });
+    let function = match found {
+        Some(function) => function?,
+        None => {
+            let global = env.get_global()?;
+            let json: Object = global.get_named_property("JSON")?;
+            let stringify: Function<JsArgs, Unknown<'static>> = json.get_named_property("stringify")?;
+            let parse: Function<JsArgs, Unknown<'static>> = json.get_named_property("parse")?;
+            let made = Json { env: env.raw() as usize, stringify: stringify.create_ref()?, parse: parse.create_ref()? };
+            // Another env's functions on this thread cannot be released safely: forgotten.
+            JSON.with(|j| std::mem::forget(j.borrow_mut().replace(made)));
+            return call_json(env, to_text, arg);
+        }
+    };
+    let value = function.call(JsArgs(vec![arg]))?;
+    // SAFETY: the value was just made in this env's current scope.
+    Ok(unsafe { Unknown::from_raw_unchecked(env.raw(), value.raw()) })
+}
+
+/// Take the pending JS exception, if there is one (a store method that threw, a getter that
+/// threw while we read a property), so that the next N-API call works and nothing escapes into
+/// Node as an uncaught exception.
+pub fn take_exception(env: &Env) -> Option<Unknown<'_>> {
     let mut pending = false;
-    unsafe { napi::sys::napi_is_exception_pending(env.raw(), &mut pending) };
-    if pending {
+    // SAFETY: plain N-API queries on this env, on its own thread; the value returned by
+    // `napi_get_and_clear_last_exception` belongs to the current handle scope.
+    unsafe {
+        napi::sys::napi_is_exception_pending(env.raw(), &mut pending);
+        if !pending {
+            return None;
+        }
         let mut exception = std::ptr::null_mut();
-        unsafe { napi::sys::napi_get_and_clear_last_exception(env.raw(), &mut exception) };
+        let status = napi::sys::napi_get_and_clear_last_exception(env.raw(), &mut exception);
+        (status == napi::sys::Status::napi_ok && !exception.is_null())
+            .then(|| Unknown::from_raw_unchecked(env.raw(), exception))
     }
-    pending
+}
+
+/// Drop a pending JS exception; whether there was one.
+pub fn clear_exception(env: &Env) -> bool {
+    take_exception(env).is_some()
 }
 
 /// An unknown JS value made from anything napi can convert.
@@ -37,29 +94,9 @@ pub fn unknown<'e, T: ToNapiValue>(env: &'e Env, value: T) -> Result<Unknown<'e>
     unsafe { Ok(Unknown::from_raw_unchecked(env.raw(), T::to_napi_value(env.raw(), value)?)) }
 }
 
-/// A host value as JSON text (`None` for what JSON has no text for: `undefined`, functions,
-/// symbols), made by `JSON.stringify`; the error is JavaScript's own reason when it refuses.
-pub fn to_json_text(env: &Env, value: Unknown) -> std::result::Result<Option<String>, String> {
-    match value.get_type().map_err(|e| e.reason.clone())? {
-        ValueType::Undefined | ValueType::Null => return Ok(None),
-        ValueType::Boolean => {
-            let flag: bool = unsafe { value.cast() }.map_err(|e| e.reason.clone())?;
-            return Ok(Some(flag.to_string()));
-        }
-        _ => {}
-    }
-    let stringify = json_function(env, "stringify").map_err(|e| e.reason.clone())?;
-    let text = stringify.call(value).map_err(|e| e.reason.clone())?;
-    match text.get_type().map_err(|e| e.reason.clone())? {
-        ValueType::String => Ok(Some(unsafe { text.cast::<String>() }.map_err(|e| e.reason.clone())?)),
-        _ => Ok(None),
-    }
-}
-
 /// `JSON.parse(text)`.
-pub fn parse_json(env: &Env, text: String) -> Result<Unknown<'_>> {
-    let parse = json_function(env, "parse")?;
-    parse.call(unknown(env, text)?)
+fn parse_json(env: &Env, text: String) -> Result<Unknown<'_>> {
+    call_json(env, false, unknown(env, text)?.raw())
 }
 
 /// A host value as JSON (`undefined`, functions and symbols read as `null`). The error is
@@ -78,8 +115,7 @@ pub fn to_json(env: &Env, value: Unknown) -> std::result::Result<Value, String> 
         }
         _ => {}
     }
-    let stringify = json_function(env, "stringify").map_err(|e| e.reason.clone())?;
-    let text = stringify.call(value).map_err(|e| e.reason.clone())?;
+    let text = call_json(env, true, value.raw()).map_err(|e| e.reason.clone())?;
     match text.get_type().map_err(|e| e.reason.clone())? {
         ValueType::String => {
             let text: String = unsafe { text.cast() }.map_err(|e| e.reason.clone())?;

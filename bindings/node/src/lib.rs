@@ -6,14 +6,17 @@
 //! lives in the core, and the host store is spoken to through the core's JSON bridge
 //! (`bridge::ForeignDirectory` with camelCase keys).
 //!
-//! Threading: every core future runs on napi's tokio runtime; the host's store methods are
-//! called on the JS thread through thread-safe functions, so the event loop is never blocked
-//! and a synchronous store is as welcome as an asynchronous one.
+//! Threading: SCIM requests and login decisions are driven on the JS thread
+//! (`bridge::Driven`): the core's work runs there in slices between store calls, and each store
+//! method is called directly, its Promise (if it returns one) awaited on the event loop, so a
+//! synchronous store is as welcome as an asynchronous one and no thread is woken per request.
+//! SAML validation, the one piece of heavy CPU work, runs on libuv's thread pool.
 
 mod convert;
+mod drive;
 mod error;
 mod handler;
-mod runtime;
+mod offload;
 mod saml;
 mod store;
 
@@ -24,21 +27,6 @@ use sso_scim_core::token;
 
 pub use handler::Handler;
 pub use saml::{ServiceProvider, import_metadata, sp_metadata};
-
-/// napi's tokio runtime with one worker fewer than the machine has cores (at least one): the JS
-/// thread keeps a core of its own, and with a request's work split between the two, fewer idle
-/// workers are woken and put back to sleep per request (on 2 cores: 1 worker).
-#[napi_derive::module_init]
-fn init() {
-    let cores = std::thread::available_parallelism().map_or(2, usize::from);
-    let runtime = tokio::runtime::Builder::new_multi_thread()
-        .worker_threads(cores.saturating_sub(1).max(1))
-        .thread_name("sso-scim")
-        .build();
-    if let Ok(runtime) = runtime {
-        napi::bindgen_prelude::create_custom_tokio_runtime(runtime);
-    }
-}
 
 /// The version of this package (and of the core it was built with).
 #[napi(catch_unwind)]
@@ -123,8 +111,7 @@ fn select<'e>(env: &'e Env, query: Unknown, records: Unknown, run: Select) -> Re
     convert::from_json(env, &page)
 }
 
-/// mimalloc for the addon's own allocations: a request allocates many small JSON values on two
-/// threads (the JS thread and a tokio worker), where glibc's allocator showed as the largest
-/// cost in profiles.
+/// mimalloc for the addon's own allocations: a request allocates many small JSON values, where
+/// glibc's allocator showed as a large cost in profiles.
 #[global_allocator]
 static ALLOCATOR: mimalloc::MiMalloc = mimalloc::MiMalloc;

@@ -1,12 +1,12 @@
 //! `ServiceProvider` (one workspace's SAML settings, checked and parsed once), SP metadata and
-//! IdP metadata import. SAML work is pure: the Promise-returning calls run it on napi's tokio
-//! runtime so that even a 256 KiB response never holds the event loop; `validateSync` is there
-//! for hosts that would rather not pay the thread hop.
+//! IdP metadata import. SAML work is pure CPU work: the Promise-returning calls run it on
+//! libuv's thread pool (`offload.rs`) so that even a 256 KiB response never holds the event
+//! loop; `validateSync` is there for hosts that would rather not pay the two thread hops.
 
 use std::sync::Arc;
 
 use napi::bindgen_prelude::*;
-use napi::{Env, JsValue, Unknown, ValueType};
+use napi::{Env, Unknown, ValueType};
 use napi_derive::napi;
 use serde_json::Value;
 use sso_scim_core::bridge::{self, BridgeError, KeyCase};
@@ -15,7 +15,7 @@ use time::OffsetDateTime;
 
 use crate::convert;
 use crate::error;
-use crate::runtime;
+use crate::offload;
 
 /// The SAML service provider of one workspace.
 #[napi]
@@ -76,12 +76,13 @@ fn camel<'e>(env: &'e Env, value: Value) -> Result<Unknown<'e>> {
     convert::from_json(env, &KeyCase::Camel.to_host(value))
 }
 
-type Job = Box<dyn FnOnce() -> std::result::Result<Value, BridgeError> + Send>;
-
 /// Run pure SAML work off the JS thread; resolve with its JSON (camelCase keys).
-fn spawn<'e>(env: &'e Env, job: Job) -> Result<PromiseRaw<'e, Unknown<'e>>> {
-    runtime::promise(env, async move { job() }, |env, outcome| match outcome {
-        Ok(value) => camel(env, value).map(|v| v.raw()),
+fn spawn<'e>(
+    env: &'e Env,
+    job: impl FnOnce() -> std::result::Result<Value, BridgeError> + Send + 'static,
+) -> Result<PromiseRaw<'e, Unknown<'e>>> {
+    offload::promise(env, job, |env, outcome| match outcome {
+        Ok(value) => camel(env, value),
         Err(e) => Err(error::bridge(env, &e)),
     })
 }
@@ -126,13 +127,10 @@ impl ServiceProvider {
     ) -> Result<PromiseRaw<'e, Unknown<'e>>> {
         error::promise(env, SamlArgs::read(env, Some(saml_response), options), |args| {
             let sp = self.core();
-            spawn(
-                env,
-                Box::new(move || {
-                    let identity = sp.validate_response(&args.input, args.now, args.request_id.as_deref())?;
-                    Ok(bridge::json::identity(&identity))
-                }),
-            )
+            spawn(env, move || {
+                let identity = sp.validate_response(&args.input, args.now, args.request_id.as_deref())?;
+                Ok(bridge::json::identity(&identity))
+            })
         })
     }
 
@@ -165,7 +163,7 @@ impl ServiceProvider {
         let prepared = convert::string("xml", xml).map_err(|e| error::bridge(env, &e));
         error::promise(env, prepared, |xml| {
             let sp = self.core();
-            spawn(env, Box::new(move || Ok(Value::String(sp.verify_signed_element(&xml)?))))
+            spawn(env, move || Ok(Value::String(sp.verify_signed_element(&xml)?)))
         })
     }
 
@@ -176,7 +174,7 @@ impl ServiceProvider {
         let prepared = convert::bytes("samlResponse", Some(saml_response)).map_err(|e| error::bridge(env, &e));
         error::promise(env, prepared, |input| {
             let sp = self.core();
-            spawn(env, Box::new(move || Ok(sp.in_response_to_hint(&input).map_or(Value::Null, Value::String))))
+            spawn(env, move || Ok(sp.in_response_to_hint(&input).map_or(Value::Null, Value::String)))
         })
     }
 
@@ -198,10 +196,7 @@ impl ServiceProvider {
             .map_err(|e| error::bridge(env, &e));
         error::promise(env, prepared, |(relay_state, now)| {
             let sp = self.core();
-            spawn(
-                env,
-                Box::new(move || Ok(bridge::json::authn_request(&sp.authn_request(now, relay_state.as_deref())?))),
-            )
+            spawn(env, move || Ok(bridge::json::authn_request(&sp.authn_request(now, relay_state.as_deref())?)))
         })
     }
 
@@ -209,7 +204,7 @@ impl ServiceProvider {
     #[napi(catch_unwind, ts_return_type = "Promise<string>")]
     pub fn metadata<'e>(&self, env: &'e Env) -> Result<PromiseRaw<'e, Unknown<'e>>> {
         let sp = self.core();
-        spawn(env, Box::new(move || Ok(Value::String(sp.sp_metadata()))))
+        spawn(env, move || Ok(Value::String(sp.sp_metadata())))
     }
 
     /// The IdP certificates that expire within `days` of `now` (default: the current time),
@@ -229,13 +224,10 @@ impl ServiceProvider {
             convert::days(days).and_then(|d| Ok((d, convert::instant(now)?))).map_err(|e| error::bridge(env, &e));
         error::promise(env, prepared, |(days, now)| {
             let sp = self.core();
-            spawn(
-                env,
-                Box::new(move || {
-                    let certs = sp.certificates_expiring_within(now, days);
-                    Ok(Value::Array(certs.into_iter().map(bridge::json::certificate).collect()))
-                }),
-            )
+            spawn(env, move || {
+                let certs = sp.certificates_expiring_within(now, days);
+                Ok(Value::Array(certs.into_iter().map(bridge::json::certificate).collect()))
+            })
         })
     }
 }
@@ -244,7 +236,7 @@ impl ServiceProvider {
 #[napi(catch_unwind, ts_args_type = "settings: SamlSettings", ts_return_type = "Promise<string>")]
 pub fn sp_metadata<'e>(env: &'e Env, settings: Unknown) -> Result<PromiseRaw<'e, Unknown<'e>>> {
     error::promise(env, settings_of(env, settings), |settings| {
-        spawn(env, Box::new(move || Ok(Value::String(saml::metadata::sp_metadata_for(&settings)?))))
+        spawn(env, move || Ok(Value::String(saml::metadata::sp_metadata_for(&settings)?)))
     })
 }
 
@@ -273,6 +265,6 @@ pub fn import_metadata<'e>(
     })()
     .map_err(|e: BridgeError| error::bridge(env, &e));
     error::promise(env, prepared, |(xml, sp_entity_id, acs_url, entity_id)| {
-        spawn(env, Box::new(move || bridge::json::import_metadata(&xml, &sp_entity_id, &acs_url, entity_id.as_deref())))
+        spawn(env, move || bridge::json::import_metadata(&xml, &sp_entity_id, &acs_url, entity_id.as_deref()))
     })
 }

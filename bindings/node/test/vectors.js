@@ -6,6 +6,7 @@ const fs = require('node:fs')
 const path = require('node:path')
 const assert = require('node:assert/strict')
 const { Handler, ServiceProvider } = require('..')
+const { METHODS } = require('./memory-store')
 
 const REPO = path.resolve(__dirname, '../../..')
 const VECTORS = path.join(REPO, 'tests/vectors')
@@ -153,8 +154,42 @@ function deepEqual(a, b) {
   }
 }
 
-/** Run one SCIM vector file on a fresh store made by `makeStore(workspaces)`; returns [steps run, failures]. */
-async function runScimVector(file, makeStore) {
+/** What `Promise.race` settles with when the other Promise is still pending. */
+const PENDING = Symbol('pending')
+
+/**
+ * Wrap `store` so that every method call records whether it happened inside `within()`:
+ * `calls` counts them, `outside` lists the methods called when no `within` was running.
+ */
+function recordingStore(store, methods) {
+  const record = { calls: 0, outside: [], inside: false }
+  const wrapped = {}
+  for (const name of methods) {
+    if (typeof store[name] !== 'function') continue
+    wrapped[name] = (...args) => {
+      record.calls += 1
+      if (!record.inside) record.outside.push(name)
+      return store[name](...args)
+    }
+  }
+  record.within = (fn) => {
+    record.inside = true
+    try {
+      return fn()
+    } finally {
+      record.inside = false
+    }
+  }
+  return { wrapped, record }
+}
+
+/**
+ * Run one SCIM vector file on a fresh store made by `makeStore(workspaces)`; returns
+ * {steps, total, failures, storeCalls}. With `synchronous`, the store's methods answer
+ * plainly and every step must be finished when `handle` returns: each store call made within
+ * the call, the Promise already settled.
+ */
+async function runScimVector(file, makeStore, { synchronous = false } = {}) {
   const v = JSON.parse(fs.readFileSync(file, 'utf8'))
   const config = { ...(v.config ?? {}) }
   if (config.base_url === undefined) config.base_url = DEFAULT_BASE_URL
@@ -164,7 +199,10 @@ async function runScimVector(file, makeStore) {
     if (ws.tokens?.length) tokens[ws.id] = ws.tokens[0]
     workspaces.push({ id: ws.id, name: ws.name, defaultRole: ws.default_role ?? 'Project Manager', tokens: ws.tokens ?? [] })
   }
-  const handler = new Handler(makeStore(workspaces), config)
+  let store = makeStore(workspaces)
+  let record
+  if (synchronous) ({ wrapped: store, record } = recordingStore(store, METHODS))
+  const handler = new Handler(store, config)
   const vars = {}
   const failures = []
   let steps = 0
@@ -177,7 +215,18 @@ async function runScimVector(file, makeStore) {
       failures.push(`${name}: ${e.message}`)
       break
     }
-    const resp = await handler.handle(request)
+    let resp
+    if (synchronous) {
+      const pending = record.within(() => handler.handle(request))
+      resp = await Promise.race([pending, PENDING])
+      if (resp === PENDING) {
+        failures.push(`${name}: the Promise was still pending when handle returned`)
+        resp = await pending
+      }
+      if (record.outside.length) failures.push(`${name}: store calls after handle returned: ${record.outside.splice(0).join(', ')}`)
+    } else {
+      resp = await handler.handle(request)
+    }
     steps += 1
     const problems = check(step.expect ?? {}, resp, vars)
     if (problems.length) failures.push(`${name}:\n    ${problems.join('\n    ')}\n    response ${resp.status} ${resp.body}`)
@@ -188,7 +237,7 @@ async function runScimVector(file, makeStore) {
       else vars[variable] = typeof at.value === 'string' ? at.value : JSON.stringify(at.value)
     }
   }
-  return { steps, total: v.steps.length, failures }
+  return { steps, total: v.steps.length, failures, storeCalls: record?.calls ?? 0 }
 }
 
 // ---- SAML ----
@@ -302,4 +351,4 @@ async function runSamlLoginFile(file, makeStore) {
   return { cases, failures }
 }
 
-module.exports = { vectorFiles, runScimVector, runSamlValidationFile, runSamlLoginFile, REPO }
+module.exports = { vectorFiles, runScimVector, runSamlValidationFile, runSamlLoginFile, recordingStore, PENDING, REPO }

@@ -1,0 +1,285 @@
+//! Requests driven on the JS thread: the core future over a `Relay` store (`bridge::Driven`)
+//! is resumed here, each store call it hands out is made right away by calling the host's
+//! method, and the future is resumed again — in the same loop when the method answered plainly,
+//! or in the reaction to its Promise. No thread and no runtime: on the machine this was built
+//! on, waking an idle thread costs ≈70 µs, and the thread-hopping design paid six of them per
+//! SCIM request.
+//!
+//! Promise reactions are two native functions per JS thread, made once, and reached from a
+//! store's Promise through a small JS function (`AWAITER`) that hands them the waiting call's
+//! id: far cheaper than two native functions with finalizers per Promise. The Promise `handle`
+//! returned is a plain N-API deferred, settled on this thread.
+//!
+//! A panic in the core or in this glue rejects the request's Promise; it never unwinds into
+//! Node.
+
+use std::any::Any;
+use std::cell::RefCell;
+use std::collections::HashMap;
+use std::future::Future;
+use std::mem::ManuallyDrop;
+use std::panic::{AssertUnwindSafe, catch_unwind};
+use std::ptr;
+use std::rc::Rc;
+use std::sync::Arc;
+
+use napi::bindgen_prelude::*;
+use napi::{Env, Error, JsValue, Unknown, sys};
+use serde_json::Value;
+use sso_scim_core::bridge::{Driven, Step, StoreMethod};
+use sso_scim_core::{StoreError, StoreErrorKind};
+
+use crate::convert::{self, FunctionHandle, JsArgs};
+use crate::store::{Called, JsStore, host_failure, reply};
+
+/// Turns a finished request's output into what its Promise resolves with (or rejects with).
+pub type Finish<T> = for<'e> fn(&'e Env, T) -> Result<Unknown<'e>>;
+
+/// A Promise for `future` (a core future over a `Relay` store), driven on this thread with
+/// `store` answering its calls. With a store whose methods answer plainly, the request is
+/// finished (and the Promise settled) before this returns.
+pub fn drive<'e, T: 'static>(
+    env: &'e Env,
+    store: &Arc<JsStore>,
+    future: impl Future<Output = T> + Send + 'static,
+    finish: Finish<T>,
+) -> Result<PromiseRaw<'e, Unknown<'e>>> {
+    let (deferred, promise) = Deferred::new(env)?;
+    let request = Rc::new(Request {
+        driven: RefCell::new(Driven::new(future)),
+        store: Arc::clone(store),
+        deferred: RefCell::new(Some(deferred)),
+        finish,
+    });
+    request.pump(env);
+    Ok(PromiseRaw::new(env.raw(), promise))
+}
+
+/// The message of an internal failure (a panic caught at the boundary).
+pub fn panic_message(panic: &(dyn Any + Send)) -> String {
+    let detail = panic
+        .downcast_ref::<&str>()
+        .map(|s| (*s).to_owned())
+        .or_else(|| panic.downcast_ref::<String>().cloned())
+        .unwrap_or_else(|| "a panic".to_owned());
+    format!("sso-scim internal error (please report): {detail}")
+}
+
+fn internal(message: String) -> Error {
+    Error::new(Status::GenericFailure, message)
+}
+
+/// The Promise of one request: an N-API deferred, settled once on this thread. Dropped
+/// unsettled (the core stopped without a store call to wait for: a bug), it rejects rather
+/// than leaving the Promise pending for ever.
+struct Deferred {
+    env: sys::napi_env,
+    raw: sys::napi_deferred,
+}
+
+impl Deferred {
+    fn new(env: &Env) -> Result<(Deferred, sys::napi_value)> {
+        let mut raw = ptr::null_mut();
+        let mut promise = ptr::null_mut();
+        // SAFETY: a plain N-API call on this env's own thread.
+        check_status!(unsafe { sys::napi_create_promise(env.raw(), &mut raw, &mut promise) })?;
+        Ok((Deferred { env: env.raw(), raw }, promise))
+    }
+
+    fn settle(self, outcome: Result<Unknown>) {
+        let Deferred { env, raw } = self;
+        std::mem::forget(self);
+        // SAFETY: `raw` is settled exactly once (`self` is consumed and not dropped), on the
+        // thread that made it; a value or error that cannot be made rejects with `undefined`
+        // rather than not settling.
+        unsafe {
+            match outcome {
+                Ok(value) => {
+                    sys::napi_resolve_deferred(env, raw, value.raw());
+                }
+                Err(error) => {
+                    let mut reason = ToNapiValue::to_napi_value(env, error).unwrap_or(ptr::null_mut());
+                    if reason.is_null() {
+                        sys::napi_get_undefined(env, &mut reason);
+                    }
+                    sys::napi_reject_deferred(env, raw, reason);
+                }
+            }
+        }
+    }
+}
+
+impl Drop for Deferred {
+    fn drop(&mut self) {
+        let unsettled = Deferred { env: self.env, raw: self.raw };
+        unsettled.settle(Err(internal(panic_message(&"the request stopped without an answer"))));
+    }
+}
+
+/// One driven request.
+struct Request<T: 'static> {
+    driven: RefCell<Driven<'static, T>>,
+    store: Arc<JsStore>,
+    /// `None` once the Promise is settled.
+    deferred: RefCell<Option<Deferred>>,
+    finish: Finish<T>,
+}
+
+/// A request waiting on a store Promise, type-erased for the waiting table.
+trait Resume {
+    /// The awaited call `call` settled: answer it and drive on.
+    fn answered(self: Rc<Self>, env: &Env, call: u64, outcome: std::result::Result<Value, StoreError>);
+}
+
+impl<T: 'static> Resume for Request<T> {
+    fn answered(self: Rc<Self>, env: &Env, call: u64, outcome: std::result::Result<Value, StoreError>) {
+        self.driven.borrow().answer(call, outcome);
+        self.pump(env);
+    }
+}
+
+impl<T: 'static> Request<T> {
+    /// Drive until the request is finished (settle its Promise) or waits on a store Promise.
+    fn pump(self: Rc<Self>, env: &Env) {
+        if self.deferred.borrow().is_none() {
+            return; // settled already (a panic, or an answer arriving after the end)
+        }
+        match catch_unwind(AssertUnwindSafe(|| Rc::clone(&self).run(env))) {
+            Ok(None) => {}
+            Ok(Some(outcome)) => self.settle(outcome),
+            Err(panic) => self.settle(Err(internal(panic_message(&*panic)))),
+        }
+    }
+
+    /// The loop: `None` when the request waits on a store Promise.
+    fn run<'e>(self: Rc<Self>, env: &'e Env) -> Option<Result<Unknown<'e>>> {
+        loop {
+            // The borrow lasts only while the core runs: it calls no JavaScript.
+            let step = self.driven.borrow_mut().resume();
+            let call = match step {
+                Step::Done(output) => return Some((self.finish)(env, output)),
+                Step::Waiting => return None,
+                Step::Call(call) => call,
+            };
+            match self.store.call(env, call.method, call.args) {
+                Called::Now(outcome) => self.driven.borrow().answer(call.id, outcome),
+                Called::Later(promise) => {
+                    let waiter =
+                        Waiter { request: Rc::clone(&self) as Rc<dyn Resume>, call: call.id, method: call.method };
+                    if let Err(e) = wait(env, promise, waiter) {
+                        convert::clear_exception(env);
+                        let message = format!(
+                            "the store's {} Promise could not be awaited: {}",
+                            call.method.camel_name(),
+                            e.reason
+                        );
+                        self.driven.borrow().answer(call.id, Err(StoreError::new(StoreErrorKind::Failed, message)));
+                    }
+                }
+            }
+        }
+    }
+
+    fn settle(&self, outcome: Result<Unknown>) {
+        let deferred = self.deferred.borrow_mut().take();
+        if let Some(deferred) = deferred {
+            deferred.settle(outcome);
+        }
+    }
+}
+
+/// A store call awaited on its Promise.
+struct Waiter {
+    request: Rc<dyn Resume>,
+    call: u64,
+    method: StoreMethod,
+}
+
+/// Made once per JS thread: `awaitStore(promise, id)` attaches two reactions to a store's
+/// Promise that report `(id, value)` to the native `fulfilled` / `rejected`. Two closures made
+/// by V8 per Promise cost far less than binding native functions through N-API (four N-API
+/// calls per Promise instead of one).
+const AWAITER: &str = "(function (fulfilled, rejected) {
+  'use strict';
+  return function awaitStore(promise, id) {
+    promise.then(function (value) { fulfilled(id, value) }, function (reason) { rejected(id, reason) });
+  };
+})";
+
+/// This JS thread's `awaitStore` and the calls waiting, by id.
+struct Reactions {
+    env: usize,
+    awaiter: FunctionHandle,
+    next_id: u64,
+    waiting: HashMap<u64, Waiter>,
+}
+
+thread_local! {
+    /// Never dropped: at thread exit the environment is gone, and releasing its references
+    /// then would touch freed memory.
+    static REACTIONS: ManuallyDrop<RefCell<Option<Reactions>>> = const { ManuallyDrop::new(RefCell::new(None)) };
+}
+
+/// The `awaitStore` of this env, made on first use.
+fn awaiter(env: &Env) -> Result<Function<'_, JsArgs, Unknown<'static>>> {
+    let found = REACTIONS
+        .with(|r| r.borrow().as_ref().filter(|r| r.env == env.raw() as usize).map(|r| r.awaiter.borrow_back(env)));
+    if let Some(found) = found {
+        return found;
+    }
+    let fulfilled = env.create_function_from_closure::<JsArgs, (), _>("ssoScimStoreFulfilled", |ctx| {
+        reacted(ctx, true);
+        Ok(())
+    })?;
+    let rejected = env.create_function_from_closure::<JsArgs, (), _>("ssoScimStoreRejected", |ctx| {
+        reacted(ctx, false);
+        Ok(())
+    })?;
+    let make: Function<JsArgs, Unknown<'static>> = env.run_script(AWAITER)?;
+    let made: Function<JsArgs, Unknown<'static>> =
+        unsafe { make.call(JsArgs(vec![fulfilled.raw(), rejected.raw()]))?.cast() }?;
+    let reactions =
+        Reactions { env: env.raw() as usize, awaiter: made.create_ref()?, next_id: 0, waiting: HashMap::new() };
+    // Another env's table on this thread cannot be released safely either: it is forgotten.
+    REACTIONS.with(|r| std::mem::forget(r.borrow_mut().replace(reactions)));
+    awaiter(env)
+}
+
+/// `awaitStore(promise, id)`; on failure the waiter is taken back (the caller answers the
+/// call).
+fn wait(env: &Env, promise: Unknown, waiter: Waiter) -> Result<()> {
+    let awaiter = awaiter(env)?;
+    let id = REACTIONS.with(|r| {
+        let mut r = r.borrow_mut();
+        let r = r.as_mut().expect("made by awaiter()");
+        r.next_id += 1;
+        r.waiting.insert(r.next_id, waiter);
+        r.next_id
+    });
+    let attach = || -> Result<()> {
+        let id_value = convert::unknown(env, id as f64)?;
+        awaiter.call(JsArgs(vec![promise.raw(), id_value.raw()]))?;
+        Ok(())
+    };
+    attach().inspect_err(|_| {
+        REACTIONS.with(|r| r.borrow_mut().as_mut().and_then(|r| r.waiting.remove(&id)));
+    })
+}
+
+/// A reaction ran: `(id, value)`. Never fails and never unwinds (a throw here would be an
+/// unhandled rejection of the Promise `then` returned).
+fn reacted(ctx: FunctionCallContext, fulfilled: bool) {
+    let env: &Env = ctx.env;
+    let _ = catch_unwind(AssertUnwindSafe(|| {
+        let Ok(id) = ctx.get::<f64>(0) else { return };
+        let waiter = REACTIONS.with(|r| r.borrow_mut().as_mut().and_then(|r| r.waiting.remove(&(id as u64))));
+        let Some(Waiter { request, call, method }) = waiter else { return };
+        let outcome = match ctx.get::<Unknown>(1) {
+            Ok(value) if fulfilled => reply(env, method, value),
+            Ok(value) => Err(host_failure(env, value)),
+            Err(e) => Err(StoreError::new(StoreErrorKind::Failed, e.reason.clone())),
+        };
+        request.answered(env, call, outcome);
+    }));
+    convert::clear_exception(env);
+}

@@ -85,6 +85,7 @@ fn driven_requests_interleave_on_one_handler_without_seeing_each_others_calls() 
     b.answer(cb.id, host.answer(cb.method, cb.args.clone()));
     a.answer(ca.id, host.answer(ca.method, ca.args));
     a.answer(ca.id, Ok(Value::Null)); // a second answer to one call is ignored
+    a.answer(ca.id + 100, Ok(Value::Null)); // as is one for a call never handed out
     let finish = |d: &mut Driven<'_, sso_scim_core::scim::ScimResponse>| loop {
         match d.resume() {
             Step::Done(resp) => break resp,
@@ -92,6 +93,11 @@ fn driven_requests_interleave_on_one_handler_without_seeing_each_others_calls() 
             Step::Waiting => panic!("every call was answered"),
         }
     };
+    // Once a's lookup was consumed, answering it again must not be taken for a's next call.
+    let Step::Call(next) = a.resume() else { panic!("a goes on to its userName lookup") };
+    a.answer(ca.id, Ok(json!({"id": "stale"})));
+    assert!(format!("{a:?}").contains("answered: 0"), "a stale answer is not kept: {a:?}");
+    a.answer(next.id, host.answer(next.method, next.args));
     let (rb, ra) = (finish(&mut b), finish(&mut a));
     assert_eq!((ra.status, rb.status), (201, 201));
     assert_eq!(ra.json().unwrap()["userName"], "a@x.com");

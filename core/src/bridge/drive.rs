@@ -53,7 +53,17 @@ pub enum Step<T> {
 struct Queue {
     next_id: u64,
     calls: VecDeque<PendingCall>,
+    /// Calls handed out and not answered yet: the only ids an answer is taken for.
+    outstanding: Vec<u64>,
     answers: Vec<(u64, Result<Value, StoreError>)>,
+}
+
+impl Queue {
+    fn hand_out(&mut self) -> Option<PendingCall> {
+        let call = self.calls.pop_front()?;
+        self.outstanding.push(call.id);
+        Some(call)
+    }
 }
 
 /// The calls and answers of one driven request.
@@ -149,7 +159,7 @@ impl<'a, T> Driven<'a, T> {
     /// Run the request as far as it goes without an unanswered call: the next store call to
     /// perform, its output, or [`Step::Waiting`]. After `Done`, it stays `Waiting`.
     pub fn resume(&mut self) -> Step<T> {
-        if let Some(call) = self.channel.lock().calls.pop_front() {
+        if let Some(call) = self.channel.lock().hand_out() {
             return Step::Call(call);
         }
         let Some(future) = self.future.as_mut() else { return Step::Waiting };
@@ -160,9 +170,12 @@ impl<'a, T> Driven<'a, T> {
         match polled {
             Poll::Ready(output) => {
                 self.future = None;
+                let mut q = self.channel.lock();
+                q.outstanding.clear();
+                q.answers.clear();
                 Step::Done(output)
             }
-            Poll::Pending => match self.channel.lock().calls.pop_front() {
+            Poll::Pending => match self.channel.lock().hand_out() {
                 Some(call) => Step::Call(call),
                 None => Step::Waiting,
             },
@@ -170,10 +183,12 @@ impl<'a, T> Driven<'a, T> {
     }
 
     /// Hand back the outcome of a call [`resume`](Self::resume) handed out (then resume).
-    /// An id that is not waiting (answered already, or the request finished) is ignored.
+    /// An id that is not waiting — never handed out, answered already, or of a finished
+    /// request — is ignored.
     pub fn answer(&self, id: u64, outcome: Result<Value, StoreError>) {
         let mut q = self.channel.lock();
-        if id < q.next_id && !q.answers.iter().any(|(a, _)| *a == id) {
+        if let Some(at) = q.outstanding.iter().position(|o| *o == id) {
+            q.outstanding.swap_remove(at);
             q.answers.push((id, outcome));
         }
     }

@@ -5,6 +5,8 @@
 //!
 //! Run: `make bench` (or `cargo bench -p sso-scim-core --bench scim`).
 
+mod support;
+
 use std::hint::black_box;
 use std::sync::atomic::{AtomicU64, Ordering};
 
@@ -12,25 +14,9 @@ use criterion::{BatchSize, BenchmarkId, Criterion, criterion_group, criterion_ma
 use serde_json::json;
 use sso_scim_core::executor::now_or_never;
 use sso_scim_core::scim::{ScimConfig, ScimHandler, ScimRequest};
-use sso_scim_core::token::{ScimToken, TokenGrant, TokenHash};
-use sso_scim_core::{Directory, ListQuery, MemoryDirectory, StoreError, UserPage, UserRecord, Workspace};
-use time::OffsetDateTime;
-
-const PATCH_OP: &str = "urn:ietf:params:scim:api:messages:2.0:PatchOp";
-
-fn entra_user(i: u64) -> serde_json::Value {
-    json!({
-        "schemas": ["urn:ietf:params:scim:schemas:core:2.0:User", "urn:ietf:params:scim:schemas:extension:enterprise:2.0:User"],
-        "externalId": format!("user{i}"),
-        "userName": format!("user{i}@contoso.com"),
-        "active": true,
-        "emails": [{"primary": true, "type": "work", "value": format!("user{i}@contoso.com")}],
-        "meta": {"resourceType": "User"},
-        "name": {"formatted": format!("User {i}"), "familyName": "Number", "givenName": format!("User{i}")},
-        "roles": [], "title": null, "addresses": null,
-        "urn:ietf:params:scim:schemas:extension:enterprise:2.0:User": {"department": "Retail", "employeeNumber": format!("{i}")}
-    })
-}
+use sso_scim_core::token::{ScimToken, TokenGrant};
+use sso_scim_core::{Directory, MemoryDirectory, Workspace};
+use support::{NullDirectory, PATCH_OP, entra_user};
 
 struct Fixture<D> {
     handler: ScimHandler<D>,
@@ -62,36 +48,6 @@ fn memory_fixture(users: u64) -> Fixture<MemoryDirectory> {
         f.ids.push(r.json().unwrap()["id"].as_str().unwrap().to_owned());
     }
     f
-}
-
-/// A store that does no work: every lookup hands back a copy of one prepared user.
-struct NullDirectory {
-    grant: TokenGrant,
-    user: UserRecord,
-}
-
-impl Directory for NullDirectory {
-    async fn workspace_for_token(&self, _: &TokenHash) -> Result<Option<TokenGrant>, StoreError> {
-        Ok(Some(self.grant.clone()))
-    }
-    async fn get_user(&self, _: &str, _: &str) -> Result<Option<UserRecord>, StoreError> {
-        Ok(Some(self.user.clone()))
-    }
-    async fn find_by_user_name(&self, _: &str, _: &str) -> Result<Option<UserRecord>, StoreError> {
-        Ok(None)
-    }
-    async fn query_users(&self, _: &str, _: &ListQuery) -> Result<UserPage, StoreError> {
-        Ok(UserPage { total_results: 1, users: vec![self.user.clone()] })
-    }
-    async fn insert_user(&self, user: &UserRecord) -> Result<UserRecord, StoreError> {
-        Ok(user.clone())
-    }
-    async fn update_user(&self, user: &UserRecord, _: u64) -> Result<UserRecord, StoreError> {
-        Ok(user.clone())
-    }
-    async fn remember_assertion(&self, _: &str, _: &str, _: OffsetDateTime) -> Result<bool, StoreError> {
-        Ok(true)
-    }
 }
 
 fn null_fixture() -> Fixture<NullDirectory> {

@@ -291,6 +291,13 @@ impl StoreErrorKind {
         }
     }
 
+    /// Whether a binding fails the call with this error instead of answering: the host's own
+    /// failure (handed back unchanged) and a broken contract. Conflicts, version races and
+    /// `unsupported` are answered by the core (409, retries, 501).
+    pub const fn is_raised(self) -> bool {
+        matches!(self, StoreErrorKind::Failed | StoreErrorKind::ContractViolated)
+    }
+
     /// The stable error code a request answers when the store fails this way and the core
     /// cannot recover (conflicts and version races are handled before they get here).
     pub const fn error_code(self) -> ErrorCode {

@@ -220,15 +220,27 @@ fn host_failures_keep_their_kind_and_source_and_reach_scim_as_codes() {
     });
     let mut resp = run(h.handle(get.clone()));
     assert_eq!((resp.status, resp.error_code()), (500, Some("store_failed")));
-    let source = resp.error.as_mut().unwrap().take_store_error().unwrap();
+    let source = resp.take_raised_store_error().expect("a host failure is raised");
     assert!(source.host_error().unwrap().downcast_ref::<DbDown>().is_some(), "the host's own error travels");
 
     let h = handler(|hash, m| match m {
         StoreMethod::WorkspaceForToken => Ok(json!({"workspace": {"id": "ws", "name": "A"}, "token_hash": hash})),
         _ => Ok(json!(42)),
     });
-    let resp = run(h.handle(get.clone()));
+    let mut resp = run(h.handle(get.clone()));
     assert_eq!((resp.status, resp.error_code()), (500, Some("store_contract_violated")));
+    assert!(resp.take_raised_store_error().is_some(), "a broken contract is raised");
+
+    // What the core answers itself is not raised: a host without groups gets 501.
+    let h = handler(|hash, m| match m {
+        StoreMethod::WorkspaceForToken => Ok(json!({"workspace": {"id": "ws", "name": "A"}, "token_hash": hash})),
+        _ => Err(StoreError::unsupported("groups")),
+    });
+    let groups = ScimRequest::new("GET", "/Groups").with_header("Authorization", &format!("Bearer {}", token.as_str()));
+    let mut resp = run(h.handle(groups));
+    assert_eq!((resp.status, resp.error_code()), (501, Some("not_implemented")));
+    assert!(resp.take_raised_store_error().is_none());
+    assert!(resp.error.as_ref().unwrap().store_error().is_some(), "the store error stays with the answer");
 
     // A host that answers a grant for a hash other than the one asked for is not trusted.
     let h = handler(|_, m| match m {
@@ -238,6 +250,12 @@ fn host_failures_keep_their_kind_and_source_and_reach_scim_as_codes() {
         _ => Ok(Value::Null),
     });
     assert_eq!(run(h.handle(get)).status, 401);
+}
+
+#[test]
+fn only_host_failures_and_broken_contracts_are_raised() {
+    let raised: Vec<_> = StoreErrorKind::ALL.iter().filter(|k| k.is_raised()).collect();
+    assert_eq!(raised, [&StoreErrorKind::Failed, &StoreErrorKind::ContractViolated]);
 }
 
 #[test]

@@ -7,6 +7,9 @@
 //! Run: `make bench-c` (or `cargo bench -p sso-scim-ffi --bench abi`). Timings are reported,
 //! never asserted.
 
+#[path = "../../core/benches/support/mod.rs"]
+mod support;
+
 use std::ffi::{CString, c_char, c_void};
 use std::hint::black_box;
 
@@ -19,53 +22,14 @@ use sso_scim::{
 };
 use sso_scim_core::executor::now_or_never;
 use sso_scim_core::scim::{ScimConfig, ScimHandler, ScimRequest};
-use sso_scim_core::token::{ScimToken, TokenGrant, TokenHash};
-use sso_scim_core::{Directory, ListQuery, StoreError, UserPage, UserRecord, Workspace};
+use sso_scim_core::token::{ScimToken, TokenGrant};
+use sso_scim_core::{UserRecord, Workspace};
+use support::{NullDirectory, entra_user};
 use time::OffsetDateTime;
 
-fn entra_user() -> Value {
-    json!({
-        "schemas": ["urn:ietf:params:scim:schemas:core:2.0:User", "urn:ietf:params:scim:schemas:extension:enterprise:2.0:User"],
-        "externalId": "user1", "userName": "user1@contoso.com", "active": true,
-        "emails": [{"primary": true, "type": "work", "value": "user1@contoso.com"}],
-        "name": {"formatted": "User 1", "familyName": "Number", "givenName": "User1"},
-        "urn:ietf:params:scim:schemas:extension:enterprise:2.0:User": {"department": "Retail", "employeeNumber": "1"}
-    })
-}
-
 fn prepared_user() -> UserRecord {
-    let doc = entra_user().as_object().unwrap().clone();
+    let doc = entra_user(1).as_object().unwrap().clone();
     UserRecord::new("ws", "u1", "Project Manager", sso_scim_core::UserState::Active, OffsetDateTime::UNIX_EPOCH, doc)
-}
-
-/// The core's own cost: a Rust store that hands back one prepared user.
-struct NullDirectory {
-    grant: TokenGrant,
-    user: UserRecord,
-}
-
-impl Directory for NullDirectory {
-    async fn workspace_for_token(&self, _: &TokenHash) -> Result<Option<TokenGrant>, StoreError> {
-        Ok(Some(self.grant.clone()))
-    }
-    async fn get_user(&self, _: &str, _: &str) -> Result<Option<UserRecord>, StoreError> {
-        Ok(Some(self.user.clone()))
-    }
-    async fn find_by_user_name(&self, _: &str, _: &str) -> Result<Option<UserRecord>, StoreError> {
-        Ok(None)
-    }
-    async fn query_users(&self, _: &str, _: &ListQuery) -> Result<UserPage, StoreError> {
-        Ok(UserPage { total_results: 1, users: vec![self.user.clone()] })
-    }
-    async fn insert_user(&self, user: &UserRecord) -> Result<UserRecord, StoreError> {
-        Ok(user.clone())
-    }
-    async fn update_user(&self, user: &UserRecord, _: u64) -> Result<UserRecord, StoreError> {
-        Ok(user.clone())
-    }
-    async fn remember_assertion(&self, _: &str, _: &str, _: OffsetDateTime) -> Result<bool, StoreError> {
-        Ok(true)
-    }
 }
 
 /// The same answers, prepared as JSON text, for C-ABI callbacks that only copy them out.
@@ -142,7 +106,7 @@ fn requests() -> Vec<(&'static str, Request)> {
         ),
         (
             "post_create",
-            Request { method: "POST", path: "/Users".into(), query: String::new(), body: Some(entra_user()) },
+            Request { method: "POST", path: "/Users".into(), query: String::new(), body: Some(entra_user(1)) },
         ),
     ]
 }

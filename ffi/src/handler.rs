@@ -4,12 +4,12 @@
 use std::ffi::{CString, c_char};
 
 use serde_json::Value;
+use sso_scim_core::ErrorCode;
 use sso_scim_core::bridge::{ForeignDirectory, KeyCase, json};
 use sso_scim_core::executor::now_or_never;
 use sso_scim_core::login::{self, LoginDecision, LoginError};
 use sso_scim_core::saml::{Identity, ServiceProvider};
 use sso_scim_core::scim::{ScimHandler, ScimRequest};
-use sso_scim_core::{ErrorCode, StoreError, StoreErrorKind};
 
 use crate::result::{
     Failure, boundary, boundary_value, bytes_arg, c_string_lossy, optional_text_arg, out_arg, sso_scim_error,
@@ -51,13 +51,6 @@ pub struct sso_scim_response {
     /// The body with a NUL appended (not counted in its length).
     body: Vec<u8>,
     error: Option<(ErrorCode, CString)>,
-}
-
-/// A store failure the host must see as a failed call (its own failure or a broken contract);
-/// every other store error is an ordinary SCIM or login answer.
-fn raised(error: &StoreError) -> Option<Failure> {
-    matches!(error.kind(), StoreErrorKind::Failed | StoreErrorKind::ContractViolated)
-        .then(|| Failure::code(error.kind().error_code(), error.message()))
 }
 
 /// Build a handler over the host's store.
@@ -166,10 +159,10 @@ pub unsafe extern "C" fn sso_scim_handler_handle(
             request = request.with_header(name, value);
         }
         request = request.with_body(unsafe { bytes_arg(body, body_len, "body") }?);
-        let response = now_or_never(handler.scim.handle(request))
+        let mut response = now_or_never(handler.scim.handle(request))
             .ok_or_else(|| Failure::code(ErrorCode::StoreFailed, "the store did not answer synchronously"))?;
-        if let Some(failure) = response.error.as_ref().and_then(|e| e.store_error()).and_then(raised) {
-            return Err(failure);
+        if let Some(failed) = response.take_raised_store_error() {
+            return Err(Failure::code(failed.kind().error_code(), failed.message()));
         }
         let mut body = response.body;
         body.push(0);

@@ -297,15 +297,6 @@ pub(crate) fn c_string_lossy(text: &str) -> CString {
     CString::new(text.replace('\0', "\u{FFFD}")).unwrap_or_default()
 }
 
-fn panic_message(payload: &(dyn std::any::Any + Send)) -> String {
-    let what = payload
-        .downcast_ref::<&str>()
-        .map(|s| (*s).to_owned())
-        .or_else(|| payload.downcast_ref::<String>().cloned())
-        .unwrap_or_else(|| "unknown cause".to_owned());
-    format!("internal error (a bug in sso-scim, please report it): {what}")
-}
-
 /// Run the body of a fallible exported function: a panic becomes `PANIC`, a failure writes
 /// `*error_out` (when `error_out` is not NULL) and returns its result.
 pub(crate) fn boundary(
@@ -315,7 +306,7 @@ pub(crate) fn boundary(
     let failure = match catch_unwind(AssertUnwindSafe(body)) {
         Ok(Ok(())) => return R::Ok,
         Ok(Err(failure)) => failure,
-        Err(payload) => Failure::new(R::Panic, panic_message(payload.as_ref())),
+        Err(payload) => Failure::new(R::Panic, sso_scim_core::bridge::panic_message(payload.as_ref())),
     };
     let result = failure.result;
     if !error_out.is_null() {

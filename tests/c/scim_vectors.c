@@ -340,9 +340,9 @@ static int run_file(const char *path) {
         char *why = NULL, *method, *rpath, *rquery;
         unsigned char *body_bytes = NULL;
         size_t body_len = 0;
-        int has_body = 0, ok = 1;
+        int has_body = 0, ok = 1, stop;
         sso_scim_response *resp = NULL;
-        sso_scim_result result;
+        sso_scim_result result = SSO_SCIM_RESULT_OK;
         problems p;
         char *label = format("%s step %d (%s)", path, index++, cJSON_IsString(name) ? name->valuestring : "");
         memset(&p, 0, sizeof p);
@@ -410,20 +410,15 @@ static int run_file(const char *path) {
             headers[nheaders].name = "Content-Type";
             headers[nheaders++].value = "application/scim+json";
         }
-        if (!ok || !rpath || !rquery) {
+        /* A request the runner cannot build ends the file (later steps depend on it). */
+        stop = !ok || !rpath || !rquery;
+        if (stop) {
             check(0, "%s: %s", label, why ? why : "bad request");
-            free(why);
-            free(method);
-            free(rpath);
-            free(rquery);
-            free(body_bytes);
-            for (i = 0; i < nowned; i++) free(owned[i]);
-            free(label);
-            break;
+        } else {
+            result = sso_scim_handler_handle(handler, method, rpath, rquery, headers, (size_t)nheaders, body_bytes,
+                                             body_len, &resp, &err);
         }
-        result = sso_scim_handler_handle(handler, method, rpath, rquery, headers, (size_t)nheaders, body_bytes,
-                                         body_len, &resp, &err);
-        if (check(result == SSO_SCIM_RESULT_OK, "%s: handle failed: %s %s", label, sso_scim_result_name(result),
+        if (!stop && check(result == SSO_SCIM_RESULT_OK, "%s: handle failed: %s %s", label, sso_scim_result_name(result),
                   sso_scim_error_message(err))) {
             const cJSON *save;
             size_t blen;
@@ -453,12 +448,14 @@ static int run_file(const char *path) {
         err = NULL;
         sso_scim_response_free(resp);
         free(p.text);
+        free(why);
         free(method);
         free(rpath);
         free(rquery);
         free(body_bytes);
         for (i = 0; i < nowned; i++) free(owned[i]);
         free(label);
+        if (stop) break;
     }
     sso_scim_handler_free(handler);
     vars_free(&v);

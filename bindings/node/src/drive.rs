@@ -13,7 +13,6 @@
 //! A panic in the core or in this glue rejects the request's Promise; it never unwinds into
 //! Node.
 
-use std::any::Any;
 use std::cell::RefCell;
 use std::collections::HashMap;
 use std::future::Future;
@@ -26,7 +25,7 @@ use std::sync::Arc;
 use napi::bindgen_prelude::*;
 use napi::{Env, Error, JsValue, Unknown, sys};
 use serde_json::Value;
-use sso_scim_core::bridge::{Driven, Step, StoreMethod};
+use sso_scim_core::bridge::{Driven, Step, StoreMethod, panic_message};
 use sso_scim_core::{StoreError, StoreErrorKind};
 
 use crate::convert::{self, FunctionHandle, JsArgs};
@@ -53,16 +52,6 @@ pub fn drive<'e, T: 'static>(
     });
     request.pump(env);
     Ok(PromiseRaw::new(env.raw(), promise))
-}
-
-/// The message of an internal failure (a panic caught at the boundary).
-pub fn panic_message(panic: &(dyn Any + Send)) -> String {
-    let detail = panic
-        .downcast_ref::<&str>()
-        .map(|s| (*s).to_owned())
-        .or_else(|| panic.downcast_ref::<String>().cloned())
-        .unwrap_or_else(|| "a panic".to_owned());
-    format!("sso-scim internal error (please report): {detail}")
 }
 
 fn internal(message: String) -> Error {

@@ -8,8 +8,8 @@
 use napi::bindgen_prelude::*;
 use napi::{Env, Error, JsValue};
 use sso_scim_core::ErrorCode;
+use sso_scim_core::StoreError;
 use sso_scim_core::bridge::BridgeError;
-use sso_scim_core::{StoreError, StoreErrorKind};
 
 use crate::store::HostError;
 
@@ -49,12 +49,6 @@ pub fn store(env: &Env, mut e: StoreError) -> Error {
     let code = e.kind().error_code();
     let cause = e.take_host_error().and_then(|source| source.downcast::<HostError>().ok()).map(|h| h.into_inner());
     js_error(env, code.as_str(), e.message(), cause)
-}
-
-/// Whether a store error is one the call must fail with rather than answer: a host failure or a
-/// broken contract (conflicts, version races and "unsupported" are answered by the core).
-pub fn is_raised(kind: StoreErrorKind) -> bool {
-    matches!(kind, StoreErrorKind::Failed | StoreErrorKind::ContractViolated)
 }
 
 /// A Promise already rejected with `e`: argument errors of Promise-returning calls reject

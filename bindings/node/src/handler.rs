@@ -167,8 +167,7 @@ fn scim_request(env: &Env, value: Unknown) -> std::result::Result<ScimRequest, B
 }
 
 fn js_response<'e>(env: &'e Env, mut response: ScimResponse) -> Result<Unknown<'e>> {
-    let raised = response.error.as_ref().and_then(|e| e.store_error()).is_some_and(|e| error::is_raised(e.kind()));
-    if raised && let Some(store_error) = response.error.as_mut().and_then(|e| e.take_store_error()) {
+    if let Some(store_error) = response.take_raised_store_error() {
         return Err(error::store(env, store_error));
     }
     // One name twice is one header with both values (RFC 9110 §5.3).

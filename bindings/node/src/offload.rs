@@ -11,8 +11,8 @@ use std::panic::{AssertUnwindSafe, catch_unwind};
 use napi::bindgen_prelude::*;
 use napi::{Env, Error, ScopedTask, Unknown};
 
-use crate::drive::panic_message;
 use crate::error;
+use sso_scim_core::bridge::panic_message;
 
 /// The work and what its result becomes on the JS thread.
 struct Offload<W, R> {

@@ -7,6 +7,9 @@
 //! bridge_baseline`), one round at a time between its own rounds; prints one JSON object,
 //! request kind → median µs.
 
+#[path = "../../../core/benches/support/mod.rs"]
+mod support;
+
 use std::time::Instant;
 
 use serde_json::{Value, json};
@@ -15,26 +18,12 @@ use sso_scim_core::executor::now_or_never;
 use sso_scim_core::scim::{ScimConfig, ScimHandler, ScimRequest};
 use sso_scim_core::token::ScimToken;
 use sso_scim_core::{MemoryDirectory, StoreError, Workspace};
+use support::{PATCH_OP, entra_user};
 
-const PATCH_OP: &str = "urn:ietf:params:scim:api:messages:2.0:PatchOp";
 /// Measured rounds (after one warm-up round); `BASELINE_ROUNDS` overrides, so the benchmark
 /// can run one round at a time between its own.
 const ROUNDS: usize = 15;
 const PER_ROUND: usize = 2000;
-
-fn entra_user(i: u64) -> Value {
-    json!({
-        "schemas": ["urn:ietf:params:scim:schemas:core:2.0:User", "urn:ietf:params:scim:schemas:extension:enterprise:2.0:User"],
-        "externalId": format!("user{i}"),
-        "userName": format!("user{i}@contoso.com"),
-        "active": true,
-        "emails": [{"primary": true, "type": "work", "value": format!("user{i}@contoso.com")}],
-        "meta": {"resourceType": "User"},
-        "name": {"formatted": format!("User {i}"), "familyName": "Number", "givenName": format!("User{i}")},
-        "roles": [], "title": null, "addresses": null,
-        "urn:ietf:params:scim:schemas:extension:enterprise:2.0:User": {"department": "Retail", "employeeNumber": format!("{i}")}
-    })
-}
 
 /// Answers what `bench.py`'s `NullStore` answers, as JSON.
 struct NullHost {

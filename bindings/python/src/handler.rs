@@ -6,12 +6,12 @@ use std::sync::Arc;
 use pyo3::prelude::*;
 use pyo3::types::{PyBytes, PyString};
 use serde_json::Value;
+use sso_scim_core::ErrorCode;
 use sso_scim_core::bridge::{Driven, ForeignDirectory, KeyCase, Relay, json};
 use sso_scim_core::executor::now_or_never;
 use sso_scim_core::login::{self, LoginDecision, LoginError};
 use sso_scim_core::saml::Identity;
 use sso_scim_core::scim::{ScimHandler, ScimRequest as CoreRequest, ScimResponse as CoreResponse};
-use sso_scim_core::{ErrorCode, StoreErrorKind};
 
 use crate::awaitable::{AsyncCall, Outcome};
 use crate::convert::{argument, instant, saml_input, to_py};
@@ -191,13 +191,8 @@ impl ScimResponse {
 /// The answer as Python, or the exception the call must raise: a store failure
 /// (`Failed`, the host's own exception) or a contract violation ends the call.
 pub fn respond(py: Python<'_>, mut resp: CoreResponse) -> PyResult<ScimResponse> {
-    if let Some(err) = resp.error.as_mut() {
-        let fatal = err
-            .store_error()
-            .is_some_and(|s| matches!(s.kind(), StoreErrorKind::Failed | StoreErrorKind::ContractViolated));
-        if fatal && let Some(store_error) = err.take_store_error() {
-            return Err(store_error_to_py(py, store_error));
-        }
+    if let Some(store_error) = resp.take_raised_store_error() {
+        return Err(store_error_to_py(py, store_error));
     }
     Ok(ScimResponse {
         status: resp.status,

@@ -32,5 +32,16 @@ pub use foreign::{ForeignDirectory, HostStore};
 pub use method::StoreMethod;
 pub use query::{query_to_wire, select_groups, select_users};
 
+/// The message of a panic caught at a binding's boundary (it never unwinds into the host):
+/// the same words in every binding, with the panic's own text.
+pub fn panic_message(payload: &(dyn std::any::Any + Send)) -> String {
+    let what = payload
+        .downcast_ref::<&str>()
+        .map(|s| (*s).to_owned())
+        .or_else(|| payload.downcast_ref::<String>().cloned())
+        .unwrap_or_else(|| "unknown cause".to_owned());
+    format!("internal error (a bug in sso-scim, please report it): {what}")
+}
+
 #[cfg(test)]
 mod tests;

@@ -110,3 +110,10 @@ fn settings_objects_are_read_in_either_case_and_checked() {
     let e = json::scim_config(KeyCase::Snake, json!({"limits": {"max_results": 0}})).unwrap_err();
     assert_eq!(e.code(), ErrorCode::InvalidSettings);
 }
+
+#[test]
+fn panic_messages_name_the_panic() {
+    assert!(panic_message(&"boom").ends_with(": boom"));
+    assert!(panic_message(&String::from("owned")).ends_with(": owned"));
+    assert!(panic_message(&42u8).ends_with(": unknown cause"));
+}

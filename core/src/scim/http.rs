@@ -83,6 +83,17 @@ impl ScimResponse {
         serde_json::from_slice(&self.body).ok()
     }
 
+    /// Take out the store error a binding must raise instead of answering (a host failure or a
+    /// broken contract, [`StoreErrorKind::is_raised`](crate::StoreErrorKind::is_raised));
+    /// `None` for every other answer, which is sent as it is.
+    pub fn take_raised_store_error(&mut self) -> Option<crate::StoreError> {
+        let error = self.error.as_mut()?;
+        if !error.store_error()?.kind().is_raised() {
+            return None;
+        }
+        error.take_store_error()
+    }
+
     /// The stable error code of an error answer.
     pub fn error_code(&self) -> Option<&'static str> {
         self.error.as_ref().map(|e| e.code().as_str())

@@ -3,9 +3,15 @@
 SHELL := /bin/bash
 CARGO ?= cargo
 
-.PHONY: test test-rust test-node test-python bench-node bench-python lint bench clean conformance
+.PHONY: test prerequisites test-rust test-node test-python bench-node bench-python lint bench bench-saml clean conformance
 
-test: test-rust test-c test-node test-python conformance
+# Every suite; the first step installs the system packages and rustup components the suites
+# need on a fresh Debian machine (scripts/prerequisites.sh says what it installs).
+test: prerequisites
+	$(MAKE) --no-print-directory test-rust test-c test-node test-python conformance
+
+prerequisites:
+	scripts/prerequisites.sh
 
 lint:
 	$(CARGO) fmt --all --check
@@ -57,7 +63,7 @@ bench-node: $(NODE_DIR)/node_modules/.package-lock.json
 
 # C ABI (ffi/, include/, tests/c/): the library, its header and pkg-config file, and the C
 # suite compiled as C99 and as C++, the C build run under valgrind. Needs gcc, g++,
-# libcjson-dev, valgrind and pkg-config (.ci/run installs them). The header's freshness is a
+# libcjson-dev, valgrind and pkg-config (scripts/prerequisites.sh installs them). The header's freshness is a
 # Rust test (ffi/tests/header.rs), run by test-rust.
 C_VERSION := $(shell sed -n 's/^version = "\(.*\)"/\1/p' Cargo.toml | head -n 1)
 C_OUT := target/c
@@ -147,7 +153,25 @@ bench-python: $(PY_BENCH_VENV)/.tools
 bench:
 	$(CARGO) bench -p sso-scim-core --bench scim
 
+# The SAML verifier: genuine responses and every adversarial shape at 256 KB (goal ≤ 5 ms each).
+bench-saml:
+	$(CARGO) bench -p sso-scim-core --bench saml
+
 clean:
 	$(CARGO) clean
 	rm -rf $(VENV) $(NEWMAN_DIR) $(NODE_DIR)/node_modules $(NODE_DIR)/*.node \
 		$(PY_VENV) $(PY_WHEEL_VENV) $(PY_BENCH_VENV) $(PY_DIR)/dist
+
+# Fuzzing (fuzz/README.md; never part of `make test`, whose replay test runs the committed
+# corpus on stable): every cargo-fuzz target for FUZZ_SECONDS each, one after another. Needs the
+# nightly toolchain and `cargo install cargo-fuzz --locked`. New inputs go to fuzz/corpus.local/
+# (ignored) so the committed seeds in fuzz/corpus/ stay small; crashes go to fuzz/artifacts/.
+FUZZ_SECONDS ?= 900
+
+.PHONY: fuzz
+fuzz:
+	cd fuzz && status=0; for t in $$(cargo +nightly fuzz list); do \
+		mkdir -p corpus.local/$$t; \
+		cargo +nightly fuzz run $$t corpus.local/$$t corpus/$$t -- \
+			-max_total_time=$(FUZZ_SECONDS) -timeout=10 || status=1; \
+	done; exit $$status

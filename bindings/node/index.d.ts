@@ -234,6 +234,11 @@ export interface SamlSettings {
   allowIdpInitiated?: boolean
   clockSkewSeconds?: number
   allowSha1?: boolean
+  /**
+   * The shortest RSA key accepted in an IdP certificate, in bits (default 2048, allowed 1024 to
+   * 16384); a shorter key is refused with `invalid_certificate`.
+   */
+  minRsaKeyBits?: number
   requireSignedResponse?: boolean
   maxResponseBytes?: number
   xmlLimits?: XmlLimits
@@ -290,6 +295,9 @@ export interface CertificateInfo {
   subject: string
   notBefore: string
   notAfter: string
+  keyType: 'rsa' | 'ec'
+  /** RSA modulus length, or EC curve size (256, 384, 521). */
+  keyBits: number
   sha256Fingerprint: string
   pem: string
 }
@@ -365,7 +373,7 @@ export declare class ServiceProvider {
   /**
    * Check `settings` (the JSON form of the core's SAML settings, camelCase or snake_case
    * keys) and parse every certificate and key. Throws `invalid_settings`,
-   * `invalid_certificate` or `invalid_key`.
+   * `invalid_certificate` (also for an IdP RSA key under `minRsaKeyBits`) or `invalid_key`.
    */
   constructor(settings: SamlSettings)
   /** The settings, camelCase, every default filled in. */
@@ -430,7 +438,8 @@ export declare function hashToken(text: string): string
 /**
  * Import IdP federation metadata (Entra's "Federation Metadata XML") for this SP: resolves
  * with `{settings, metadata}`, the settings trusting that IdP with every other setting at its
- * default. `entityId` picks one IdP out of an aggregate.
+ * default. `entityId` picks one IdP out of an aggregate. Rejects with `invalid_certificate`
+ * when a signing certificate's RSA key is under 2048 bits (the default `minRsaKeyBits`).
  */
 export declare function importMetadata(xml: string, spEntityId: string, acsUrl: string, entityId?: string | null): Promise<ImportedMetadata>
 

@@ -91,15 +91,20 @@ pub fn saml(store: &SqliteDirectory, command: SamlCommand) -> Outcome {
             println!("IdP sign-in URL: {}", metadata.sso_url(None).unwrap_or("(none)"));
             for cert in sp.idp_certificates() {
                 println!(
-                    "IdP certificate: {} (SHA-256 {}), expires {}",
+                    "IdP certificate: {} ({}, SHA-256 {}), expires {}",
                     cert.subject(),
+                    cert.key_description(),
                     cert.sha256_fingerprint(),
                     format_time(cert.not_after())
                 );
             }
-            let soon = sp.certificates_expiring_within(OffsetDateTime::now_utc(), 60);
-            if !soon.is_empty() {
-                eprintln!("warning: {} IdP certificate(s) expire within 60 days; plan the rollover", soon.len());
+            for cert in sp.certificates_expiring_within(OffsetDateTime::now_utc(), 60) {
+                eprintln!(
+                    "warning: IdP certificate {} ({}) expires {}, within 60 days; plan the rollover",
+                    cert.subject(),
+                    cert.key_description(),
+                    format_time(cert.not_after())
+                );
             }
             println!("Our entity ID (Entra \"Identifier\"): {}", s.sp_entity_id);
             println!("Our ACS URL (Entra \"Reply URL\"):    {}", s.acs_url);

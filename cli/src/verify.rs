@@ -1,12 +1,13 @@
 //! `sso-scim saml verify`: validate one SAMLResponse and print the JSON contract of DESIGN.md:
 //! `{"ok":true,"identity":{…}}` (exit 0) or `{"ok":false,"error":{"code","message"}}` (exit 1);
-//! a usage or settings error exits 2.
+//! a usage or settings error exits 2, its code `usage` or the settings' own (`invalid_settings`,
+//! `invalid_certificate` for an IdP key under `min_rsa_key_bits`, `invalid_metadata`…).
 
 use std::io::Read;
 use std::process::ExitCode;
 
 use serde_json::json;
-use sso_scim_core::saml::{IdpMetadata, SamlSettings, ServiceProvider};
+use sso_scim_core::saml::{IdpMetadata, SamlError, SamlSettings, ServiceProvider};
 use time::OffsetDateTime;
 use time::format_description::well_known::Rfc3339;
 
@@ -14,6 +15,14 @@ use crate::args::VerifyArgs;
 
 fn usage(message: String) -> ExitCode {
     println!("{}", json!({"ok": false, "error": {"code": "usage", "message": message}}));
+    ExitCode::from(2)
+}
+
+/// A configuration the core refused: exit 2 like a usage error, with the core's code so a
+/// script can tell a weak IdP key from a typo.
+fn configuration(context: &str, e: &SamlError) -> ExitCode {
+    let message = format!("{context}{}", e.message());
+    println!("{}", json!({"ok": false, "error": {"code": e.code().as_str(), "message": message}}));
     ExitCode::from(2)
 }
 
@@ -25,20 +34,22 @@ pub fn run(args: VerifyArgs) -> ExitCode {
     };
     let mut settings = match SamlSettings::from_json(&text) {
         Ok(s) => s,
-        Err(e) => return usage(e.to_string()),
+        Err(e) => return configuration(&format!("{}: ", args.settings.display()), &e),
     };
     if let Some(path) = &args.idp_metadata {
-        match std::fs::read_to_string(path)
-            .map_err(|e| e.to_string())
-            .and_then(|x| IdpMetadata::parse(&x).map_err(|e| e.to_string()))
-        {
-            Ok(m) => m.apply_to(&mut settings),
+        let xml = match std::fs::read_to_string(path) {
+            Ok(x) => x,
             Err(e) => return usage(format!("{}: {e}", path.display())),
+        };
+        match IdpMetadata::parse(&xml) {
+            Ok(m) => m.apply_to(&mut settings),
+            Err(e) => return configuration(&format!("{}: ", path.display()), &e),
         }
     }
+    // Checks every IdP certificate against min_rsa_key_bits, metadata-supplied ones included.
     let sp = match ServiceProvider::new(settings) {
         Ok(sp) => sp,
-        Err(e) => return usage(e.to_string()),
+        Err(e) => return configuration("", &e),
     };
     let now = match &args.now {
         Some(t) => match OffsetDateTime::parse(t, &Rfc3339) {

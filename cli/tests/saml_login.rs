@@ -12,7 +12,7 @@ use std::io::Read;
 use base64::Engine as _;
 use base64::engine::general_purpose::STANDARD;
 use common::{Server, TempDir, run_ok, user_body};
-use saml_support::{IDP_ENTITY, Spec, TestKey};
+use saml_support::{IDP_ENTITY, SignOptions, Spec, TestKey, xmlsec1_sign};
 use time::OffsetDateTime;
 use time::format_description::well_known::Rfc3339;
 
@@ -182,4 +182,50 @@ fn saml_verify_prints_the_json_contract_and_exit_codes() {
     assert_eq!(out.status.code(), Some(2));
     let answer: serde_json::Value = serde_json::from_slice(&out.stdout).unwrap();
     assert_eq!(answer["error"]["code"], "usage");
+}
+
+#[test]
+fn saml_verify_refuses_an_idp_key_under_min_rsa_key_bits_as_a_settings_error() {
+    let dir = TempDir::new("saml-verify-keys");
+    let weak = TestKey::load("idp-rsa1024");
+    let spec = Spec::default();
+    // aws-lc-rs does not sign with RSA-1024; xmlsec1 does.
+    let response = dir.0.join("response.xml");
+    std::fs::write(
+        &response,
+        spec.response_with(&xmlsec1_sign(&spec.assertion(), &spec.assertion_id, &weak, &SignOptions::default())),
+    )
+    .unwrap();
+    let verify = |settings: &serde_json::Value, metadata: Option<&std::path::Path>| {
+        let path = dir.0.join("settings.json");
+        std::fs::write(&path, settings.to_string()).unwrap();
+        let mut command = std::process::Command::new(common::bin());
+        command.args(["saml", "verify", "--now", "2026-03-04T12:00:05Z", "--request-id", saml_support::REQUEST_ID]);
+        command.arg("--settings").arg(&path);
+        if let Some(m) = metadata {
+            command.arg("--idp-metadata").arg(m);
+        }
+        let out = command.arg(&response).output().unwrap();
+        let answer: serde_json::Value = serde_json::from_slice(&out.stdout).unwrap();
+        (out.status.code(), answer)
+    };
+    let mut settings = serde_json::to_value(saml_support::settings(&weak)).unwrap();
+    let (code, answer) = verify(&settings, None);
+    assert_eq!(code, Some(2), "{answer}");
+    assert_eq!(answer["error"]["code"], "invalid_certificate", "{answer}");
+    let message = answer["error"]["message"].as_str().unwrap();
+    assert!(message.contains("1024-bit RSA key; the minimum is 2048 bits (min_rsa_key_bits)"), "{message}");
+
+    // The same key from metadata is held to the same floor.
+    let metadata = dir.0.join("idp.xml");
+    std::fs::write(&metadata, idp_metadata(&weak)).unwrap();
+    let trusting_another = serde_json::to_value(saml_support::settings(&TestKey::load("idp"))).unwrap();
+    let (code, answer) = verify(&trusting_another, Some(&metadata));
+    assert_eq!((code, &answer["error"]["code"]), (Some(2), &serde_json::json!("invalid_certificate")), "{answer}");
+
+    // Lowered to 1024, the key verifies.
+    settings["min_rsa_key_bits"] = 1024.into();
+    let (code, answer) = verify(&settings, None);
+    assert_eq!(code, Some(0), "{answer}");
+    assert_eq!(answer["identity"]["name_id"], "jdoe@contoso.com");
 }

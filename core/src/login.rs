@@ -84,7 +84,12 @@ pub async fn decide<D: Directory>(
     let skew = Duration::seconds(i64::try_from(settings.clock_skew_seconds).unwrap_or(i64::MAX / 2));
     let replay_key = format!("{} {}", identity.issuer, identity.assertion_id);
     let first_use = directory
-        .remember_assertion(workspace_id, &replay_key, identity.not_on_or_after + skew)
+        .remember_assertion(
+            workspace_id,
+            &replay_key,
+            // Checked: an end near the calendar's is remembered until then, which is forever.
+            identity.not_on_or_after.checked_add(skew).unwrap_or(identity.not_on_or_after),
+        )
         .await
         .map_err(LoginError::Store)?;
     if !first_use {

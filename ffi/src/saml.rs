@@ -252,8 +252,9 @@ pub unsafe extern "C" fn sso_scim_service_provider_settings(
 }
 
 /// The trusted IdP certificates that expire by `now_ms` + `days`, as a JSON array of
-/// `{"subject", "not_before", "not_after", "sha256_fingerprint", "pem"}` (for rollover
-/// warnings). Release `*certificates_json_out` with `sso_scim_string_free`.
+/// `{"subject", "not_before", "not_after", "key_type", "key_bits", "sha256_fingerprint", "pem"}`
+/// (`key_type` `"rsa"` or `"ec"`; `key_bits` the RSA modulus length or the EC curve size; for
+/// rollover warnings). Release `*certificates_json_out` with `sso_scim_string_free`.
 ///
 /// # Safety
 /// `service_provider` is live; out-params are NULL or writable.
@@ -303,7 +304,8 @@ pub unsafe extern "C" fn sso_scim_sp_metadata(
 /// (everything else at its default) and what the metadata says. `entity_id` picks one IdP out
 /// of an aggregate (NULL: the only one). Release it with `sso_scim_string_free`.
 ///
-/// Errors: `INVALID_METADATA`, `INVALID_CERTIFICATE`, XML errors, `NULL_PARAMETER`,
+/// Errors: `INVALID_METADATA`, `INVALID_CERTIFICATE` (also a signing certificate whose RSA key
+/// is under 2048 bits, the default `min_rsa_key_bits`), XML errors, `NULL_PARAMETER`,
 /// `INVALID_UTF8`.
 ///
 /// # Safety

@@ -451,6 +451,9 @@ static void test_service_provider(void) {
     json = cJSON_Parse(out);
     check(cJSON_GetArraySize(json) >= 1 && cJSON_GetObjectItem(cJSON_GetArrayItem(json, 0), "sha256_fingerprint"),
           "every certificate expires within 100 years: %s", out);
+    check(cJSON_IsNumber(cJSON_GetObjectItem(cJSON_GetArrayItem(json, 0), "key_bits")) &&
+              cJSON_IsString(cJSON_GetObjectItem(cJSON_GetArrayItem(json, 0), "key_type")),
+          "certificate facts name the key: %s", out);
     cJSON_Delete(json);
     sso_scim_string_free(out);
     out = NULL;

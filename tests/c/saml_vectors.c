@@ -106,6 +106,7 @@ static int run_validation_file(const char *path, const cJSON *file) {
         const cJSON *op = cJSON_GetObjectItemCaseSensitive(c, "operation");
         int want_ok = cJSON_IsTrue(cJSON_GetObjectItemCaseSensitive(expect, "ok"));
         const cJSON *want_error = cJSON_GetObjectItemCaseSensitive(expect, "error");
+        const cJSON *want_settings_error = cJSON_GetObjectItemCaseSensitive(expect, "settings_error");
         char *label = format("%s / %s", path, cJSON_GetObjectItemCaseSensitive(c, "name")->valuestring);
         char *settings = merged_settings(file, c), *out = NULL;
         sso_scim_service_provider *sp = NULL;
@@ -114,6 +115,24 @@ static int run_validation_file(const char *path, const cJSON *file) {
         size_t len = 0;
         char *input = case_input(c, &len);
         cases++;
+        if (cJSON_IsString(want_settings_error)) {
+            /* The settings themselves are refused: only construction runs. */
+            result = sso_scim_service_provider_new(settings, &sp, &err);
+            if (check(result != SSO_SCIM_RESULT_OK, "%s: settings accepted, expected %s", label,
+                      want_settings_error->valuestring)) {
+                const char *code = sso_scim_error_code(err);
+                check(strcmp(code, want_settings_error->valuestring) == 0, "%s: settings refused with %s (%s), expected %s",
+                      label, code, sso_scim_error_message(err), want_settings_error->valuestring);
+                check(strcmp(sso_scim_result_name(result), code) == 0, "%s: result %u is not %s", label,
+                      (unsigned)result, code);
+            }
+            sso_scim_service_provider_free(sp);
+            sso_scim_error_free(err);
+            free(input);
+            cJSON_free(settings);
+            free(label);
+            continue;
+        }
         if (!check(input != NULL, "%s: no input", label) ||
             !check(sso_scim_service_provider_new(settings, &sp, &err) == SSO_SCIM_RESULT_OK, "%s: settings: %s", label,
                    sso_scim_error_message(err))) {

@@ -205,12 +205,22 @@ export interface ValidateOptions {
   now?: Date | string | null
 }
 
-/** Structural limits on SAML XML. */
+/**
+ * Structural limits on SAML XML, enforced in one linear pass before parsing. Defaults: depth 48,
+ * 20,000 nodes, 24 attributes per element (namespace declarations apart), 8 of them
+ * namespace-qualified, 128 distinct namespace bindings (a binding repeated on many elements
+ * counts once), 16 namespaces in scope at one element, names of 256 bytes, namespace URIs of
+ * 256 bytes.
+ */
 export interface XmlLimits {
   maxDepth?: number
   maxNodes?: number
   maxAttributes?: number
+  maxNamespacedAttributes?: number
   maxNamespaceDeclarations?: number
+  maxNamespacesInScope?: number
+  maxNameBytes?: number
+  maxNamespaceUriBytes?: number
 }
 
 /** Attribute names (tried in order) for each mapped identity field. */
@@ -234,6 +244,11 @@ export interface SamlSettings {
   allowIdpInitiated?: boolean
   clockSkewSeconds?: number
   allowSha1?: boolean
+  /**
+   * The shortest RSA key accepted in an IdP certificate, in bits (default 2048, allowed 1024 to
+   * 16384); a shorter key is refused with `invalid_certificate`.
+   */
+  minRsaKeyBits?: number
   requireSignedResponse?: boolean
   maxResponseBytes?: number
   xmlLimits?: XmlLimits
@@ -290,6 +305,9 @@ export interface CertificateInfo {
   subject: string
   notBefore: string
   notAfter: string
+  keyType: 'rsa' | 'ec'
+  /** RSA modulus length, or EC curve size (256, 384, 521). */
+  keyBits: number
   sha256Fingerprint: string
   pem: string
 }

@@ -91,7 +91,7 @@ fn spawn<'e>(
 impl ServiceProvider {
     /// Check `settings` (the JSON form of the core's SAML settings, camelCase or snake_case
     /// keys) and parse every certificate and key. Throws `invalid_settings`,
-    /// `invalid_certificate` or `invalid_key`.
+    /// `invalid_certificate` (also for an IdP RSA key under `minRsaKeyBits`) or `invalid_key`.
     #[napi(constructor, catch_unwind, ts_args_type = "settings: SamlSettings")]
     pub fn new(env: Env, settings: Unknown) -> Result<Self> {
         let settings = settings_of(&env, settings)?;
@@ -242,7 +242,8 @@ pub fn sp_metadata<'e>(env: &'e Env, settings: Unknown) -> Result<PromiseRaw<'e,
 
 /// Import IdP federation metadata (Entra's "Federation Metadata XML") for this SP: resolves
 /// with `{settings, metadata}`, the settings trusting that IdP with every other setting at its
-/// default. `entityId` picks one IdP out of an aggregate.
+/// default. `entityId` picks one IdP out of an aggregate. Rejects with `invalid_certificate`
+/// when a signing certificate's RSA key is under 2048 bits (the default `minRsaKeyBits`).
 #[napi(
     catch_unwind,
     ts_args_type = "xml: string, spEntityId: string, acsUrl: string, entityId?: string | null",

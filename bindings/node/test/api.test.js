@@ -36,6 +36,21 @@ test('ServiceProvider takes snake_case or camelCase settings and shows them came
   assert.throws(() => new ServiceProvider('x'), (e) => e.code === 'invalid_settings')
 })
 
+test('minRsaKeyBits: an IdP RSA key under it is refused at construction; certificates say their key', async () => {
+  const weak = fs.readFileSync(path.join(REPO, 'core/tests/data/saml/idp-rsa1024-cert.pem'), 'utf8')
+  const settings = { ...accept.settings, idp_certificates: [weak] }
+  // Mixed key cases would let the snake_case default shadow minRsaKeyBits.
+  delete settings.min_rsa_key_bits
+  assert.throws(() => new ServiceProvider(settings), (e) => e.code === 'invalid_certificate' && /1024-bit RSA key; the minimum is 2048 bits/.test(e.message))
+  assert.throws(() => new ServiceProvider({ ...settings, minRsaKeyBits: 512 }), (e) => e.code === 'invalid_settings' && /min_rsa_key_bits/.test(e.message))
+  const sp = new ServiceProvider({ ...settings, minRsaKeyBits: 1024 })
+  assert.equal(sp.settings.minRsaKeyBits, 1024)
+  assert.equal(new ServiceProvider(accept.settings).settings.minRsaKeyBits, 2048)
+  const [cert] = await sp.certificatesExpiringWithin(365 * 1000)
+  assert.equal(cert.keyType, 'rsa')
+  assert.equal(cert.keyBits, 1024)
+})
+
 test('validate resolves with the camelCase identity; `now` is a Date or an RFC 3339 string', async () => {
   const sp = new ServiceProvider(accept.settings)
   const identity = await sp.validate(entraDefault.response, options)

@@ -295,9 +295,23 @@ async function runSamlValidationFile(file, { sync = false } = {}) {
   const failures = []
   let cases = 0
   for (const c of file.cases) {
+    const expect = c.expect
+    if (expect.settings_error !== undefined) {
+      // The settings themselves are refused: only the constructor runs.
+      let problem
+      try {
+        new ServiceProvider(mergedSettings(file, c))
+        problem = `settings accepted, expected ${expect.settings_error}`
+      } catch (e) {
+        if (!(e instanceof Error) || typeof e.code !== 'string') problem = `threw a non-coded ${e}`
+        else if (e.code !== expect.settings_error) problem = `settings refused with ${e.code}: ${e.message}, expected ${expect.settings_error}`
+      }
+      cases += 1
+      if (problem) failures.push(`${file.description.slice(0, 30)} / ${c.name}: ${problem}`)
+      continue
+    }
     const sp = new ServiceProvider(mergedSettings(file, c))
     const input = caseInput(c)
-    const expect = c.expect
     let problems = []
     try {
       if (c.operation === 'verify_signed_element') {

@@ -33,7 +33,8 @@ impl ServiceProvider {
 #[pymethods]
 impl ServiceProvider {
     /// `settings` is the JSON form of the SAML settings (`sp_entity_id`, `acs_url`,
-    /// `idp_entity_id`, `idp_certificates`, …); unknown keys are refused.
+    /// `idp_entity_id`, `idp_certificates`, `min_rsa_key_bits`, …); unknown keys are refused, and
+    /// so is an IdP RSA key shorter than `min_rsa_key_bits` (`invalid_certificate`).
     #[new]
     fn new(py: Python<'_>, settings: &Bound<'_, PyAny>) -> PyResult<Self> {
         let settings = settings_from(py, settings)?;
@@ -98,7 +99,7 @@ impl ServiceProvider {
         Ok(to_py(py, &value)?.unbind())
     }
 
-    /// The trusted IdP certificates: subject, validity, SHA-256 fingerprint, PEM.
+    /// The trusted IdP certificates: subject, validity, key type and bits, SHA-256 fingerprint, PEM.
     #[getter]
     fn idp_certificates(&self, py: Python<'_>) -> PyResult<Py<PyAny>> {
         let list: Vec<Value> = self.sp.idp_certificates().iter().map(json::certificate).collect();
@@ -133,7 +134,9 @@ pub fn sp_metadata(py: Python<'_>, settings: &Bound<'_, PyAny>) -> PyResult<Stri
 }
 
 /// Import IdP federation metadata: `{"settings": …, "metadata": …}`, the settings trusting
-/// this IdP for our SP. `entity_id` picks one IdP out of an aggregate.
+/// this IdP for our SP. `entity_id` picks one IdP out of an aggregate. A signing certificate
+/// whose RSA key is under 2048 bits (the default `min_rsa_key_bits`) is refused
+/// (`invalid_certificate`).
 #[pyfunction]
 #[pyo3(signature = (xml, sp_entity_id, acs_url, entity_id = None))]
 pub fn import_metadata(

@@ -224,6 +224,22 @@ def test_service_provider_settings_metadata_and_certificates() -> None:
     assert "ServiceProvider" in repr(provider)
 
 
+def test_min_rsa_key_bits_refuses_short_idp_keys_and_certificates_name_their_key() -> None:
+    weak = (REPO / "core" / "tests" / "data" / "saml" / "idp-rsa1024-cert.pem").read_text(encoding="utf-8")
+    settings = {**accept_case()[0], "idp_certificates": [weak]}
+    with pytest.raises(sso_scim.ConfigurationError) as info:
+        sso_scim.ServiceProvider(settings)
+    assert info.value.code == "invalid_certificate"
+    assert "1024-bit RSA key; the minimum is 2048 bits (min_rsa_key_bits)" in info.value.message
+    with pytest.raises(sso_scim.ConfigurationError) as info:
+        sso_scim.ServiceProvider({**settings, "min_rsa_key_bits": 16385})
+    assert info.value.code == "invalid_settings" and "min_rsa_key_bits" in info.value.message
+    provider = sso_scim.ServiceProvider({**settings, "min_rsa_key_bits": 1024})
+    assert provider.settings["min_rsa_key_bits"] == 1024
+    [cert] = provider.idp_certificates
+    assert cert["key_type"] == "rsa" and cert["key_bits"] == 1024
+
+
 def test_authn_request_needs_the_idp_url_and_carries_the_relay_state() -> None:
     settings = accept_case()[0]
     with pytest.raises(sso_scim.ConfigurationError) as info:

@@ -324,10 +324,23 @@ def run_validation_file(file: Any) -> Tuple[List[str], int]:
     ran = 0
     for case in file["cases"]:
         name = case["name"]
-        sp = sso_scim.ServiceProvider(merged_settings(file, case))  # settings errors fail the test
-        data = case_input(case)
         expect = case["expect"]
         problems: List[str] = []
+        if "settings_error" in expect:
+            # The settings themselves are refused: only the constructor runs.
+            try:
+                sso_scim.ServiceProvider(merged_settings(file, case))
+            except sso_scim.SsoScimError as e:
+                if e.code != expect["settings_error"]:
+                    problems.append(f"settings refused with {e}, expected {expect['settings_error']}")
+            else:
+                problems.append(f"settings accepted, expected {expect['settings_error']}")
+            ran += 1
+            if problems:
+                failures.append(f"{file['description'][:30]} / {name}: " + "; ".join(problems))
+            continue
+        sp = sso_scim.ServiceProvider(merged_settings(file, case))  # settings errors fail the test
+        data = case_input(case)
         if case.get("operation") == "verify_signed_element":
             xml = data if isinstance(data, str) else data.decode("utf-8")
             try:

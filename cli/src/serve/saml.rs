@@ -155,9 +155,10 @@ pub async fn acs(
     };
     let now = OffsetDateTime::now_utc();
     // A response answering a request we issued names it; only a pending, unused ID of this
-    // workspace is passed on (the validator then checks it against signed content).
-    let request_id = sp.in_response_to_hint(response.as_bytes()).filter(|id| app.take_request(id, &workspace, now));
-    let identity = match sp.validate_response(response.as_bytes(), now, request_id.as_deref()) {
+    // workspace is passed on (the validator then checks it against signed content). The claim
+    // comes out of the one parse validation uses.
+    let pending = |claimed: Option<&str>| claimed.filter(|id| app.take_request(id, &workspace, now)).map(str::to_owned);
+    let identity = match sp.validate_response_with(response.as_bytes(), now, pending) {
         Ok(identity) => identity,
         Err(e) => {
             tracing::info!(workspace, code = e.code().as_str(), "SAML response refused");

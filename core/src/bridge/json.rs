@@ -9,7 +9,7 @@ use super::case::KeyCase;
 use super::error::BridgeError;
 use crate::error::ErrorCode;
 use crate::login::LoginDecision;
-use crate::saml::certificate::Certificate;
+use crate::saml::certificate::{Certificate, KeyKind};
 use crate::saml::metadata::Endpoint;
 use crate::saml::{AuthnRequest, Identity, IdpMetadata, SamlSettings};
 use crate::scim::ScimConfig;
@@ -58,12 +58,19 @@ pub fn authn_request(request: &AuthnRequest) -> Value {
     })
 }
 
-/// A certificate's facts for an admin screen: subject, validity, SHA-256 fingerprint and PEM.
+/// A certificate's facts for an admin screen: subject, validity, key type (`"rsa"` or `"ec"`)
+/// and size in bits (RSA modulus, or EC curve: 256, 384, 521), SHA-256 fingerprint and PEM.
 pub fn certificate(cert: &Certificate) -> Value {
+    let key_type = match cert.key_kind() {
+        KeyKind::Rsa => "rsa",
+        KeyKind::EcP256 | KeyKind::EcP384 | KeyKind::EcP521 => "ec",
+    };
     json!({
         "subject": cert.subject(),
         "not_before": instant(cert.not_before()),
         "not_after": instant(cert.not_after()),
+        "key_type": key_type,
+        "key_bits": cert.key_bits(),
         "sha256_fingerprint": cert.sha256_fingerprint(),
         "pem": cert.to_pem(),
     })
@@ -92,7 +99,8 @@ pub fn idp_metadata(metadata: &IdpMetadata) -> Value {
 
 /// Import IdP federation metadata for our SP: `{"settings": …, "metadata": …}`, the settings
 /// being new ones trusting this IdP (every other setting at its default). `entity_id` picks
-/// one IdP out of an aggregate.
+/// one IdP out of an aggregate. A signing certificate with an RSA key under the default
+/// `min_rsa_key_bits` is refused (`invalid_certificate`), as the new settings would be.
 pub fn import_metadata(
     xml: &str,
     sp_entity_id: &str,
@@ -101,6 +109,7 @@ pub fn import_metadata(
 ) -> Result<Value, BridgeError> {
     let metadata = IdpMetadata::select(xml, entity_id)?;
     let settings = metadata.to_settings(sp_entity_id, acs_url);
+    metadata.check_key_sizes(settings.min_rsa_key_bits)?;
     Ok(json!({"settings": settings, "metadata": idp_metadata(&metadata)}))
 }
 

@@ -90,6 +90,19 @@ fn decisions_and_instants_have_one_json_form() {
 }
 
 #[test]
+fn certificate_facts_name_the_key() {
+    let read = |name: &str| {
+        let path = format!("{}/tests/data/saml/{name}-cert.pem", env!("CARGO_MANIFEST_DIR"));
+        crate::saml::certificate::Certificate::parse_all(&std::fs::read_to_string(path).unwrap()).unwrap().remove(0)
+    };
+    let rsa = json::certificate(&read("idp-rsa3072"));
+    assert_eq!((&rsa["key_type"], &rsa["key_bits"]), (&json!("rsa"), &json!(3072)));
+    let ec = json::certificate(&read("idp-ec521"));
+    assert_eq!((&ec["key_type"], &ec["key_bits"]), (&json!("ec"), &json!(521)));
+    assert_eq!(KeyCase::Camel.to_host(ec)["keyBits"], 521);
+}
+
+#[test]
 fn settings_objects_are_read_in_either_case_and_checked() {
     let s = json::saml_settings(
         KeyCase::Camel,
@@ -97,6 +110,8 @@ fn settings_objects_are_read_in_either_case_and_checked() {
     )
     .unwrap();
     assert_eq!((s.sp_entity_id.as_str(), s.clock_skew_seconds), ("sp", 5));
+    let lowered = json!({"spEntityId": "sp", "acsUrl": "https://sp/acs", "minRsaKeyBits": 1024});
+    assert_eq!(json::saml_settings(KeyCase::Camel, lowered).unwrap().min_rsa_key_bits, 1024);
     let e = json::saml_settings(KeyCase::Snake, json!({"sp_entity_id": "sp", "acs_url": "a", "bogus": 1})).unwrap_err();
     assert_eq!(e.code(), ErrorCode::InvalidSettings);
     assert_eq!(json::saml_settings(KeyCase::Snake, json!("x")).unwrap_err().code(), ErrorCode::InvalidSettings);

@@ -4,46 +4,52 @@
 
 use time::{Date, Month, OffsetDateTime, PrimitiveDateTime, Time, UtcOffset};
 
-use crate::saml::error::{SamlError, malformed};
+use crate::saml::error::{SamlError, excerpt, malformed};
 
 /// Parse an xs:dateTime; `field` names it in the error.
 pub fn parse_datetime(text: &str, field: &str) -> Result<OffsetDateTime, SamlError> {
-    parse(text).ok_or_else(|| malformed(format!("{field}: \"{text}\" is not an xs:dateTime with a timezone")))
+    parse(text)
+        .ok_or_else(|| malformed(format!("{field}: \"{}\" is not an xs:dateTime with a timezone", excerpt(text))))
 }
 
-fn digits(s: &str, n: usize) -> Option<u32> {
-    if s.len() == n && s.bytes().all(|b| b.is_ascii_digit()) { s.parse().ok() } else { None }
+/// The `n`-digit decimal number at `b[at..at + n]`; `None` when short or not all ASCII digits.
+/// Working on bytes keeps every index valid whatever the text holds (a multi-byte character is
+/// simply not a digit), so no input can split a character.
+fn digits(b: &[u8], at: usize, n: usize) -> Option<u32> {
+    let field = b.get(at..at.checked_add(n)?)?;
+    field.iter().try_fold(0u32, |acc, &d| d.is_ascii_digit().then(|| acc * 10 + u32::from(d - b'0')))
 }
 
 fn parse(text: &str) -> Option<OffsetDateTime> {
     let b = text.as_bytes();
-    if b.len() < 20 || b[4] != b'-' || b[7] != b'-' || b[10] != b'T' || b[13] != b':' || b[16] != b':' {
+    let punctuation = [(4, b'-'), (7, b'-'), (10, b'T'), (13, b':'), (16, b':')];
+    if b.len() < 20 || punctuation.iter().any(|&(at, c)| b[at] != c) {
         return None;
     }
-    let year = digits(&text[0..4], 4)?;
-    let month = Month::try_from(u8::try_from(digits(&text[5..7], 2)?).ok()?).ok()?;
-    let day = u8::try_from(digits(&text[8..10], 2)?).ok()?;
-    let (hour, minute, second) = (digits(&text[11..13], 2)?, digits(&text[14..16], 2)?, digits(&text[17..19], 2)?);
-    let mut rest = &text[19..];
+    let year = digits(b, 0, 4)?;
+    let month = Month::try_from(u8::try_from(digits(b, 5, 2)?).ok()?).ok()?;
+    let day = u8::try_from(digits(b, 8, 2)?).ok()?;
+    let (hour, minute, second) = (digits(b, 11, 2)?, digits(b, 14, 2)?, digits(b, 17, 2)?);
+    let mut rest = &b[19..];
     let mut nanos = 0u32;
-    if let Some(frac) = rest.strip_prefix('.') {
-        let len = frac.bytes().take_while(u8::is_ascii_digit).count();
+    if let Some(frac) = rest.strip_prefix(b".") {
+        let len = frac.iter().take_while(|d| d.is_ascii_digit()).count();
         if len == 0 {
             return None;
         }
-        for (i, d) in frac[..len].bytes().take(9).enumerate() {
+        for (i, d) in frac[..len].iter().take(9).enumerate() {
             nanos += u32::from(d - b'0') * 10u32.pow(8 - i as u32);
         }
         rest = &frac[len..];
     }
     let offset = match rest {
-        "Z" => UtcOffset::UTC,
-        _ if rest.len() == 6 && (rest.starts_with('+') || rest.starts_with('-')) && &rest[3..4] == ":" => {
-            let (h, m) = (digits(&rest[1..3], 2)?, digits(&rest[4..6], 2)?);
-            if h > 14 || m > 59 {
+        b"Z" => UtcOffset::UTC,
+        [sign @ (b'+' | b'-'), _, _, b':', _, _] => {
+            let (h, m) = (digits(rest, 1, 2)?, digits(rest, 4, 2)?);
+            if h > 14 || m > 59 || (h == 14 && m > 0) {
                 return None;
             }
-            let sign = if rest.starts_with('-') { -1 } else { 1 };
+            let sign = if *sign == b'-' { -1 } else { 1 };
             UtcOffset::from_hms(sign * h as i8, sign * m as i8, 0).ok()?
         }
         _ => return None,
@@ -98,9 +104,36 @@ mod tests {
             " 2017-04-23T16:16:17Z",
             "2017-04-23T16:16:17Zjunk",
             "",
+            "2017-04-23T16:16:17+14:30",
         ] {
             assert!(parse_datetime(bad, "t").is_err(), "{bad:?}");
         }
+    }
+
+    /// Every byte position of a genuine instant replaced by a multi-byte character, a sign or
+    /// nothing: refused, never a panic (the parser once sliced by byte position).
+    #[test]
+    fn no_character_anywhere_can_panic() {
+        let genuine = "2026-01-01T01:00:00.123+01:00";
+        for at in 0..=genuine.len() {
+            for insert in ["é", "€", "😀", "+", "-", "", "\u{0}"] {
+                let mut replaced = genuine[..at].to_owned();
+                replaced.push_str(insert);
+                replaced.push_str(genuine.get(at + 1..).unwrap_or(""));
+                let _ = parse_datetime(&replaced, "t");
+                let mut inserted = genuine[..at].to_owned();
+                inserted.push_str(insert);
+                inserted.push_str(&genuine[at..]);
+                let _ = parse_datetime(&inserted, "t");
+            }
+        }
+        for bad in
+            ["2026-01-01T01:00:0é0Z", "2026-01-01T01:00:00+0é00", "é026-01-01T01:00:00Z", "2026-01-01T01:00:00+01:é0"]
+        {
+            assert!(parse_datetime(bad, "t").is_err(), "{bad:?}");
+        }
+        let long = format!("2026-01-01T01:00:00.{}Z", "9".repeat(100_000));
+        assert!(parse_datetime(&long, "t").is_ok());
     }
 
     #[test]

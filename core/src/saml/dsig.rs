@@ -14,11 +14,11 @@
 //! no transform runs but the two allowed ones.
 
 use aws_lc_rs::constant_time::verify_slices_are_equal;
-use roxmltree::{Document, Node};
+use roxmltree::Node;
 
 use super::algorithms::{DigestAlgorithm, SignatureAlgorithm};
-use super::certificate::{Certificate, decode_base64};
-use super::error::SamlError;
+use super::certificate::{Certificate, decode_base64, verify_with_any};
+use super::error::{SamlError, excerpt};
 use super::xml::c14n::{C14nOptions, canonicalize};
 use super::xml::{NS_DSIG, NS_EXC_C14N, XmlLimits, elements, is, parse_document, text};
 use crate::error::ErrorCode;
@@ -53,17 +53,47 @@ fn element_children<'a, 'i>(node: Node<'a, 'i>, what: &str) -> Result<Vec<Node<'
     Ok(elements(node).collect())
 }
 
-/// The `ec:InclusiveNamespaces PrefixList` below a c14n method or transform, if any; any
-/// other child is refused.
+/// The most distinct prefixes an InclusiveNamespaces PrefixList may name. Real IdPs name two
+/// or three (`xs`, `xsi`, `#default`); the bound keeps the list's cost per element constant.
+pub(crate) const MAX_PREFIX_LIST: usize = 32;
+
+/// Whether `token` is a PrefixList token: `#default` or an NCName (no colon, no white space,
+/// not starting with a digit, `-` or `.`).
+fn is_prefix_token(token: &str) -> bool {
+    if token == "#default" {
+        return true;
+    }
+    let mut chars = token.chars();
+    let first_ok = chars.next().is_some_and(|c| c == '_' || c.is_alphabetic());
+    first_ok && chars.all(|c| c.is_alphanumeric() || matches!(c, '_' | '-' | '.' | '\u{B7}'))
+}
+
+/// The `ec:InclusiveNamespaces PrefixList` below a c14n method or transform, if any: its
+/// tokens checked, repeats dropped, at most [`MAX_PREFIX_LIST`]. Any other child, any other
+/// attribute, a malformed token or too many are refused — before anything is canonicalized.
 fn prefix_list(method: Node<'_, '_>) -> Result<Vec<String>, SamlError> {
     let children = element_children(method, "Transform")?;
-    match children.as_slice() {
-        [] => Ok(Vec::new()),
-        [ns] if is(ns, NS_EXC_C14N, "InclusiveNamespaces") => {
-            Ok(ns.attribute("PrefixList").unwrap_or("").split_ascii_whitespace().map(str::to_owned).collect())
-        }
-        _ => Err(unsupported("a canonicalization method may only carry ec:InclusiveNamespaces")),
+    let list = match children.as_slice() {
+        [] => return Ok(Vec::new()),
+        [ns] if is(ns, NS_EXC_C14N, "InclusiveNamespaces") && elements(*ns).next().is_none() => ns,
+        _ => return Err(unsupported("a canonicalization method may only carry an empty ec:InclusiveNamespaces")),
+    };
+    if list.attributes().any(|a| a.name() != "PrefixList" || a.namespace().is_some()) {
+        return Err(unsupported("ec:InclusiveNamespaces may only carry PrefixList"));
     }
+    let mut tokens: Vec<String> = Vec::new();
+    for token in list.attribute("PrefixList").unwrap_or("").split_ascii_whitespace() {
+        if !is_prefix_token(token) {
+            return Err(unsupported(format!("the PrefixList token \"{}\" is not a prefix", excerpt(token))));
+        }
+        if !tokens.iter().any(|t| t == token) {
+            if tokens.len() == MAX_PREFIX_LIST {
+                return Err(unsupported(format!("the PrefixList names more than {MAX_PREFIX_LIST} prefixes")));
+            }
+            tokens.push(token.to_owned());
+        }
+    }
+    Ok(tokens)
 }
 
 fn c14n(
@@ -135,6 +165,11 @@ pub(crate) fn verify_enveloped(
         return Err(unsupported("SignatureMethod may not carry parameters (HMACOutputLength and the like)"));
     }
     let algorithm = SignatureAlgorithm::from_uri(signature_method.attribute("Algorithm").unwrap_or(""), allow_sha1)?;
+    // The Reference must already have its one allowed shape here, unverified: nothing of a
+    // SignedInfo that could never be accepted is canonicalized (a Reference of thousands of
+    // children, a PrefixList of thousands of tokens). It is read again, and only then trusted,
+    // from the verified bytes.
+    read_reference(signed_info, parent_id, allow_sha1)?;
 
     // 2. SignatureValue over the canonical SignedInfo, with configured keys only.
     let value = decode_base64(&text(signature_value)?).map_err(|_| invalid("SignatureValue is not base64"))?;
@@ -142,7 +177,7 @@ pub(crate) fn verify_enveloped(
         return Err(invalid("SignatureValue is empty"));
     }
     let signed_bytes = c14n(signed_info, with_comments, &info_prefixes, None)?;
-    if !certificates.iter().any(|c| c.verifies(algorithm, &signed_bytes, &value)) {
+    if !verify_with_any(certificates, algorithm, &signed_bytes, &value)? {
         return Err(invalid(format!(
             "the signature on <{what}> does not verify with any of the {} configured IdP certificate(s){}",
             certificates.len(),
@@ -153,7 +188,7 @@ pub(crate) fn verify_enveloped(
     // 3. Everything else comes from the verified canonical SignedInfo.
     let signed_text = std::str::from_utf8(&signed_bytes).map_err(|_| invalid("canonical SignedInfo is not UTF-8"))?;
     let signed_doc = parse_document(signed_text, &XmlLimits::default())?;
-    let (digest_algorithm, expected, prefixes) = read_reference(&signed_doc, parent_id, allow_sha1)?;
+    let (digest_algorithm, expected, prefixes) = read_reference(signed_doc.root_element(), parent_id, allow_sha1)?;
 
     // 4. The digest of the parent without this Signature.
     let canonical = c14n(parent, false, &prefixes, Some(signature))?;
@@ -164,21 +199,23 @@ pub(crate) fn verify_enveloped(
     Ok(Verified { canonical })
 }
 
-/// From the verified SignedInfo: the digest algorithm, the expected digest and the exc-c14n
-/// PrefixList, after checking the reference and transforms.
+/// From a SignedInfo element: the digest algorithm, the expected digest and the exc-c14n
+/// PrefixList, after checking the reference and transforms. Run on the document's SignedInfo as
+/// a shape check, then on the verified canonical SignedInfo for the values that are used.
 fn read_reference(
-    signed_info: &Document<'_>,
+    signed_info: Node<'_, '_>,
     parent_id: &str,
     allow_sha1: bool,
 ) -> Result<(DigestAlgorithm, Vec<u8>, Vec<String>), SamlError> {
-    let root = signed_info.root_element();
-    let reference = elements(root)
+    let reference = elements(signed_info)
         .find(|n| is(n, NS_DSIG, "Reference"))
-        .ok_or_else(|| unsupported("the verified SignedInfo holds no Reference"))?;
+        .ok_or_else(|| unsupported("the SignedInfo holds no Reference"))?;
     let uri = reference.attribute("URI").unwrap_or("");
     if uri.strip_prefix('#') != Some(parent_id) {
         return Err(unsupported(format!(
-            "the Reference URI is \"{uri}\"; it must be \"#{parent_id}\", the ID of the element the Signature is in"
+            "the Reference URI is \"{}\"; it must be \"#{}\", the ID of the element the Signature is in",
+            excerpt(uri),
+            excerpt(parent_id)
         )));
     }
     let parts = element_children(reference, "Reference")?;
@@ -203,9 +240,11 @@ fn read_reference(
             prefix_list(*exc)?
         }
         _ => {
-            let names: Vec<&str> = list.iter().map(|t| t.attribute("Algorithm").unwrap_or("?")).collect();
+            let names: Vec<String> =
+                list.iter().take(4).map(|t| excerpt(t.attribute("Algorithm").unwrap_or("?")).into_owned()).collect();
+            let more = if list.len() > 4 { format!(" and {} more", list.len() - 4) } else { String::new() };
             return Err(unsupported(format!(
-                "the transforms must be exactly enveloped-signature then exclusive c14n, not [{}]",
+                "the transforms must be exactly enveloped-signature then exclusive c14n, not [{}]{more}",
                 names.join(", ")
             )));
         }

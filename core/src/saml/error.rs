@@ -20,7 +20,7 @@ impl SamlError {
 
     /// `field`: expected `expected`, got `actual`.
     pub fn mismatch(code: ErrorCode, field: &str, expected: &str, actual: &str) -> Self {
-        SamlError::new(code, format!("{field}: expected \"{expected}\", got \"{actual}\""))
+        SamlError::new(code, format!("{field}: expected \"{}\", got \"{}\"", excerpt(expected), excerpt(actual)))
     }
 
     /// The stable code.
@@ -44,4 +44,16 @@ impl std::error::Error for SamlError {}
 
 pub(crate) fn malformed(message: impl Into<String>) -> SamlError {
     SamlError::new(ErrorCode::MalformedResponse, message)
+}
+
+/// The longest excerpt of untrusted text an error message quotes, in characters.
+const EXCERPT_CHARS: usize = 200;
+
+/// `text` cut to its first [`EXCERPT_CHARS`] characters (on a character boundary, "…" marking
+/// the cut), so a 256 KB attribute never becomes a 256 KB error message or log line.
+pub(crate) fn excerpt(text: &str) -> std::borrow::Cow<'_, str> {
+    match text.char_indices().nth(EXCERPT_CHARS) {
+        Some((cut, _)) => format!("{}…", &text[..cut]).into(),
+        None => text.into(),
+    }
 }

@@ -10,7 +10,7 @@ use time::{Duration, OffsetDateTime};
 use super::datetime::parse_datetime;
 use super::dsig::verify_enveloped;
 use super::encrypted::decrypt_assertion;
-use super::error::{SamlError, malformed};
+use super::error::{SamlError, excerpt, malformed};
 use super::identity::{FriendlyNames, Identity, apply_mapping};
 use super::input;
 use super::settings::{Attributes, ServiceProvider};
@@ -108,6 +108,67 @@ fn check_status(response: Node<'_, '_>) -> Result<(), SamlError> {
     Err(SamlError::new(ErrorCode::StatusNotSuccess, detail))
 }
 
+/// The root must be a SAML 2.0 `samlp:Response`.
+fn check_response_root(root: Node<'_, '_>) -> Result<(), SamlError> {
+    if !is(&root, NS_PROTOCOL, "Response") {
+        return Err(malformed(format!(
+            "the message is {{{}}}{}, not a samlp:Response",
+            excerpt(root.tag_name().namespace().unwrap_or("")),
+            excerpt(root.tag_name().name())
+        )));
+    }
+    if root.attribute("Version") != Some("2.0") {
+        return Err(malformed("the Response Version is not \"2.0\""));
+    }
+    Ok(())
+}
+
+/// The request ID an unverified Response claims to answer: its `InResponseTo`, or else that of
+/// the first bearer `SubjectConfirmationData` of a plain assertion that is a direct child.
+fn claimed_in_response_to<'a>(root: Node<'a, '_>) -> Option<&'a str> {
+    if let Some(id) = root.attribute("InResponseTo") {
+        return Some(id);
+    }
+    children_named(root, NS_ASSERTION, "Assertion")
+        .flat_map(|a| children_named(a, NS_ASSERTION, "Subject"))
+        .flat_map(|subject| children_named(subject, NS_ASSERTION, "SubjectConfirmation"))
+        .filter(|c| c.attribute("Method") == Some(BEARER))
+        .flat_map(|c| children_named(c, NS_ASSERTION, "SubjectConfirmationData"))
+        .find_map(|data| data.attribute("InResponseTo"))
+}
+
+/// A `ds:Signature` may stand only where SAML puts one: as a direct child of the Response
+/// (`response`) or of its assertion. One anywhere else — inside `Status`, `Extensions`, an
+/// `Advice`, another Signature's `Object` — is never what a conformant IdP sends, so it is a
+/// forgery attempt or a broken IdP, and the response is refused rather than the signature
+/// ignored.
+fn check_signature_places(
+    doc: &Document<'_>,
+    response: Node<'_, '_>,
+    assertion: Node<'_, '_>,
+) -> Result<(), SamlError> {
+    for signature in doc.descendants().filter(|n| is(n, NS_DSIG, "Signature")) {
+        let parent = signature.parent();
+        if parent != Some(response) && parent != Some(assertion) {
+            let place = parent.map_or("", |p| p.tag_name().name());
+            return Err(SamlError::new(
+                ErrorCode::SignatureUnsupported,
+                format!(
+                    "a Signature stands inside <{}>; signatures are only accepted directly in the Response or the Assertion",
+                    excerpt(place)
+                ),
+            ));
+        }
+    }
+    Ok(())
+}
+
+/// XML white space (space, tab, line feed, carriage return) trimmed from both ends: what
+/// xs:anyURI and entity IDs collapse, and what IdPs leave around pretty-printed values.
+fn trim_xml(text: &str) -> &str {
+    text.trim_matches(|c| matches!(c, ' ' | '\t' | '\n' | '\r'))
+}
+
 /// The one answer to every failure of an unauthenticated encrypted assertion.
 fn opaque() -> SamlError {
     SamlError::new(ErrorCode::DecryptionFailed, super::encrypted::OPAQUE_MESSAGE)
@@ -129,22 +190,41 @@ impl ServiceProvider {
         now: OffsetDateTime,
         request_id: Option<&str>,
     ) -> Result<Identity, SamlError> {
+        self.validate_response_with(input, now, |_| request_id.map(str::to_owned))
+    }
+
+    /// Validate a SAMLResponse, letting the host pick the pending request from the same parse.
+    ///
+    /// `pending` is called once, after the message is known to be a SAML 2.0 Response and
+    /// before anything is verified, with the request ID the response claims to answer: the
+    /// Response's `InResponseTo`, or when it has none the bearer `SubjectConfirmationData`'s
+    /// (SAML core makes the former optional). It returns the ID of the pending AuthnRequest to
+    /// check the response against — typically the claimed ID if the host issued it to this
+    /// browser and it is unused — or `None` to treat the response as unsolicited. The claim
+    /// itself is never trusted: the chosen ID is then compared with the signed content, as
+    /// [`Self::validate_response`] does. Hosts call this instead of
+    /// [`Self::in_response_to_hint`] followed by [`Self::validate_response`], which parses the
+    /// untrusted XML twice.
+    pub fn validate_response_with<F>(
+        &self,
+        input: impl AsRef<[u8]>,
+        now: OffsetDateTime,
+        pending: F,
+    ) -> Result<Identity, SamlError>
+    where
+        F: FnOnce(Option<&str>) -> Option<String>,
+    {
         let s = self.settings();
         let xml = input::decode(input.as_ref(), s.max_response_bytes)?;
         let doc = parse_document(&xml, &s.xml_limits)?;
         let root = doc.root_element();
-        if !is(&root, NS_PROTOCOL, "Response") {
-            return Err(malformed(format!(
-                "the message is {{{}}}{}, not a samlp:Response",
-                root.tag_name().namespace().unwrap_or(""),
-                root.tag_name().name()
-            )));
-        }
-        if root.attribute("Version") != Some("2.0") {
-            return Err(malformed("the Response Version is not \"2.0\""));
-        }
+        check_response_root(root)?;
+        let request_id = pending(claimed_in_response_to(root));
+        let request_id = request_id.as_deref();
         check_unique_ids(&doc)?;
         let assertion = the_assertion(root)?;
+        let plain_assertion = if is(&assertion, NS_ASSERTION, "Assertion") { assertion } else { root };
+        check_signature_places(&doc, root, plain_assertion)?;
         check_status(root)?;
 
         // The Response signature, if any, is verified first (before any decryption).
@@ -189,6 +269,7 @@ impl ServiceProvider {
             if !is(&a, NS_ASSERTION, "Assertion") {
                 return Err(hide(malformed("the decrypted content is not an Assertion")));
             }
+            check_signature_places(&decrypted_doc, a, a).map_err(hide)?;
             a
         } else {
             covered
@@ -210,14 +291,18 @@ impl ServiceProvider {
         self.check_profile(response, trusted, now, request_id, response_signed)
     }
 
-    /// The `InResponseTo` a response claims to answer, read without any verification: only a
-    /// hint for a host that keeps several outstanding request IDs, to pick the one to pass to
-    /// [`Self::validate_response`] (which then checks it against signed content).
+    /// The `InResponseTo` a response claims to answer, read without any verification: the
+    /// Response's, or when it has none the bearer `SubjectConfirmationData`'s. Only a hint for a
+    /// host that keeps several outstanding request IDs, to pick the one to pass to
+    /// [`Self::validate_response`] (which then checks it against signed content). It parses the
+    /// message a second time: prefer [`Self::validate_response_with`].
     pub fn in_response_to_hint(&self, input: impl AsRef<[u8]>) -> Option<String> {
         let s = self.settings();
         let xml = input::decode(input.as_ref(), s.max_response_bytes).ok()?;
         let doc = parse_document(&xml, &s.xml_limits).ok()?;
-        doc.root_element().attribute("InResponseTo").map(str::to_owned)
+        let root = doc.root_element();
+        check_response_root(root).ok()?;
+        claimed_in_response_to(root).map(str::to_owned)
     }
 
     /// Verify the enveloped signature on the root element of `xml` (a signed Assertion or
@@ -259,20 +344,21 @@ impl ServiceProvider {
                 "the Assertion Issuer Format is not the entity format",
             ));
         }
-        let issuer = text(issuer_node)?;
+        let issuer_text = text(issuer_node)?;
+        let issuer = trim_xml(&issuer_text).to_owned();
         if issuer != s.idp_entity_id {
             return Err(SamlError::mismatch(ErrorCode::IssuerMismatch, "Assertion Issuer", &s.idp_entity_id, &issuer));
         }
         if let Some(node) = single_child(response, NS_ASSERTION, "Issuer")? {
             let r = text(node)?;
-            if r != s.idp_entity_id {
+            if trim_xml(&r) != s.idp_entity_id {
                 return Err(SamlError::mismatch(ErrorCode::IssuerMismatch, "Response Issuer", &s.idp_entity_id, &r));
             }
         }
 
         // Destination: exact; required when the Response is signed.
         match response.attribute("Destination") {
-            Some(d) if d != s.acs_url => {
+            Some(d) if trim_xml(d) != s.acs_url => {
                 return Err(SamlError::mismatch(ErrorCode::DestinationMismatch, "Response Destination", &s.acs_url, d));
             }
             None if response_signed => {
@@ -281,23 +367,22 @@ impl ServiceProvider {
             _ => {}
         }
 
-        // InResponseTo: the request we sent, or none at all for an unsolicited response.
+        // InResponseTo: the request we sent, or none at all for an unsolicited response. The
+        // Response attribute is optional (SAML core §3.2.2); without it the signed bearer
+        // confirmation, checked below, must name the request.
         let response_irt = response.attribute("InResponseTo");
         match (request_id, response_irt) {
             (Some(want), Some(got)) if want == got => {}
-            (Some(want), got) => {
-                return Err(SamlError::mismatch(
-                    ErrorCode::InResponseToMismatch,
-                    "Response InResponseTo",
-                    want,
-                    got.unwrap_or(""),
-                ));
+            (Some(_), None) => {}
+            (Some(want), Some(got)) => {
+                return Err(SamlError::mismatch(ErrorCode::InResponseToMismatch, "Response InResponseTo", want, got));
             }
             (None, Some(got)) => {
                 return Err(SamlError::new(
                     ErrorCode::InResponseToMismatch,
                     format!(
-                        "the Response answers request \"{got}\", which this SP does not know (expired, or another browser)"
+                        "the Response answers request \"{}\", which this SP does not know (expired, or another browser)",
+                        excerpt(got)
                     ),
                 ));
             }
@@ -316,9 +401,9 @@ impl ServiceProvider {
         let name_id_node = single_child(subject, NS_ASSERTION, "NameID")?.ok_or_else(|| {
             SamlError::new(ErrorCode::NameIdMissing, "the Subject has no NameID (EncryptedID is not supported)")
         })?;
-        let name_id = text(name_id_node)?;
+        let name_id = trim_xml(&text(name_id_node)?).to_owned();
         if name_id.is_empty() {
-            return Err(SamlError::new(ErrorCode::NameIdMissing, "the NameID is empty"));
+            return Err(SamlError::new(ErrorCode::NameIdMissing, "the NameID is empty or blank"));
         }
         let confirmation_until = self.check_bearer(subject, now, skew, request_id)?;
 
@@ -335,7 +420,7 @@ impl ServiceProvider {
                     restrictions += 1;
                     let audiences: Vec<String> =
                         children_named(child, NS_ASSERTION, "Audience").map(text).collect::<Result<_, _>>()?;
-                    if !audiences.contains(&s.sp_entity_id) {
+                    if !audiences.iter().any(|a| trim_xml(a) == s.sp_entity_id) {
                         return Err(SamlError::mismatch(
                             ErrorCode::AudienceMismatch,
                             "Audience",
@@ -356,14 +441,21 @@ impl ServiceProvider {
             ));
         }
 
-        // AuthnStatement: the session index, and the session's own end if the IdP set one.
+        // AuthnStatement: at least one (SAML profiles §4.1.4.2: a bearer assertion for Web SSO
+        // says how the user authenticated); the session index, and the session's own end if
+        // the IdP set one.
+        if children_named(assertion, NS_ASSERTION, "AuthnStatement").next().is_none() {
+            return Err(malformed(
+                "the Assertion has no AuthnStatement; the Web SSO profile requires one (SAML profiles §4.1.4.2)",
+            ));
+        }
         let mut session_index = None;
         for statement in children_named(assertion, NS_ASSERTION, "AuthnStatement") {
             if session_index.is_none() {
                 session_index = statement.attribute("SessionIndex").map(str::to_owned);
             }
             if let Some(end) = time_attr(statement, "SessionNotOnOrAfter")?
-                && now >= end + skew
+                && has_passed(end, now, skew)
             {
                 return Err(SamlError::new(ErrorCode::Expired, "AuthnStatement SessionNotOnOrAfter has passed"));
             }
@@ -411,7 +503,7 @@ impl ServiceProvider {
             let Some(data) = single_child(confirmation, NS_ASSERTION, "SubjectConfirmationData")? else { continue };
             let check = || -> Result<OffsetDateTime, SamlError> {
                 let recipient = data.attribute("Recipient").unwrap_or("");
-                if recipient != s.acs_url {
+                if trim_xml(recipient) != s.acs_url {
                     return Err(SamlError::mismatch(
                         ErrorCode::RecipientMismatch,
                         "SubjectConfirmationData Recipient",
@@ -452,7 +544,14 @@ impl ServiceProvider {
     }
 }
 
-/// `not_before - skew <= now < not_on_or_after + skew`.
+/// Whether `now` is at or past `end + skew`. Checked arithmetic: an end so late that adding
+/// the skew leaves the calendar has not passed (no date or setting can make this panic).
+fn has_passed(end: OffsetDateTime, now: OffsetDateTime, skew: Duration) -> bool {
+    end.checked_add(skew).is_some_and(|latest| now >= latest)
+}
+
+/// `not_before - skew <= now < not_on_or_after + skew`, in checked arithmetic (a bound that
+/// the skew pushes off the calendar does not bind).
 fn check_window(
     what: &str,
     not_before: Option<OffsetDateTime>,
@@ -462,7 +561,7 @@ fn check_window(
 ) -> Result<(), SamlError> {
     let show = |t: OffsetDateTime| super::datetime::format_datetime(t);
     if let Some(nb) = not_before
-        && now < nb - skew
+        && nb.checked_sub(skew).is_some_and(|earliest| now < earliest)
     {
         return Err(SamlError::new(
             ErrorCode::NotYetValid,
@@ -474,7 +573,7 @@ fn check_window(
         ));
     }
     if let Some(end) = not_on_or_after
-        && now >= end + skew
+        && has_passed(end, now, skew)
     {
         return Err(SamlError::new(
             ErrorCode::Expired,
@@ -482,6 +581,14 @@ fn check_window(
         ));
     }
     Ok(())
+}
+
+/// An AttributeValue as text: its text nodes in document order, those of child elements
+/// included. A value carrying an element — eduPersonTargetedID as a `saml:NameID`, the
+/// MACE-Dir encoding Shibboleth and InCommon send — reads as that element's text; markup,
+/// attributes and comments are dropped. (Read from signed bytes like every other value.)
+fn text_content(value: Node<'_, '_>) -> String {
+    value.descendants().filter(Node::is_text).filter_map(|t| t.text()).collect()
 }
 
 /// Every Attribute by Name (values in order, xsi:nil values skipped), and FriendlyName → Name.
@@ -500,7 +607,7 @@ fn read_attributes(assertion: Node<'_, '_>) -> Result<(Attributes, FriendlyNames
                 if value.attribute((XSI, "nil")).is_some_and(|n| n == "true" || n == "1") {
                     continue;
                 }
-                values.push(text(value)?);
+                values.push(text_content(value));
             }
         }
     }

@@ -8,7 +8,7 @@ use aws_lc_rs::rsa::{OaepPrivateDecryptingKey, PrivateDecryptingKey};
 use aws_lc_rs::signature::RsaKeyPair;
 use serde::{Deserialize, Serialize};
 
-use super::certificate::{Certificate, decode_base64};
+use super::certificate::{Certificate, DEFAULT_MIN_RSA_KEY_BITS, MIN_RSA_KEY_BITS_RANGE, decode_base64};
 use super::xml::XmlLimits;
 use crate::error::ErrorCode;
 use crate::saml::error::SamlError;
@@ -120,6 +120,11 @@ pub struct SamlSettings {
     /// Accept RSA-SHA1 signatures and SHA-1 digests.
     #[serde(default)]
     pub allow_sha1: bool,
+    /// The shortest RSA key accepted in an IdP certificate, in bits: 2048 by default, 1024 to
+    /// 16384 allowed. Lower it to 1024 only for a legacy IdP that cannot roll its key over
+    /// (RSA-SHA384 is then refused with such a key: no verifier pairs it with short keys).
+    #[serde(default = "default_min_rsa_key_bits")]
+    pub min_rsa_key_bits: u32,
     /// Demand a signature on the Response element itself, not only on the assertion.
     #[serde(default)]
     pub require_signed_response: bool,
@@ -160,6 +165,10 @@ fn default_max_bytes() -> usize {
     DEFAULT_MAX_RESPONSE_BYTES
 }
 
+fn default_min_rsa_key_bits() -> u32 {
+    DEFAULT_MIN_RSA_KEY_BITS
+}
+
 impl SamlSettings {
     /// Settings with the required values and every default.
     pub fn new(sp_entity_id: &str, acs_url: &str, idp_entity_id: &str, idp_certificates: Vec<String>) -> Self {
@@ -172,6 +181,7 @@ impl SamlSettings {
             allow_idp_initiated: false,
             clock_skew_seconds: DEFAULT_CLOCK_SKEW_SECONDS,
             allow_sha1: false,
+            min_rsa_key_bits: DEFAULT_MIN_RSA_KEY_BITS,
             require_signed_response: false,
             max_response_bytes: DEFAULT_MAX_RESPONSE_BYTES,
             xml_limits: XmlLimits::default(),
@@ -262,9 +272,22 @@ impl ServiceProvider {
         if settings.max_response_bytes == 0 {
             return Err(invalid("max_response_bytes must be at least 1"));
         }
+        if !MIN_RSA_KEY_BITS_RANGE.contains(&settings.min_rsa_key_bits) {
+            return Err(invalid(format!(
+                "min_rsa_key_bits must be between {} and {}, got {}",
+                MIN_RSA_KEY_BITS_RANGE.start(),
+                MIN_RSA_KEY_BITS_RANGE.end(),
+                settings.min_rsa_key_bits
+            )));
+        }
         let mut idp_certificates = Vec::new();
         for text in &settings.idp_certificates {
-            idp_certificates.extend(Certificate::parse_all(text)?);
+            for cert in Certificate::parse_all(text)? {
+                // Refused here, where the admin configures the IdP, rather than as a
+                // signature_invalid at every sign-in.
+                cert.check_key_size(settings.min_rsa_key_bits)?;
+                idp_certificates.push(cert);
+            }
         }
         let mut decryption_keys = Vec::new();
         for text in &settings.sp_decryption_keys {
@@ -380,6 +403,43 @@ mod tests {
     }
 
     #[test]
+    fn min_rsa_key_bits_is_a_checked_floor() {
+        let code = |s: SamlSettings| ServiceProvider::new(s).unwrap_err().code().as_str();
+        assert_eq!(base().min_rsa_key_bits, 2048);
+        for bad in [0, 512, 1023, 16385, u32::MAX] {
+            let err = ServiceProvider::new(SamlSettings { min_rsa_key_bits: bad, ..base() }).unwrap_err();
+            assert_eq!(err.code().as_str(), "invalid_settings", "{bad}");
+            assert_eq!(err.message(), format!("min_rsa_key_bits must be between 1024 and 16384, got {bad}"));
+        }
+        for fine in [1024, 2048, 16384] {
+            let certs = vec![read("idp-ec-cert.pem")];
+            assert!(
+                ServiceProvider::new(SamlSettings { min_rsa_key_bits: fine, idp_certificates: certs, ..base() })
+                    .is_ok()
+            );
+        }
+        // A 1024-bit IdP key is refused by default, accepted when the floor is lowered; every
+        // certificate counts, a rollover partner included.
+        let short = vec![read("idp-rsa1024-cert.pem")];
+        let err = ServiceProvider::new(SamlSettings { idp_certificates: short.clone(), ..base() }).unwrap_err();
+        assert_eq!(err.code().as_str(), "invalid_certificate");
+        assert!(err.message().contains("1024-bit RSA key; the minimum is 2048 bits (min_rsa_key_bits)"), "{err}");
+        assert!(
+            ServiceProvider::new(SamlSettings { idp_certificates: short, min_rsa_key_bits: 1024, ..base() }).is_ok()
+        );
+        let rollover = format!("{}{}", read("idp-cert.pem"), read("idp-rsa1024-cert.pem"));
+        assert_eq!(code(SamlSettings { idp_certificates: vec![rollover], ..base() }), "invalid_certificate");
+        let four_k = vec![read("idp-rsa4096-cert.pem")];
+        assert_eq!(
+            code(SamlSettings { idp_certificates: four_k.clone(), min_rsa_key_bits: 4097, ..base() }),
+            "invalid_certificate"
+        );
+        assert!(
+            ServiceProvider::new(SamlSettings { idp_certificates: four_k, min_rsa_key_bits: 4096, ..base() }).is_ok()
+        );
+    }
+
+    #[test]
     fn json_form_uses_defaults_and_refuses_unknown_keys() {
         let s = SamlSettings::from_json(
             r#"{"sp_entity_id":"a","acs_url":"https://a/acs","idp_entity_id":"b","idp_certificates":[]}"#,
@@ -388,6 +448,14 @@ mod tests {
         assert_eq!(s.clock_skew_seconds, 180);
         assert!(!s.allow_sha1 && !s.allow_idp_initiated);
         assert_eq!(s.max_response_bytes, 256 * 1024);
+        assert_eq!(s.min_rsa_key_bits, 2048, "settings stored before the field existed still load");
+        let set = SamlSettings::from_json(
+            r#"{"sp_entity_id":"a","acs_url":"https://a/acs","idp_entity_id":"b","min_rsa_key_bits":1024}"#,
+        )
+        .unwrap();
+        assert_eq!(set.min_rsa_key_bits, 1024);
+        let negative = r#"{"sp_entity_id":"a","acs_url":"https://a/acs","idp_entity_id":"b","min_rsa_key_bits":-1}"#;
+        assert_eq!(SamlSettings::from_json(negative).unwrap_err().code().as_str(), "invalid_settings");
         let unknown =
             r#"{"sp_entity_id":"a","acs_url":"x","idp_entity_id":"b","idp_certificates":[],"allow_sha":true}"#;
         assert!(SamlSettings::from_json(unknown).is_err());

@@ -143,7 +143,10 @@ def sp_metadata(settings: SamlSettings) -> str:
     """SP metadata XML for settings whose IdP is not configured yet."""
 
 def import_metadata(xml: str, sp_entity_id: str, acs_url: str, entity_id: str | None = None) -> ImportedMetadata:
-    """Read IdP federation metadata: settings trusting that IdP, and what it says."""
+    """Read IdP federation metadata: settings trusting that IdP, and what it says.
+
+    Raises ``ConfigurationError`` (``invalid_certificate``) when a signing certificate's RSA
+    key is under 2048 bits, the default ``min_rsa_key_bits``."""
 
 @final
 class ScimRequest:
@@ -198,7 +201,10 @@ class ScimResponse:
 
 @final
 class ServiceProvider:
-    """One workspace's SAML service provider (settings checked, keys parsed once)."""
+    """One workspace's SAML service provider (settings checked, keys parsed once).
+
+    Raises ``ConfigurationError``: ``invalid_settings``, ``invalid_certificate`` (also an IdP
+    RSA key shorter than ``min_rsa_key_bits``) or ``invalid_key``."""
 
     def __new__(cls, settings: SamlSettings) -> ServiceProvider: ...
     @property

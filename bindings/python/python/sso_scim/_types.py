@@ -236,10 +236,22 @@ class ScimConfig(TypedDict, total=False):
 
 
 class XmlLimits(TypedDict, total=False):
+    """Structural limits on SAML XML, enforced in one linear pass before parsing.
+
+    Defaults: depth 48, 20,000 nodes, 24 attributes per element (namespace declarations
+    apart), 8 of them namespace-qualified, 128 distinct namespace bindings (a binding
+    repeated on many elements counts once), 16 namespaces in scope at one element, names of
+    256 bytes, namespace URIs of 256 bytes.
+    """
+
     max_depth: int
     max_nodes: int
     max_attributes: int
+    max_namespaced_attributes: int
     max_namespace_declarations: int
+    max_namespaces_in_scope: int
+    max_name_bytes: int
+    max_namespace_uri_bytes: int
 
 
 class AttributeMap(TypedDict, total=False):
@@ -266,6 +278,9 @@ class SamlSettings(_SamlSettingsRequired, total=False):
     allow_idp_initiated: bool
     clock_skew_seconds: int
     allow_sha1: bool
+    #: The shortest RSA key accepted in an IdP certificate, in bits (default 2048, allowed
+    #: 1024 to 16384); a shorter key is refused with ``invalid_certificate``.
+    min_rsa_key_bits: int
     require_signed_response: bool
     max_response_bytes: int
     xml_limits: XmlLimits
@@ -332,6 +347,9 @@ class Certificate(TypedDict):
     subject: str
     not_before: str
     not_after: str
+    key_type: Literal["rsa", "ec"]
+    #: RSA modulus length, or EC curve size (256, 384, 521).
+    key_bits: int
     sha256_fingerprint: str
     pem: str
 

@@ -28,12 +28,20 @@ use super::{BINDING_HTTP_POST, BINDING_HTTP_REDIRECT, PROTOCOL_SAML2};
 pub const MAX_METADATA_BYTES: usize = 1024 * 1024;
 
 /// XML limits for metadata. Wider than the response defaults where metadata is legitimately
-/// bigger: node count (1 MiB of markup at ≈10 bytes per node) and namespace declarations (Entra
-/// re-declares a namespace on every `KeyInfo`, `ClaimType` and `EndpointReference`, so a tenant
-/// document during rollover carries well over a hundred). Depth stays tight: real metadata nests
+/// bigger: node count (1 MiB of markup at ≈10 bytes per node) and distinct namespace bindings (a
+/// small aggregate binds its own per entity; Entra re-declares one namespace on every `KeyInfo`,
+/// `ClaimType` and `EndpointReference`, which counts once). Depth stays tight: real metadata nests
 /// about 10 elements deep (aggregate → entity → role → KeyDescriptor → KeyInfo → X509Data → cert).
-pub const METADATA_LIMITS: XmlLimits =
-    XmlLimits { max_depth: 32, max_nodes: 100_000, max_attributes: 64, max_namespace_declarations: 4_096 };
+pub const METADATA_LIMITS: XmlLimits = XmlLimits {
+    max_depth: 32,
+    max_nodes: 100_000,
+    max_attributes: 64,
+    max_namespaced_attributes: 16,
+    max_namespace_declarations: 512,
+    max_namespaces_in_scope: 64,
+    max_name_bytes: 256,
+    max_namespace_uri_bytes: 1024,
+};
 
 /// `entityID` is at most 1024 characters (SAML metadata §2.2.1, `entityIDType`).
 const MAX_ENTITY_ID_CHARS: usize = 1024;
@@ -161,6 +169,15 @@ impl IdpMetadata {
     /// 30 and 7 days ahead.
     pub fn certificates_expiring_within(&self, now: OffsetDateTime, days: u32) -> Vec<&Certificate> {
         self.certificates.iter().filter(|c| c.expires_within(now, days)).collect()
+    }
+
+    /// Refuse the metadata when a signing certificate's RSA key is shorter than
+    /// `min_rsa_key_bits` (code [`ErrorCode::InvalidCertificate`], naming the certificate, its
+    /// key size and the minimum): an import is where the admin can still act on it, while
+    /// settings holding such a key would fail every sign-in. Parsing alone does not check, so
+    /// an admin screen can still show what the metadata holds.
+    pub fn check_key_sizes(&self, min_rsa_key_bits: u32) -> Result<(), SamlError> {
+        self.certificates.iter().try_for_each(|c| c.check_key_size(min_rsa_key_bits))
     }
 
     /// New settings for our SP (`sp_entity_id`, `acs_url`) trusting this IdP, every other setting
@@ -738,6 +755,27 @@ mod tests {
         // A certificate that is valid base64 but truncated.
         let truncated = format!("{}{}{}", &OKTA[..start], &OKTA[start..start + 400], &OKTA[end..]);
         assert!(refusal(&truncated).contains("invalid_certificate"));
+    }
+
+    #[test]
+    fn key_sizes_are_checked_against_min_rsa_key_bits() {
+        let pem = std::fs::read_to_string(concat!(env!("CARGO_MANIFEST_DIR"), "/tests/data/saml/idp-rsa1024-cert.pem"))
+            .unwrap();
+        let weak = Certificate::parse_all(&pem).unwrap()[0].to_base64();
+        let start = OKTA.find("<ds:X509Certificate>").unwrap() + "<ds:X509Certificate>".len();
+        let end = OKTA.find("</ds:X509Certificate>").unwrap();
+        let xml = format!("{}{weak}{}", &OKTA[..start], &OKTA[end..]);
+        // Parsing shows what the metadata holds; the check is what an import applies.
+        let m = IdpMetadata::parse(&xml).unwrap();
+        assert_eq!(m.signing_certificates()[0].key_bits(), 1024);
+        let err = m.check_key_sizes(2048).unwrap_err();
+        assert_eq!(err.code(), ErrorCode::InvalidCertificate);
+        assert!(err.message().contains("has a 1024-bit RSA key; the minimum is 2048 bits (min_rsa_key_bits)"), "{err}");
+        assert!(m.check_key_sizes(1024).is_ok());
+        assert!(IdpMetadata::parse(OKTA).unwrap().check_key_sizes(2048).is_ok());
+        let imported =
+            crate::bridge::json::import_metadata(&xml, "https://app.example/saml", "https://app.example/acs", None);
+        assert_eq!(imported.unwrap_err().code(), ErrorCode::InvalidCertificate);
     }
 
     #[test]

@@ -14,7 +14,11 @@
 //! verbatim) are read back from the source text through the node and attribute byte ranges,
 //! and each one is checked against what roxmltree resolved before it is trusted.
 
+use std::collections::{HashMap, HashSet};
+
 use roxmltree::{Node, NodeId, NodeType};
+
+use super::fnv::FnvBuild;
 
 /// The namespace bound to the `xml` prefix by definition; never declared in canonical output.
 const XML_NAMESPACE: &str = "http://www.w3.org/XML/1998/namespace";
@@ -71,11 +75,17 @@ fn run<'a>(apex: Node<'a, '_>, options: &'a C14nOptions<'a>, out: &mut Vec<u8>) 
     if options.exclude == Some(apex.id()) {
         return Err(error("the excluded subtree is the apex itself, which would leave nothing to canonicalize"));
     }
+    let mut inclusive = HashSet::with_capacity_and_hasher(options.inclusive_prefixes.len(), FnvBuild::default());
     for &token in options.inclusive_prefixes {
         // A caller that split the PrefixList on anything but whitespace would silently change
         // which namespaces are rendered, so malformed tokens are refused rather than ignored.
         if token.is_empty() || token.contains(|c: char| c.is_whitespace() || c == ':') {
             return Err(error(format!("{token:?} is not a prefix of an InclusiveNamespaces PrefixList")));
+        }
+        // Repeats collapse here, so each prefix is tested once per element however often the
+        // list names it.
+        if token != "xml" {
+            inclusive.insert(if token == "#default" { "" } else { token });
         }
     }
 
@@ -83,12 +93,15 @@ fn run<'a>(apex: Node<'a, '_>, options: &'a C14nOptions<'a>, out: &mut Vec<u8>) 
     out.reserve(apex.range().len());
     let mut writer = Writer {
         input: document.input_text(),
-        options,
-        rendered: Vec::with_capacity(16),
+        inclusive,
+        scope: Scoped::default(),
+        rendered: Scoped::default(),
         open: Vec::with_capacity(16),
+        declared: Vec::with_capacity(8),
         declarations: Vec::with_capacity(8),
         attributes: Vec::with_capacity(16),
     };
+    writer.enter_apex(apex)?;
     let mut excluded_seen = false;
 
     // Pre-order walk with explicit ascent: no recursion, and end tags are written when the walk
@@ -102,7 +115,7 @@ fn run<'a>(apex: Node<'a, '_>, options: &'a C14nOptions<'a>, out: &mut Vec<u8>) 
         } else {
             match node.node_type() {
                 NodeType::Element => {
-                    writer.start_tag(node, out)?;
+                    writer.start_tag(node, node.id() == apex_id, out)?;
                     first_child = node.first_child();
                     if first_child.is_none() {
                         writer.end_tag(out)?;
@@ -163,7 +176,8 @@ fn run<'a>(apex: Node<'a, '_>, options: &'a C14nOptions<'a>, out: &mut Vec<u8>) 
 /// An element whose end tag is still to be written.
 struct Open<'a> {
     qname: &'a str,
-    /// Length of the rendered-namespace stack before this element pushed onto it.
+    /// Undo-log lengths of the scope and rendered maps before this element changed them.
+    scope_len: usize,
     rendered_len: usize,
 }
 
@@ -175,23 +189,75 @@ struct Attr<'a> {
     value: &'a str,
 }
 
+/// A prefix → URI map that changes as elements open and is restored as they close: each
+/// change logs the value it replaced, and closing an element replays the log back to where it
+/// stood. Every lookup and change is O(1), whatever the depth or the number of bindings.
+#[derive(Default)]
+struct Scoped<'a> {
+    map: HashMap<&'a str, &'a str, FnvBuild>,
+    undo: Vec<(&'a str, Option<&'a str>)>,
+}
+
+impl<'a> Scoped<'a> {
+    fn get(&self, prefix: &str) -> Option<&'a str> {
+        self.map.get(prefix).copied()
+    }
+
+    /// Bind `prefix` to `uri`, or unbind it (`None`).
+    fn set(&mut self, prefix: &'a str, uri: Option<&'a str>) {
+        let previous = match uri {
+            Some(uri) => self.map.insert(prefix, uri),
+            None => self.map.remove(prefix),
+        };
+        self.undo.push((prefix, previous));
+    }
+
+    fn mark(&self) -> usize {
+        self.undo.len()
+    }
+
+    fn restore(&mut self, mark: usize) {
+        while self.undo.len() > mark {
+            let Some((prefix, previous)) = self.undo.pop() else { break };
+            match previous {
+                Some(uri) => self.map.insert(prefix, uri),
+                None => self.map.remove(prefix),
+            };
+        }
+    }
+}
+
 struct Writer<'a> {
     input: &'a str,
-    /// Borrowed for as long as the document: prefixes from the PrefixList go on the same stack.
-    options: &'a C14nOptions<'a>,
-    /// (prefix, URI) pairs rendered by the open elements, innermost last; "" is the default
-    /// namespace. Truncated when an element closes, so it is always the set the nearest output
-    /// ancestor sees.
-    rendered: Vec<(&'a str, &'a str)>,
+    /// The PrefixList as a set ("" is `#default`; `xml` left out, it is never declared).
+    inclusive: HashSet<&'a str, FnvBuild>,
+    /// The namespaces in scope of the current element ("" is the default namespace; an
+    /// unbound prefix, or a default undeclared with `xmlns=""`, is absent).
+    scope: Scoped<'a>,
+    /// What the output ancestors rendered, nearest first: always what the nearest output
+    /// ancestor sees, since the apex's subtree is output whole but for one excluded subtree.
+    rendered: Scoped<'a>,
     open: Vec<Open<'a>>,
     /// Scratch buffers reused across elements.
+    declared: Vec<&'a str>,
     declarations: Vec<(&'a str, &'a str)>,
     attributes: Vec<Attr<'a>>,
 }
 
 impl<'a> Writer<'a> {
-    fn start_tag(&mut self, element: Node<'a, '_>, out: &mut Vec<u8>) -> Result<(), C14nError> {
-        let qname = self.element_qname(element)?;
+    /// Load everything the apex has in scope: the bindings of its ancestors count, though
+    /// nothing above the apex is output.
+    fn enter_apex(&mut self, apex: Node<'a, '_>) -> Result<(), C14nError> {
+        for namespace in apex.namespaces() {
+            let prefix = namespace.name().unwrap_or("");
+            check_binding(prefix, namespace.uri())?;
+            self.scope.set(prefix, Some(namespace.uri()).filter(|uri| !uri.is_empty()));
+        }
+        Ok(())
+    }
+
+    fn start_tag(&mut self, element: Node<'a, '_>, apex: bool, out: &mut Vec<u8>) -> Result<(), C14nError> {
+        let qname = self.read_start_tag(element)?;
         let (prefix, local) = split_qname(qname);
         let name = element.tag_name();
         if local != name.name() {
@@ -199,19 +265,22 @@ impl<'a> Writer<'a> {
         }
         let namespace = name.namespace().unwrap_or("");
 
-        for declared in element.namespaces() {
-            // XML 1.0 namespaces cannot undeclare a prefix; roxmltree accepts `xmlns:p=""` anyway,
-            // and a prefix bound to "" has no canonical rendering libxml2 would agree on.
-            if declared.name().is_some() && declared.uri().is_empty() {
-                return Err(error(format!(
-                    "the prefix {:?} is bound to the empty namespace name in scope of <{qname}>",
-                    declared.name().unwrap_or("")
-                )));
+        let scope_len = self.scope.mark();
+        let rendered_len = self.rendered.mark();
+        self.declarations.clear();
+
+        // Only the prefixes this start tag declares can differ from the parent's scope, so
+        // only they are looked up (roxmltree resolved them; its answer is the one trusted).
+        if !apex {
+            for i in 0..self.declared.len() {
+                let declared = self.declared[i];
+                let uri = in_scope(element, declared);
+                if let Some(uri) = uri {
+                    check_binding(declared, uri)?;
+                }
+                self.scope.set(declared, uri.filter(|u| !u.is_empty()));
             }
         }
-
-        let rendered_len = self.rendered.len();
-        self.declarations.clear();
 
         // Visibly utilized: the element's own prefix (or the default namespace)...
         if prefix == "xml" {
@@ -219,11 +288,11 @@ impl<'a> Writer<'a> {
                 return Err(error(format!("<{qname}> uses the xml prefix for another namespace")));
             }
         } else {
-            let bound = in_scope(element, prefix);
+            let bound = self.scope.get(prefix);
             if bound.unwrap_or("") != namespace || (!prefix.is_empty() && bound.is_none()) {
                 return Err(error(format!("the prefix of <{qname}> does not resolve to the parsed namespace")));
             }
-            if !self.is_inclusive(prefix) {
+            if !self.inclusive.contains(prefix) {
                 self.utilize(prefix, namespace);
             }
         }
@@ -250,12 +319,12 @@ impl<'a> Writer<'a> {
                     return Err(error(format!("the attribute {attr_qname} of <{qname}> is not in the xml namespace")));
                 }
             } else {
-                if attr_namespace.is_empty() || in_scope(element, attr_prefix) != Some(attr_namespace) {
+                if attr_namespace.is_empty() || self.scope.get(attr_prefix) != Some(attr_namespace) {
                     return Err(error(format!(
                         "the prefix of the attribute {attr_qname} of <{qname}> does not resolve to the parsed namespace"
                     )));
                 }
-                if !self.is_inclusive(attr_prefix) {
+                if !self.inclusive.contains(attr_prefix) {
                     self.utilize(attr_prefix, attr_namespace);
                 }
             }
@@ -268,18 +337,21 @@ impl<'a> Writer<'a> {
         }
 
         // PrefixList prefixes follow the inclusive rule: every one in scope is rendered unless
-        // the parent already rendered it with the same value. Because each output element pushes
-        // what it renders, the stack top for such a prefix is exactly the parent's value.
-        for &token in self.options.inclusive_prefixes {
-            let prefix = if token == "#default" { "" } else { token };
-            if prefix == "xml" {
-                continue;
+        // the parent already rendered it with the same value. After each start tag every
+        // inclusive prefix is rendered as it is in scope, so below the apex only a prefix this
+        // element rebinds can need anything: the walk costs one test per declaration, not one
+        // per PrefixList token per element.
+        if apex {
+            let tokens: Vec<&'a str> = self.inclusive.iter().copied().collect();
+            for token in tokens {
+                self.include(token);
             }
-            match in_scope(element, prefix) {
-                Some(uri) => self.utilize(prefix, uri),
-                // No default namespace in scope: `xmlns=""` if the parent rendered a non-empty one.
-                None if prefix.is_empty() => self.utilize("", ""),
-                None => {}
+        } else {
+            for i in 0..self.declared.len() {
+                let declared = self.declared[i];
+                if self.inclusive.contains(declared) {
+                    self.include(declared);
+                }
             }
         }
 
@@ -311,7 +383,7 @@ impl<'a> Writer<'a> {
         }
         out.push(b'>');
 
-        self.open.push(Open { qname, rendered_len });
+        self.open.push(Open { qname, scope_len, rendered_len });
         Ok(())
     }
 
@@ -320,8 +392,19 @@ impl<'a> Writer<'a> {
         out.extend_from_slice(b"</");
         out.extend_from_slice(open.qname.as_bytes());
         out.push(b'>');
-        self.rendered.truncate(open.rendered_len);
+        self.scope.restore(open.scope_len);
+        self.rendered.restore(open.rendered_len);
         Ok(())
+    }
+
+    /// The inclusive rule for one PrefixList prefix on the current element.
+    fn include(&mut self, prefix: &'a str) {
+        match self.scope.get(prefix) {
+            Some(uri) => self.utilize(prefix, uri),
+            // No default namespace in scope: `xmlns=""` if the parent rendered a non-empty one.
+            None if prefix.is_empty() => self.utilize("", ""),
+            None => {}
+        }
     }
 
     /// Render `prefix` = `uri` on the current element unless the nearest output ancestor that
@@ -329,38 +412,78 @@ impl<'a> Writer<'a> {
     /// rendered at the top, which yields `xmlns=""` exactly when an ancestor rendered a
     /// non-empty default.
     fn utilize(&mut self, prefix: &'a str, uri: &'a str) {
-        let current = self.rendered.iter().rev().find(|(p, _)| *p == prefix).map(|&(_, u)| u);
-        let needed = match current {
+        let needed = match self.rendered.get(prefix) {
             Some(rendered) => rendered != uri,
             None => !(prefix.is_empty() && uri.is_empty()),
         };
         if needed {
-            self.rendered.push((prefix, uri));
+            self.rendered.set(prefix, Some(uri));
             self.declarations.push((prefix, uri));
         }
     }
 
-    fn is_inclusive(&self, prefix: &str) -> bool {
-        self.options.inclusive_prefixes.iter().any(|&t| if t == "#default" { prefix.is_empty() } else { t == prefix })
-    }
-
-    /// The QName of an element's start tag, read from the source text.
-    fn element_qname(&self, element: Node<'a, '_>) -> Result<&'a str, C14nError> {
+    /// The QName of an element's start tag, read from the source text, and the prefixes the
+    /// tag declares (into `self.declared`; "" for a default-namespace declaration). One pass
+    /// over the tag's bytes.
+    fn read_start_tag(&mut self, element: Node<'a, '_>) -> Result<&'a str, C14nError> {
+        let input = self.input;
         let start = element.range().start;
-        let tail = self.input.get(start..).unwrap_or("");
-        let Some(tag) = tail.strip_prefix('<') else {
-            return Err(error(format!(
-                "the element {:?} has no start tag in the source text",
-                element.tag_name().name()
-            )));
+        let name = || format!("{:?}", element.tag_name().name());
+        let tag = input
+            .get(start..)
+            .and_then(|t| t.strip_prefix('<'))
+            .ok_or_else(|| error(format!("the element {} has no start tag in the source text", name())))?;
+        let bytes = tag.as_bytes();
+        let is_space = |b: u8| matches!(b, b' ' | b'\t' | b'\n' | b'\r');
+        let name_end = |from: usize| {
+            bytes[from..]
+                .iter()
+                .position(|&b| is_space(b) || matches!(b, b'/' | b'>' | b'='))
+                .map_or(bytes.len(), |p| p + from)
         };
-        let end = tag.find([' ', '\t', '\n', '\r', '/', '>']).unwrap_or(tag.len());
+        let end = name_end(0);
         let qname = &tag[..end];
         if qname.is_empty() {
-            return Err(error(format!("the element {:?} has an empty start tag name", element.tag_name().name())));
+            return Err(error(format!("the element {} has an empty start tag name", name())));
         }
-        Ok(qname)
+        self.declared.clear();
+        let mut at = end;
+        loop {
+            while bytes.get(at).copied().is_some_and(is_space) {
+                at += 1;
+            }
+            match bytes.get(at) {
+                Some(b'>' | b'/') => return Ok(qname),
+                None => return Err(error(format!("the start tag of {} is not closed", name()))),
+                Some(_) => {}
+            }
+            let attr_end = name_end(at);
+            let attr = &tag[at..attr_end];
+            let quote_at = bytes[attr_end..].iter().position(|&b| b == b'"' || b == b'\'').map(|p| p + attr_end);
+            let Some(open) = quote_at else {
+                return Err(error(format!("an attribute of {} has no quoted value", name())));
+            };
+            let close = bytes[open + 1..]
+                .iter()
+                .position(|&b| b == bytes[open])
+                .ok_or_else(|| error(format!("an attribute value of {} is not closed", name())))?;
+            at = open + 1 + close + 1;
+            if attr == "xmlns" {
+                self.declared.push("");
+            } else if let Some(prefix) = attr.strip_prefix("xmlns:") {
+                self.declared.push(prefix);
+            }
+        }
     }
+}
+
+/// XML 1.0 namespaces cannot undeclare a prefix; roxmltree accepts `xmlns:p=""` anyway, and a
+/// prefix bound to "" has no canonical rendering libxml2 would agree on.
+fn check_binding(prefix: &str, uri: &str) -> Result<(), C14nError> {
+    if !prefix.is_empty() && uri.is_empty() {
+        return Err(error(format!("the prefix {prefix:?} is bound to the empty namespace name")));
+    }
+    Ok(())
 }
 
 /// A CR in text must come from a character reference (`&#13;`): line-end normalisation turns
@@ -402,11 +525,12 @@ fn check_carriage_returns(text: Node<'_, '_>, input: &str) -> Result<(), C14nErr
     Ok(())
 }
 
-/// The namespace URI bound to `prefix` ("" for the default namespace) on `element`, if any.
-/// An in-scope `xmlns=""` yields `None` like no declaration at all.
+/// The namespace URI roxmltree bound to `prefix` ("" for the default namespace) on `element`:
+/// `Some("")` for `xmlns=""` (and the refused `xmlns:p=""`), `None` when unbound. A walk over
+/// the element's namespaces, so it runs only for prefixes the element itself declares.
 fn in_scope<'a>(element: Node<'a, '_>, prefix: &str) -> Option<&'a str> {
     let wanted = if prefix.is_empty() { None } else { Some(prefix) };
-    element.namespaces().find(|ns| ns.name() == wanted).map(|ns| ns.uri()).filter(|uri| !uri.is_empty())
+    element.namespaces().find(|ns| ns.name() == wanted).map(|ns| ns.uri())
 }
 
 /// Split `p:local` into (`p`, `local`); an unprefixed name has the prefix "".

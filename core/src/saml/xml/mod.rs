@@ -2,7 +2,9 @@
 //! match names by (namespace URI, local name), never by prefix.
 
 pub mod c14n;
+mod fnv;
 mod parse;
+mod scan;
 
 pub use parse::{XmlLimits, parse_document};
 

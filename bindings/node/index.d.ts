@@ -205,12 +205,22 @@ export interface ValidateOptions {
   now?: Date | string | null
 }
 
-/** Structural limits on SAML XML. */
+/**
+ * Structural limits on SAML XML, enforced in one linear pass before parsing. Defaults: depth 48,
+ * 20,000 nodes, 24 attributes per element (namespace declarations apart), 8 of them
+ * namespace-qualified, 128 distinct namespace bindings (a binding repeated on many elements
+ * counts once), 16 namespaces in scope at one element, names of 256 bytes, namespace URIs of
+ * 256 bytes.
+ */
 export interface XmlLimits {
   maxDepth?: number
   maxNodes?: number
   maxAttributes?: number
+  maxNamespacedAttributes?: number
   maxNamespaceDeclarations?: number
+  maxNamespacesInScope?: number
+  maxNameBytes?: number
+  maxNamespaceUriBytes?: number
 }
 
 /** Attribute names (tried in order) for each mapped identity field. */

@@ -70,9 +70,8 @@ fn limit(message: String) -> SamlError {
 /// root), and anything beyond `limits` — checked before parsing, so no limit is enforced only
 /// after the work it bounds.
 pub fn parse_document<'i>(text: &'i str, limits: &XmlLimits) -> Result<Document<'i>, SamlError> {
-    if text.contains("<!DOCTYPE") || text.contains("<!ENTITY") {
-        return Err(SamlError::new(ErrorCode::XmlDoctypeForbidden, "the XML carries a DOCTYPE or ENTITY declaration"));
-    }
+    // The pre-scan refuses `<!DOCTYPE` and `<!ENTITY` wherever markup starts; inside a comment,
+    // CDATA section or text they are only characters, and roxmltree is told to refuse a DTD too.
     prescan(text, limits)?;
     let options = ParsingOptions { allow_dtd: false, nodes_limit: limits.max_nodes, ..ParsingOptions::default() };
     Document::parse_with_options(text, options).map_err(|e| match e {

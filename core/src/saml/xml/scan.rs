@@ -10,7 +10,7 @@
 //! cost is linear in its size. The scanner is not a parser: what it does not understand it leaves
 //! to roxmltree to refuse, except where skipping would let a limit go unseen (then it refuses).
 
-use std::collections::{HashMap, HashSet};
+use std::collections::HashSet;
 
 use super::fnv::FnvBuild;
 use super::parse::XmlLimits;
@@ -25,10 +25,15 @@ fn malformed(message: &str) -> SamlError {
     SamlError::new(ErrorCode::XmlMalformed, format!("the XML is not well-formed: {message}"))
 }
 
-/// Where `needle` first starts in `haystack` at or after `from`. Linear: the needles are at most
-/// three bytes long.
+/// Where `needle` first starts in `haystack` at or after `from` (memchr's vectorized search:
+/// linear, and most of the scan's time is spent here).
 fn find(haystack: &[u8], from: usize, needle: &[u8]) -> Option<usize> {
-    haystack.get(from..)?.windows(needle.len()).position(|w| w == needle).map(|p| p + from)
+    let rest = haystack.get(from..)?;
+    let found = match needle {
+        [byte] => memchr::memchr(*byte, rest),
+        _ => memchr::memmem::find(rest, needle),
+    };
+    found.map(|p| p + from)
 }
 
 fn is_space(b: u8) -> bool {
@@ -63,8 +68,10 @@ struct Scanner<'a> {
     declared: Vec<&'a [u8]>,
     /// Where each open element's declarations start in `declared`.
     marks: Vec<usize>,
-    /// How many open elements bind each prefix; its length is the namespaces in scope.
-    in_scope: HashMap<&'a [u8], u32, FnvBuild>,
+    /// How many open elements bind each prefix; its length is the namespaces in scope. A list,
+    /// not a map: it never holds more than `max_namespaces_in_scope + 1` entries, and a short
+    /// linear search beats hashing here.
+    in_scope: Vec<(&'a [u8], u32)>,
 }
 
 /// Check `text` against `limits` in one pass: depth, attributes per element (namespace
@@ -79,7 +86,7 @@ pub(crate) fn prescan(text: &str, limits: &XmlLimits) -> Result<(), SamlError> {
         bindings: HashSet::default(),
         declared: Vec::new(),
         marks: Vec::new(),
-        in_scope: HashMap::default(),
+        in_scope: Vec::new(),
     };
     scanner.run()
 }
@@ -143,7 +150,13 @@ impl<'a> Scanner<'a> {
     /// anything, so this bound is what keeps that work small.
     fn open_scope(&mut self, mark: usize) -> Result<(), SamlError> {
         for &prefix in &self.declared[mark..] {
-            *self.in_scope.entry(prefix).or_insert(0) += 1;
+            match self.in_scope.iter_mut().find(|(p, _)| *p == prefix) {
+                Some((_, count)) => *count += 1,
+                None => self.in_scope.push((prefix, 1)),
+            }
+            if self.in_scope.len() > self.limits.max_namespaces_in_scope {
+                break;
+            }
         }
         if self.in_scope.len() > self.limits.max_namespaces_in_scope {
             return Err(limit(format!(
@@ -157,10 +170,10 @@ impl<'a> Scanner<'a> {
     /// Take the declarations of the element whose declarations start at `mark` out of scope.
     fn close_scope(&mut self, mark: usize) {
         for prefix in self.declared.drain(mark.min(self.declared.len())..) {
-            if let Some(count) = self.in_scope.get_mut(prefix) {
-                *count -= 1;
-                if *count == 0 {
-                    self.in_scope.remove(prefix);
+            if let Some(i) = self.in_scope.iter().position(|(p, _)| *p == prefix) {
+                self.in_scope[i].1 -= 1;
+                if self.in_scope[i].1 == 0 {
+                    self.in_scope.swap_remove(i);
                 }
             }
         }

@@ -12,7 +12,7 @@ use crate::saml::error::SamlError;
 /// Structural limits for untrusted XML. Each bounds real work — bytes, depth, element count,
 /// the length of what is compared — so none refuses a genuine response under the size cap.
 #[derive(Debug, Clone, Copy, PartialEq, Eq, Serialize, Deserialize)]
-#[serde(default, deny_unknown_fields)]
+#[serde(from = "StoredLimits")]
 pub struct XmlLimits {
     /// Deepest element nesting.
     pub max_depth: usize,
@@ -61,6 +61,49 @@ impl Default for XmlLimits {
     }
 }
 
+/// `XmlLimits` as stored JSON may hold it: any subset of the fields.
+#[derive(Deserialize)]
+#[serde(deny_unknown_fields)]
+struct StoredLimits {
+    max_depth: Option<usize>,
+    max_nodes: Option<u32>,
+    max_attributes: Option<usize>,
+    max_namespaced_attributes: Option<usize>,
+    max_namespace_declarations: Option<usize>,
+    max_namespaces_in_scope: Option<usize>,
+    max_name_bytes: Option<usize>,
+    max_namespace_uri_bytes: Option<usize>,
+}
+
+impl From<StoredLimits> for XmlLimits {
+    /// Missing fields take today's defaults. Hosts of 0.1 stored whole settings, so their
+    /// records carry the 0.1 defaults verbatim (depth 48, 20,000 nodes, 64 attributes, 128
+    /// declarations) and no newer field: that exact record means "the defaults" and loads as
+    /// today's, which bound the parser's work more tightly. Any other record is kept as set.
+    fn from(s: StoredLimits) -> Self {
+        let d = XmlLimits::default();
+        let legacy_defaults = (s.max_depth, s.max_nodes, s.max_attributes, s.max_namespace_declarations)
+            == (Some(48), Some(20_000), Some(64), Some(128))
+            && s.max_namespaced_attributes.is_none()
+            && s.max_namespaces_in_scope.is_none()
+            && s.max_name_bytes.is_none()
+            && s.max_namespace_uri_bytes.is_none();
+        if legacy_defaults {
+            return d;
+        }
+        XmlLimits {
+            max_depth: s.max_depth.unwrap_or(d.max_depth),
+            max_nodes: s.max_nodes.unwrap_or(d.max_nodes),
+            max_attributes: s.max_attributes.unwrap_or(d.max_attributes),
+            max_namespaced_attributes: s.max_namespaced_attributes.unwrap_or(d.max_namespaced_attributes),
+            max_namespace_declarations: s.max_namespace_declarations.unwrap_or(d.max_namespace_declarations),
+            max_namespaces_in_scope: s.max_namespaces_in_scope.unwrap_or(d.max_namespaces_in_scope),
+            max_name_bytes: s.max_name_bytes.unwrap_or(d.max_name_bytes),
+            max_namespace_uri_bytes: s.max_namespace_uri_bytes.unwrap_or(d.max_namespace_uri_bytes),
+        }
+    }
+}
+
 fn limit(message: String) -> SamlError {
     SamlError::new(ErrorCode::XmlLimitExceeded, message)
 }
@@ -87,6 +130,20 @@ mod tests {
 
     fn code(text: &str) -> Option<&'static str> {
         parse_document(text, &XmlLimits::default()).err().map(|e| e.code().as_str())
+    }
+
+    #[test]
+    fn stored_limits_load() {
+        let load = |json: &str| serde_json::from_str::<XmlLimits>(json).unwrap();
+        let d = XmlLimits::default();
+        // What every 0.1 host stored: the 0.1 defaults, verbatim.
+        let legacy = r#"{"max_depth":48,"max_nodes":20000,"max_attributes":64,"max_namespace_declarations":128}"#;
+        assert_eq!(load(legacy), d);
+        assert_eq!(load("{}"), d);
+        let tuned = load(r#"{"max_depth":48,"max_nodes":20000,"max_attributes":40,"max_namespace_declarations":128}"#);
+        assert_eq!((tuned.max_attributes, tuned.max_namespaces_in_scope), (40, d.max_namespaces_in_scope));
+        assert_eq!(load(&serde_json::to_string(&tuned).unwrap()), tuned);
+        assert!(serde_json::from_str::<XmlLimits>(r#"{"max_attribute":1}"#).is_err());
     }
 
     #[test]

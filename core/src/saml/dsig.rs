@@ -106,7 +106,31 @@ fn c14n(
     let options = C14nOptions { with_comments, inclusive_prefixes: &prefixes, exclude: exclude.map(|n| n.id()) };
     let mut out = Vec::with_capacity(node.range().len());
     canonicalize(node, &options, &mut out).map_err(|e| invalid(format!("{e}; the signature cannot be checked")))?;
+    check_amplification(node, out.len())?;
     Ok(out)
+}
+
+/// How many times its own markup an element's canonical form may be. Exclusive c14n repeats a
+/// namespace declaration on every element that uses it when no ancestor in the output does:
+/// `xsi` on each typed AttributeValue (SimpleSAMLphp) roughly doubles a response, while a long
+/// URI declared once over thousands of tiny elements would multiply it forty-fold, and the
+/// digest and the re-parse of the verified bytes would pay for every copy.
+pub(crate) const MAX_C14N_GROWTH: usize = 4;
+
+/// Refuse a canonical form beyond [`MAX_C14N_GROWTH`] times the element's markup (plus 4 KiB
+/// of slack for small elements such as SignedInfo).
+fn check_amplification(node: Node<'_, '_>, canonical: usize) -> Result<(), SamlError> {
+    let markup = node.range().len();
+    if canonical > markup.saturating_mul(MAX_C14N_GROWTH).saturating_add(4096) {
+        return Err(SamlError::new(
+            ErrorCode::XmlLimitExceeded,
+            format!(
+                "the canonical form of <{}> is {canonical} bytes, more than {MAX_C14N_GROWTH} times its {markup} bytes of markup",
+                excerpt(node.tag_name().name())
+            ),
+        ));
+    }
+    Ok(())
 }
 
 /// Verify `signature`, a direct child of `parent`, against `certificates`.

@@ -144,5 +144,11 @@ pub fn bombs(idp: &TestKey, budget: usize) -> Vec<Bomb> {
         ),
         admitted("attributes", in_signed_advice(idp, "", &fill(&format!("<y{plain_attrs}/>"), budget))),
         admitted("attribute_values", many_values(idp, budget)),
+        // A long URI declared once over thousands of tiny elements: exclusive c14n would repeat
+        // it on each; refused by the canonical-growth bound after the (linear) c14n.
+        refused(
+            "c14n_growth",
+            in_signed_advice(idp, &format!(" xmlns:x=\"{long_uri}\""), &fill("<x:a/>", budget.min(19_000 * 6))),
+        ),
     ]
 }

@@ -650,6 +650,21 @@ mod tests {
         assert!(refusal(&bad).contains("validUntil"));
     }
 
+    /// An admin-supplied validUntil with a multi-byte character where a digit or the offset
+    /// belongs once panicked (the parser sliced by byte position); every such value, empty,
+    /// signed or overlong ones too, is a plain refusal.
+    #[test]
+    fn valid_until_that_is_not_a_date_is_refused_never_a_panic() {
+        let long = format!("2031-01-01T00:00:00Z{}", "é".repeat(5000));
+        for value in
+            ["2031-01-01T00:00:0é0Z", "2031-01-01T00:00:00+0é:00", "", "+2031-01-01T00:00:00Z", "-2031-01-01T00:00:00Z", &long]
+        {
+            let bad = SHIBBOLETH.replace("validUntil=\"2031-01-01T00:00:00Z\"", &format!("validUntil=\"{value}\""));
+            let message = refusal(&bad);
+            assert!(message.contains("validUntil") && message.len() < 600, "{value:.40}: {message:.300}");
+        }
+    }
+
     #[test]
     fn two_idps_need_a_choice() {
         let message = refusal(TWO_IDPS);

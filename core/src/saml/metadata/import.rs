@@ -656,9 +656,14 @@ mod tests {
     #[test]
     fn valid_until_that_is_not_a_date_is_refused_never_a_panic() {
         let long = format!("2031-01-01T00:00:00Z{}", "é".repeat(5000));
-        for value in
-            ["2031-01-01T00:00:0é0Z", "2031-01-01T00:00:00+0é:00", "", "+2031-01-01T00:00:00Z", "-2031-01-01T00:00:00Z", &long]
-        {
+        for value in [
+            "2031-01-01T00:00:0é0Z",
+            "2031-01-01T00:00:00+0é:00",
+            "",
+            "+2031-01-01T00:00:00Z",
+            "-2031-01-01T00:00:00Z",
+            &long,
+        ] {
             let bad = SHIBBOLETH.replace("validUntil=\"2031-01-01T00:00:00Z\"", &format!("validUntil=\"{value}\""));
             let message = refusal(&bad);
             assert!(message.contains("validUntil") && message.len() < 600, "{value:.40}: {message:.300}");

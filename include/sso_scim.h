@@ -671,8 +671,10 @@ sso_scim_result sso_scim_service_provider_verify_signed_element(const struct sso
                                                                 char **canonical_xml_out,
                                                                 struct sso_scim_error **error_out);
 
-// The `InResponseTo` a response claims to answer, read without any verification: only a hint
-// for a host with several outstanding requests, to pick the `request_id` to validate with.
+// The `InResponseTo` a response claims to answer — the Response's, or when that optional
+// attribute is absent the bearer `SubjectConfirmationData`'s — read without any verification:
+// only a hint for a host with several outstanding requests, to pick the `request_id` to
+// validate with (validation then checks it against the signed content).
 //
 // On success `*request_id_out` is a string to release with `sso_scim_string_free`, or NULL
 // when the response names none (or cannot be read).

@@ -407,8 +407,10 @@ export declare class ServiceProvider {
    */
   verifySignedElement(xml: string): Promise<string>
   /**
-   * The `InResponseTo` of a SAMLResponse, read without validating anything: to find the
-   * request id to validate it against. Resolves with `null` when there is none.
+   * The `InResponseTo` a SAMLResponse claims to answer — the Response's, or when that optional
+   * attribute is absent the bearer `SubjectConfirmationData`'s — read without validating
+   * anything: to find the request id to validate it against (validation then checks it
+   * against the signed content). Resolves with `null` when there is none.
    */
   inResponseToHint(samlResponse: string | Uint8Array): Promise<string | null>
   /**

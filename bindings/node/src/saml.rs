@@ -167,8 +167,10 @@ impl ServiceProvider {
         })
     }
 
-    /// The `InResponseTo` of a SAMLResponse, read without validating anything: to find the
-    /// request id to validate it against. Resolves with `null` when there is none.
+    /// The `InResponseTo` a SAMLResponse claims to answer — the Response's, or when that optional
+    /// attribute is absent the bearer `SubjectConfirmationData`'s — read without validating
+    /// anything: to find the request id to validate it against (validation then checks it
+    /// against the signed content). Resolves with `null` when there is none.
     #[napi(catch_unwind, ts_args_type = "samlResponse: string | Uint8Array", ts_return_type = "Promise<string | null>")]
     pub fn in_response_to_hint<'e>(&self, env: &'e Env, saml_response: Unknown) -> Result<PromiseRaw<'e, Unknown<'e>>> {
         let prepared = convert::bytes("samlResponse", Some(saml_response)).map_err(|e| error::bridge(env, &e));

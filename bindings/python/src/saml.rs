@@ -68,8 +68,9 @@ impl ServiceProvider {
         py.detach(|| sp.verify_signed_element(xml)).map_err(|e| saml_error(py, &e))
     }
 
-    /// The InResponseTo a response claims, read without verification: only a hint to pick
-    /// which outstanding request ID to validate against.
+    /// The InResponseTo a response claims (the Response's, or when absent the bearer
+    /// SubjectConfirmationData's), read without verification: only a hint to pick which
+    /// outstanding request ID to validate against.
     fn in_response_to_hint(&self, saml_response: &Bound<'_, PyAny>) -> PyResult<Option<String>> {
         Ok(self.sp.in_response_to_hint(saml_input(saml_response)?))
     }

@@ -217,7 +217,11 @@ class ServiceProvider:
     def verify_signed_element(self, xml: str) -> str:
         """Verify the root element's enveloped signature; the verified canonical XML."""
     def in_response_to_hint(self, saml_response: str | bytes) -> str | None:
-        """The InResponseTo a response claims, unverified (to pick a request ID)."""
+        """The InResponseTo a response claims, unverified (to pick a request ID).
+
+        The Response's, or when that optional attribute is absent the bearer
+        SubjectConfirmationData's; ``validate`` then checks it against the signed content.
+        """
     def authn_request(self, relay_state: str | None = None, now: _Instant = None) -> AuthnRequest:
         """A new AuthnRequest; keep its ``id`` for ``validate``."""
     def metadata(self) -> str:

@@ -472,15 +472,18 @@ fn read_endpoints(descriptor: Node<'_, '_>, name: &'static str) -> Result<Vec<En
 /// Only absolute `http(s)` URLs: browsers are sent there, so a `javascript:` or `data:` location
 /// would run script on our origin (CVE-2023-45683 in crewjam/saml), and `file:` or other schemes
 /// have no business in a browser redirect. anyURI whitespace is collapsed, so surrounding
-/// whitespace is trimmed; whitespace or control characters inside are refused.
+/// whitespace is trimmed; whitespace or control characters inside are refused. The scheme is
+/// case-insensitive and comes back lower-cased (RFC 3986 §6.2.2.1), so settings built from the
+/// metadata pass the same `http(s)://` check as settings written by hand (found by the
+/// `metadata_import` fuzz target: `htTps://` was imported, then refused by `ServiceProvider::new`).
 fn http_url(raw: &str, element: &str, attribute: &str) -> Result<String, SamlError> {
     let url = raw.trim_matches(|c: char| c.is_ascii_whitespace());
     let refuse = || invalid(format!("{element} {attribute} \"{}\" is not an http(s) URL", url.escape_default()));
     let lower = url.get(..8).unwrap_or(url).to_ascii_lowercase();
-    let rest = if lower.starts_with("https://") {
-        &url[8..]
+    let (scheme, rest) = if lower.starts_with("https://") {
+        ("https://", &url[8..])
     } else if lower.starts_with("http://") {
-        &url[7..]
+        ("http://", &url[7..])
     } else {
         return Err(refuse());
     };
@@ -488,7 +491,7 @@ fn http_url(raw: &str, element: &str, attribute: &str) -> Result<String, SamlErr
     if rest[..host_end].is_empty() || url.chars().any(|c| c.is_whitespace() || c.is_control()) {
         return Err(refuse());
     }
-    Ok(url.to_owned())
+    Ok(format!("{scheme}{rest}"))
 }
 
 #[cfg(test)]
@@ -648,6 +651,17 @@ mod tests {
         assert_eq!(IdpMetadata::parse(&xml).unwrap().valid_until(), Some(datetime!(2030-06-30 10:00:00 UTC)));
         let bad = SHIBBOLETH.replace("validUntil=\"2031-01-01T00:00:00Z\"", "validUntil=\"next year\"");
         assert!(refusal(&bad).contains("validUntil"));
+    }
+
+    /// Found by the `metadata_import` fuzz target: a mixed-case scheme was imported as written
+    /// and then refused by `ServiceProvider::new`; it is normalised on import.
+    #[test]
+    fn endpoint_schemes_are_lower_cased() {
+        assert_eq!(http_url("  HtTpS://idp.example/sso ", "X", "Location").unwrap(), "https://idp.example/sso");
+        assert_eq!(http_url("HTTP://idp.example", "X", "Location").unwrap(), "http://idp.example");
+        for bad in ["javascript:alert(1)", "https://", "https:///x", "ftp://idp.example", "https://a b", "é"] {
+            assert!(http_url(bad, "X", "Location").is_err(), "{bad}");
+        }
     }
 
     /// An admin-supplied validUntil with a multi-byte character where a digit or the offset
@@ -818,9 +832,9 @@ mod tests {
             let message = refusal(&xml);
             assert!(message.contains("is not an http(s) URL"), "{bad}: {message}");
         }
-        // Case and anyURI whitespace collapsing are tolerated.
+        // Case and anyURI whitespace collapsing are tolerated; the scheme is lower-cased.
         let xml = OKTA.replace(url, "  HTTPS://Idp.Example/sso\n");
-        assert_eq!(IdpMetadata::parse(&xml).unwrap().sso_url(None), Some("HTTPS://Idp.Example/sso"));
+        assert_eq!(IdpMetadata::parse(&xml).unwrap().sso_url(None), Some("https://Idp.Example/sso"));
         // ResponseLocation is held to the same rule.
         let xml = SHIBBOLETH.replace(
             "ResponseLocation=\"https://idp.uni.example/idp/profile/SAML2/POST/SLO/response\"",

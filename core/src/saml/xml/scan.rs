@@ -108,7 +108,7 @@ impl<'a> Scanner<'a> {
             } else if rest.starts_with(b"<!") {
                 return Err(malformed("a markup declaration other than a comment or CDATA"));
             } else if rest.starts_with(b"<?") {
-                self.skip_past(open + 2, b"?>", "an unclosed processing instruction")?;
+                self.processing_instruction(open)?;
             } else if rest.starts_with(b"</") {
                 self.depth = self.depth.checked_sub(1).ok_or_else(|| malformed("an end tag closes nothing"))?;
                 let mark = self.marks.pop().ok_or_else(|| malformed("an end tag closes nothing"))?;
@@ -119,6 +119,26 @@ impl<'a> Scanner<'a> {
             }
         }
         Ok(())
+    }
+
+    /// `<?target data?>`: the target must be a name followed by white space or `?>`, and may be
+    /// `xml` (in any case) only as the declaration at the very start. roxmltree reads a target
+    /// such as ``xml` `` leniently, and canonicalization would then write `<?xml …?>` inside an
+    /// element, which no parser reads back (found by the `c14n` fuzz target).
+    fn processing_instruction(&mut self, open: usize) -> Result<(), SamlError> {
+        let start = open + 2;
+        let len = self.text[start..].iter().position(|&b| is_space(b) || b == b'?').unwrap_or(self.text.len() - start);
+        let target = &self.text[start..start + len];
+        let name_like = |b: &u8| b.is_ascii_alphanumeric() || matches!(b, b'_' | b'-' | b'.' | b':') || *b >= 0x80;
+        let first_ok =
+            target.first().is_some_and(|b| b.is_ascii_alphabetic() || matches!(b, b'_' | b':') || *b >= 0x80);
+        if !first_ok || !target.iter().all(name_like) {
+            return Err(malformed("a processing instruction without a valid target"));
+        }
+        if target.eq_ignore_ascii_case(b"xml") && open != 0 {
+            return Err(malformed("an XML declaration (or a processing instruction named xml) after the start"));
+        }
+        self.skip_past(start + len, b"?>", "an unclosed processing instruction")
     }
 
     fn skip_past(&mut self, from: usize, end: &[u8], what: &str) -> Result<(), SamlError> {
@@ -350,6 +370,13 @@ mod tests {
             "<a><!ELEMENT a></a>",
         ] {
             assert_eq!(code(text), Some("xml_malformed"), "{text}");
+        }
+    }
+
+    #[test]
+    fn processing_instructions_and_the_declaration() {
+        for text in ["<?xml version='1.0'?><a/>", "<a><?xml-stylesheet href='x'?><?pi?><?p\tq?></a>"] {
+            assert_eq!(code(text), None, "{text}");
         }
     }
 

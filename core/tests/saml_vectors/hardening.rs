@@ -235,7 +235,29 @@ fn hostile(idp: &TestKey) -> Vec<Case> {
         xml.replacen("<ds:DigestValue>", &format!("{}<ds:DigestValue>", "<ds:X/>".repeat(1000)), 1);
     let spread: String = (0..129).map(|i| format!("<x:e xmlns:x=\"urn:x{i}\"/>")).collect();
     assert!(xml.contains(transform_end), "the signer's exc-c14n transform is written as expected");
+    let spec = Spec::default();
+    let growth = spec.response_with(&sign(
+        &spec.assertion().replacen(
+            "</Conditions>",
+            &format!("</Conditions><Advice xmlns:x=\"urn:{}\">{}</Advice>", "u".repeat(200), "<x:a/>".repeat(2000)),
+            1,
+        ),
+        &spec.assertion_id,
+        idp,
+        &SignOptions::default(),
+    ));
     vec![
+        Case::err(
+            "a namespace declared once over 2,000 tiny signed elements (its canonical form would be 30 times larger)",
+            &growth,
+            "xml_limit_exceeded",
+        ),
+        Case::err(
+            "a processing instruction named xml inside the assertion (found by the c14n fuzz target)",
+            &xml.replacen("<Subject>", "<?xml`\n?><Subject>", 1),
+            "xml_malformed",
+        ),
+        Case::err("an XML declaration inside the Response", &in_extensions("<?xml version=\"1.0\"?>"), "xml_malformed"),
         Case::err(
             "a PrefixList of 33 distinct prefixes, refused before any c14n",
             &prefix_list(&distinct),

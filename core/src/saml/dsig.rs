@@ -19,7 +19,7 @@ use roxmltree::Node;
 use super::algorithms::{DigestAlgorithm, SignatureAlgorithm};
 use super::certificate::{Certificate, decode_base64, verify_with_any};
 use super::error::{SamlError, excerpt};
-use super::xml::c14n::{C14nOptions, canonicalize};
+use super::xml::c14n::{C14nOptions, canonicalize_bounded};
 use super::xml::{NS_DSIG, NS_EXC_C14N, XmlLimits, elements, is, parse_document, text};
 use crate::error::ErrorCode;
 
@@ -104,34 +104,30 @@ fn c14n(
 ) -> Result<Vec<u8>, SamlError> {
     let prefixes: Vec<&str> = prefixes.iter().map(String::as_str).collect();
     let options = C14nOptions { with_comments, inclusive_prefixes: &prefixes, exclude: exclude.map(|n| n.id()) };
-    let mut out = Vec::with_capacity(node.range().len());
-    canonicalize(node, &options, &mut out).map_err(|e| invalid(format!("{e}; the signature cannot be checked")))?;
-    check_amplification(node, out.len())?;
-    Ok(out)
-}
-
-/// How many times its own markup an element's canonical form may be. Exclusive c14n repeats a
-/// namespace declaration on every element that uses it when no ancestor in the output does:
-/// `xsi` on each typed AttributeValue (SimpleSAMLphp) roughly doubles a response, while a long
-/// URI declared once over thousands of tiny elements would multiply it forty-fold, and the
-/// digest and the re-parse of the verified bytes would pay for every copy.
-pub(crate) const MAX_C14N_GROWTH: usize = 4;
-
-/// Refuse a canonical form beyond [`MAX_C14N_GROWTH`] times the element's markup (plus 4 KiB
-/// of slack for small elements such as SignedInfo).
-fn check_amplification(node: Node<'_, '_>, canonical: usize) -> Result<(), SamlError> {
     let markup = node.range().len();
-    if canonical > markup.saturating_mul(MAX_C14N_GROWTH).saturating_add(4096) {
+    let max_output = markup.saturating_mul(MAX_C14N_GROWTH).saturating_add(4096);
+    let mut out = Vec::with_capacity(markup);
+    let complete = canonicalize_bounded(node, &options, &mut out, max_output)
+        .map_err(|e| invalid(format!("{e}; the signature cannot be checked")))?;
+    if !complete {
         return Err(SamlError::new(
             ErrorCode::XmlLimitExceeded,
             format!(
-                "the canonical form of <{}> is {canonical} bytes, more than {MAX_C14N_GROWTH} times its {markup} bytes of markup",
+                "the canonical form of <{}> would pass {max_output} bytes, more than {MAX_C14N_GROWTH} times its {markup} bytes of markup",
                 excerpt(node.tag_name().name())
             ),
         ));
     }
-    Ok(())
+    Ok(out)
 }
+
+/// How many times its own markup (plus 4 KiB of slack for small elements such as SignedInfo)
+/// an element's canonical form may be; canonicalization stops at that bound. Exclusive c14n
+/// repeats a namespace declaration on every element that uses it when no ancestor in the output
+/// does: `xsi` on each typed AttributeValue (SimpleSAMLphp) roughly doubles a response, while a
+/// long URI declared once over thousands of tiny elements would multiply it forty-fold, and the
+/// digest and the re-parse of the verified bytes would pay for every copy.
+pub(crate) const MAX_C14N_GROWTH: usize = 4;
 
 /// Verify `signature`, a direct child of `parent`, against `certificates`.
 pub(crate) fn verify_enveloped(

@@ -57,3 +57,21 @@ pub(crate) fn excerpt(text: &str) -> std::borrow::Cow<'_, str> {
         None => text.into(),
     }
 }
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    #[test]
+    fn excerpts_cut_long_text_on_a_character_boundary() {
+        assert_eq!(excerpt("short"), "short");
+        let exact = "é".repeat(EXCERPT_CHARS);
+        assert_eq!(excerpt(&exact), exact);
+        let long = "é".repeat(100_000);
+        let cut = excerpt(&long);
+        assert_eq!(cut.chars().count(), EXCERPT_CHARS + 1);
+        assert!(cut.ends_with('…'));
+        let mismatch = SamlError::mismatch(ErrorCode::IssuerMismatch, "Issuer", "a", &long);
+        assert!(mismatch.message().len() < 1_000, "{}", mismatch.message().len());
+    }
+}

@@ -14,6 +14,7 @@ use super::error::{SamlError, excerpt, malformed};
 use super::identity::{FriendlyNames, Identity, apply_mapping};
 use super::input;
 use super::settings::{Attributes, ServiceProvider};
+use super::xml::lex;
 use super::xml::{
     NS_ASSERTION, NS_DSIG, NS_PROTOCOL, children_named, elements, is, parse_document, single_child, text,
 };
@@ -161,12 +162,6 @@ fn check_signature_places(
         }
     }
     Ok(())
-}
-
-/// XML white space (space, tab, line feed, carriage return) trimmed from both ends: what
-/// xs:anyURI and entity IDs collapse, and what IdPs leave around pretty-printed values.
-fn trim_xml(text: &str) -> &str {
-    text.trim_matches(|c| matches!(c, ' ' | '\t' | '\n' | '\r'))
 }
 
 /// The one answer to every failure of an unauthenticated encrypted assertion.
@@ -345,20 +340,20 @@ impl ServiceProvider {
             ));
         }
         let issuer_text = text(issuer_node)?;
-        let issuer = trim_xml(&issuer_text).to_owned();
+        let issuer = lex::trim(&issuer_text).to_owned();
         if issuer != s.idp_entity_id {
             return Err(SamlError::mismatch(ErrorCode::IssuerMismatch, "Assertion Issuer", &s.idp_entity_id, &issuer));
         }
         if let Some(node) = single_child(response, NS_ASSERTION, "Issuer")? {
             let r = text(node)?;
-            if trim_xml(&r) != s.idp_entity_id {
+            if lex::trim(&r) != s.idp_entity_id {
                 return Err(SamlError::mismatch(ErrorCode::IssuerMismatch, "Response Issuer", &s.idp_entity_id, &r));
             }
         }
 
         // Destination: exact; required when the Response is signed.
         match response.attribute("Destination") {
-            Some(d) if trim_xml(d) != s.acs_url => {
+            Some(d) if lex::trim(d) != s.acs_url => {
                 return Err(SamlError::mismatch(ErrorCode::DestinationMismatch, "Response Destination", &s.acs_url, d));
             }
             None if response_signed => {
@@ -401,7 +396,7 @@ impl ServiceProvider {
         let name_id_node = single_child(subject, NS_ASSERTION, "NameID")?.ok_or_else(|| {
             SamlError::new(ErrorCode::NameIdMissing, "the Subject has no NameID (EncryptedID is not supported)")
         })?;
-        let name_id = trim_xml(&text(name_id_node)?).to_owned();
+        let name_id = lex::trim(&text(name_id_node)?).to_owned();
         if name_id.is_empty() {
             return Err(SamlError::new(ErrorCode::NameIdMissing, "the NameID is empty or blank"));
         }
@@ -420,7 +415,7 @@ impl ServiceProvider {
                     restrictions += 1;
                     let audiences: Vec<String> =
                         children_named(child, NS_ASSERTION, "Audience").map(text).collect::<Result<_, _>>()?;
-                    if !audiences.iter().any(|a| trim_xml(a) == s.sp_entity_id) {
+                    if !audiences.iter().any(|a| lex::trim(a) == s.sp_entity_id) {
                         return Err(SamlError::mismatch(
                             ErrorCode::AudienceMismatch,
                             "Audience",
@@ -503,7 +498,7 @@ impl ServiceProvider {
             let Some(data) = single_child(confirmation, NS_ASSERTION, "SubjectConfirmationData")? else { continue };
             let check = || -> Result<OffsetDateTime, SamlError> {
                 let recipient = data.attribute("Recipient").unwrap_or("");
-                if trim_xml(recipient) != s.acs_url {
+                if lex::trim(recipient) != s.acs_url {
                     return Err(SamlError::mismatch(
                         ErrorCode::RecipientMismatch,
                         "SubjectConfirmationData Recipient",

@@ -477,7 +477,7 @@ fn read_endpoints(descriptor: Node<'_, '_>, name: &'static str) -> Result<Vec<En
 /// metadata pass the same `http(s)://` check as settings written by hand (found by the
 /// `metadata_import` fuzz target: `htTps://` was imported, then refused by `ServiceProvider::new`).
 fn http_url(raw: &str, element: &str, attribute: &str) -> Result<String, SamlError> {
-    let url = raw.trim_matches(|c: char| c.is_ascii_whitespace());
+    let url = crate::saml::xml::lex::trim(raw);
     let refuse = || invalid(format!("{element} {attribute} \"{}\" is not an http(s) URL", url.escape_default()));
     let lower = url.get(..8).unwrap_or(url).to_ascii_lowercase();
     let (scheme, rest) = if lower.starts_with("https://") {

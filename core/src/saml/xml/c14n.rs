@@ -18,7 +18,9 @@ use std::collections::{HashMap, HashSet};
 
 use roxmltree::{Node, NodeId, NodeType};
 
-use super::fnv::FnvBuild;
+use rustc_hash::FxBuildHasher;
+
+use super::lex;
 
 /// The namespace bound to the `xml` prefix by definition; never declared in canonical output.
 const XML_NAMESPACE: &str = "http://www.w3.org/XML/1998/namespace";
@@ -55,15 +57,34 @@ fn error(message: impl Into<String>) -> C14nError {
 ///
 /// On error nothing is appended: `out` is restored to its length on entry.
 pub fn canonicalize(apex: Node<'_, '_>, options: &C14nOptions<'_>, out: &mut Vec<u8>) -> Result<(), C14nError> {
+    canonicalize_bounded(apex, options, out, usize::MAX).map(|_| ())
+}
+
+/// [`canonicalize`], stopping as soon as the output passes `max_output` bytes: `Ok(false)`,
+/// with nothing appended (the walk goes no further than one node past the bound, so the work
+/// is bounded by `max_output`, not by what the document would expand to). `Ok(true)` when the
+/// whole canonical form was appended.
+pub fn canonicalize_bounded(
+    apex: Node<'_, '_>,
+    options: &C14nOptions<'_>,
+    out: &mut Vec<u8>,
+    max_output: usize,
+) -> Result<bool, C14nError> {
     let start = out.len();
-    let result = run(apex, options, out);
-    if result.is_err() {
+    let result = run(apex, options, out, start.saturating_add(max_output));
+    if !matches!(result, Ok(true)) {
         out.truncate(start);
     }
     result
 }
 
-fn run<'a>(apex: Node<'a, '_>, options: &'a C14nOptions<'a>, out: &mut Vec<u8>) -> Result<(), C14nError> {
+/// The walk; `Ok(false)` as soon as `out` is longer than `limit`.
+fn run<'a>(
+    apex: Node<'a, '_>,
+    options: &'a C14nOptions<'a>,
+    out: &mut Vec<u8>,
+    limit: usize,
+) -> Result<bool, C14nError> {
     if !apex.is_element() {
         return Err(error(format!("the apex is a {:?} node, not an element", apex.node_type())));
     }
@@ -75,7 +96,7 @@ fn run<'a>(apex: Node<'a, '_>, options: &'a C14nOptions<'a>, out: &mut Vec<u8>) 
     if options.exclude == Some(apex.id()) {
         return Err(error("the excluded subtree is the apex itself, which would leave nothing to canonicalize"));
     }
-    let mut inclusive = HashSet::with_capacity_and_hasher(options.inclusive_prefixes.len(), FnvBuild::default());
+    let mut inclusive = HashSet::with_capacity_and_hasher(options.inclusive_prefixes.len(), FxBuildHasher);
     for &token in options.inclusive_prefixes {
         // A caller that split the PrefixList on anything but whitespace would silently change
         // which namespaces are rendered, so malformed tokens are refused rather than ignored.
@@ -109,6 +130,9 @@ fn run<'a>(apex: Node<'a, '_>, options: &'a C14nOptions<'a>, out: &mut Vec<u8>) 
     let apex_id = apex.id();
     let mut node = apex;
     loop {
+        if out.len() > limit {
+            return Ok(false);
+        }
         let mut first_child = None;
         if options.exclude == Some(node.id()) {
             excluded_seen = true;
@@ -161,7 +185,7 @@ fn run<'a>(apex: Node<'a, '_>, options: &'a C14nOptions<'a>, out: &mut Vec<u8>) 
                 if options.exclude.is_some() && !excluded_seen {
                     return Err(error("the excluded node is not inside the canonicalized element"));
                 }
-                return Ok(());
+                return Ok(out.len() <= limit);
             }
             if let Some(sibling) = node.next_sibling() {
                 node = sibling;
@@ -194,7 +218,7 @@ struct Attr<'a> {
 /// stood. Every lookup and change is O(1), whatever the depth or the number of bindings.
 #[derive(Default)]
 struct Scoped<'a> {
-    map: HashMap<&'a str, &'a str, FnvBuild>,
+    map: HashMap<&'a str, &'a str, FxBuildHasher>,
     undo: Vec<(&'a str, Option<&'a str>)>,
 }
 
@@ -230,7 +254,7 @@ impl<'a> Scoped<'a> {
 struct Writer<'a> {
     input: &'a str,
     /// The PrefixList as a set ("" is `#default`; `xml` left out, it is never declared).
-    inclusive: HashSet<&'a str, FnvBuild>,
+    inclusive: HashSet<&'a str, FxBuildHasher>,
     /// The namespaces in scope of the current element ("" is the default namespace; an
     /// unbound prefix, or a default undeclared with `xmlns=""`, is absent).
     scope: Scoped<'a>,
@@ -434,44 +458,26 @@ impl<'a> Writer<'a> {
             .and_then(|t| t.strip_prefix('<'))
             .ok_or_else(|| error(format!("the element {} has no start tag in the source text", name())))?;
         let bytes = tag.as_bytes();
-        let is_space = |b: u8| matches!(b, b' ' | b'\t' | b'\n' | b'\r');
-        let name_end = |from: usize| {
-            bytes[from..]
-                .iter()
-                .position(|&b| is_space(b) || matches!(b, b'/' | b'>' | b'='))
-                .map_or(bytes.len(), |p| p + from)
-        };
-        let end = name_end(0);
-        let qname = &tag[..end];
+        let qname = &tag[..lex::name_end(bytes, 0)];
         if qname.is_empty() {
             return Err(error(format!("the element {} has an empty start tag name", name())));
         }
         self.declared.clear();
-        let mut at = end;
+        let mut at = qname.len();
         loop {
-            while bytes.get(at).copied().is_some_and(is_space) {
-                at += 1;
-            }
+            at = lex::skip_space(bytes, at);
             match bytes.get(at) {
                 Some(b'>' | b'/') => return Ok(qname),
                 None => return Err(error(format!("the start tag of {} is not closed", name()))),
                 Some(_) => {}
             }
-            let attr_end = name_end(at);
-            let attr = &tag[at..attr_end];
-            let quote_at = bytes[attr_end..].iter().position(|&b| b == b'"' || b == b'\'').map(|p| p + attr_end);
-            let Some(open) = quote_at else {
-                return Err(error(format!("an attribute of {} has no quoted value", name())));
-            };
-            let close = bytes[open + 1..]
-                .iter()
-                .position(|&b| b == bytes[open])
-                .ok_or_else(|| error(format!("an attribute value of {} is not closed", name())))?;
-            at = open + 1 + close + 1;
-            if attr == "xmlns" {
-                self.declared.push("");
-            } else if let Some(prefix) = attr.strip_prefix("xmlns:") {
-                self.declared.push(prefix);
+            let (attribute, next) =
+                lex::attribute(bytes, at).map_err(|e| error(format!("in the start tag of {}: {e}", name())))?;
+            at = next;
+            if let Some(prefix) = lex::declared_prefix(&bytes[attribute.name.clone()]) {
+                // The prefix is ASCII-delimited inside the tag, so it is a str slice of it.
+                let start = attribute.name.end - prefix.len();
+                self.declared.push(&tag[start..attribute.name.end]);
             }
         }
     }
@@ -1239,6 +1245,18 @@ Second line</text>
     }
 
     // ---- Errors and the output buffer --------------------------------------------------------
+
+    #[test]
+    fn bounded_output_stops_early_and_appends_nothing() {
+        let xml = format!("<a xmlns:p='urn:{}'>{}</a>", "u".repeat(100), "<p:b/>".repeat(1000));
+        let doc = Document::parse(&xml).unwrap();
+        let options = C14nOptions::default();
+        let mut out = b"kept".to_vec();
+        assert_eq!(canonicalize_bounded(doc.root_element(), &options, &mut out, 10_000), Ok(false));
+        assert_eq!(out, b"kept");
+        assert_eq!(canonicalize_bounded(doc.root_element(), &options, &mut out, usize::MAX), Ok(true));
+        assert!(out.len() > 100_000);
+    }
 
     #[test]
     fn output_is_appended() {

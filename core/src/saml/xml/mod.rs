@@ -2,7 +2,7 @@
 //! match names by (namespace URI, local name), never by prefix.
 
 pub mod c14n;
-mod fnv;
+pub(crate) mod lex;
 mod parse;
 mod scan;
 

@@ -12,7 +12,9 @@
 
 use std::collections::HashSet;
 
-use super::fnv::FnvBuild;
+use rustc_hash::FxBuildHasher;
+
+use super::lex::{self, is_space};
 use super::parse::XmlLimits;
 use crate::error::ErrorCode;
 use crate::saml::error::SamlError;
@@ -36,15 +38,6 @@ fn find(haystack: &[u8], from: usize, needle: &[u8]) -> Option<usize> {
     found.map(|p| p + from)
 }
 
-fn is_space(b: u8) -> bool {
-    matches!(b, b' ' | b'\t' | b'\n' | b'\r')
-}
-
-/// Bytes that end a name in a tag.
-fn ends_name(b: u8) -> bool {
-    is_space(b) || matches!(b, b'/' | b'>' | b'=')
-}
-
 /// What an attribute of a start tag is.
 enum Kind {
     /// `xmlns` or `xmlns:p`.
@@ -63,7 +56,7 @@ struct Scanner<'a> {
     depth: usize,
     /// Distinct (prefix, URI) bindings, raw as written: two spellings of one URI count twice,
     /// which can only over-count.
-    bindings: HashSet<(&'a [u8], &'a [u8]), FnvBuild>,
+    bindings: HashSet<(&'a [u8], &'a [u8]), FxBuildHasher>,
     /// The prefixes declared by the open elements, innermost last ("" is the default).
     declared: Vec<&'a [u8]>,
     /// Where each open element's declarations start in `declared`.
@@ -147,21 +140,12 @@ impl<'a> Scanner<'a> {
         Ok(())
     }
 
-    /// A name at the cursor (ends at space, `/`, `>` or `=`), length-checked.
-    fn name(&mut self, what: &str) -> Result<&'a [u8], SamlError> {
-        let start = self.at;
-        let len = self.text[start..].iter().position(|&b| ends_name(b)).unwrap_or(self.text.len() - start);
-        if len > self.limits.max_name_bytes {
+    /// `name`, refused when longer than the limit.
+    fn check_name(&self, name: &[u8], what: &str) -> Result<(), SamlError> {
+        if name.len() > self.limits.max_name_bytes {
             return Err(limit(format!("{what} name is longer than {} bytes", self.limits.max_name_bytes)));
         }
-        self.at += len;
-        Ok(&self.text[start..start + len])
-    }
-
-    fn skip_space(&mut self) {
-        while self.text.get(self.at).copied().is_some_and(is_space) {
-            self.at += 1;
-        }
+        Ok(())
     }
 
     /// Bring the prefixes declared since `declared.len()` was `mark` into scope; refused when
@@ -201,12 +185,14 @@ impl<'a> Scanner<'a> {
 
     fn start_tag(&mut self) -> Result<(), SamlError> {
         self.at += 1;
-        self.name("an element")?;
+        let name_end = lex::name_end(self.text, self.at);
+        self.check_name(&self.text[self.at..name_end], "an element")?;
+        self.at = name_end;
         let mark = self.declared.len();
         let (mut attributes, mut namespaced) = (0usize, 0usize);
         loop {
             let had_space = self.text.get(self.at).copied().is_some_and(is_space);
-            self.skip_space();
+            self.at = lex::skip_space(self.text, self.at);
             match self.text.get(self.at) {
                 None => return Err(malformed("an unclosed start tag")),
                 Some(b'>') => {
@@ -256,26 +242,13 @@ impl<'a> Scanner<'a> {
 
     /// One `name = "value"` pair; a namespace declaration is checked and counted.
     fn attribute(&mut self) -> Result<Kind, SamlError> {
-        let name = self.name("an attribute")?;
-        if name.is_empty() {
-            return Err(malformed("an attribute without a name"));
-        }
-        self.skip_space();
-        if self.text.get(self.at) != Some(&b'=') {
-            return Err(malformed("an attribute without '='"));
-        }
-        self.at += 1;
-        self.skip_space();
-        let quote = match self.text.get(self.at) {
-            Some(&q @ (b'"' | b'\'')) => q,
-            _ => return Err(malformed("an attribute value without quotes")),
-        };
-        let start = self.at + 1;
-        let end = find(self.text, start, &[quote]).ok_or_else(|| malformed("an unclosed attribute value"))?;
-        self.at = end + 1;
-        let prefix = if name == b"xmlns" { Some(&b""[..]) } else { name.strip_prefix(b"xmlns:") };
+        let (attribute, next) = lex::attribute(self.text, self.at).map_err(malformed)?;
+        let name = &self.text[attribute.name];
+        self.check_name(name, "an attribute")?;
+        self.at = next;
+        let prefix = lex::declared_prefix(name);
         if let Some(prefix) = prefix {
-            let uri = &self.text[start..end];
+            let uri = &self.text[attribute.value];
             if uri.len() > self.limits.max_namespace_uri_bytes {
                 return Err(limit(format!(
                     "a namespace URI is longer than {} bytes",

@@ -112,6 +112,13 @@ C14N_DOCS = [
 ]
 
 
+def seed_xml_parse():
+    """The c14n seeds: the same documents, read by both parsers."""
+    for path in sorted((CORPUS / "c14n").iterdir()):
+        if path.is_file():
+            write("xml_parse", path.read_bytes())
+
+
 def seed_c14n():
     for doc in C14N_DOCS:
         write("c14n", doc.encode())
@@ -199,6 +206,7 @@ def seed_scim():
 def main():
     seed_saml()
     seed_c14n()
+    seed_xml_parse()
     seed_metadata()
     seed_scim()
     for folder in sorted(CORPUS.iterdir()):

@@ -88,12 +88,12 @@ fn sp_metadata_names_what_the_idp_needs() {
     settings.sp_certificate = Some(std::fs::read_to_string(data("sp.crt.pem")).unwrap());
     let sp = ServiceProvider::new(settings).unwrap();
     let xml = sp.sp_metadata();
-    let doc = roxmltree::Document::parse(&xml).unwrap();
+    let doc = sso_scim_core::saml::xml::parse_document(&xml, &Default::default()).unwrap();
     let root = doc.root_element();
     assert_eq!(root.attribute("entityID"), Some("https://app.example/saml"));
-    let acs = root.descendants().find(|n| n.has_tag_name("AssertionConsumerService")).unwrap();
+    let acs = root.descendants().find(|n| n.tag_name().name() == "AssertionConsumerService").unwrap();
     assert_eq!(acs.attribute("Location"), Some("https://app.example/saml/acs"));
-    let cert = root.descendants().find(|n| n.has_tag_name("X509Certificate")).unwrap().text().unwrap();
+    let cert = root.descendants().find(|n| n.tag_name().name() == "X509Certificate").unwrap().text().unwrap();
     assert_eq!(cert, sp.sp_certificate().unwrap().to_base64());
     // Our own metadata fed back as IdP metadata is refused with a hint, not half-imported.
     let err = IdpMetadata::parse(&xml).unwrap_err();

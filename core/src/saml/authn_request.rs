@@ -242,12 +242,12 @@ mod tests {
     use std::collections::HashSet;
     use std::io::Read as _;
 
+    use crate::saml::xml::{XmlLimits, parse_document};
     use aws_lc_rs::encoding::AsDer as _;
     use aws_lc_rs::rsa::{KeyPair, KeySize};
     use aws_lc_rs::signature::{KeyPair as _, RSA_PKCS1_2048_8192_SHA256, UnparsedPublicKey};
     use flate2::read::DeflateDecoder;
     use percent_encoding::percent_decode_str;
-    use roxmltree::Document;
     use time::macros::datetime;
 
     use super::*;
@@ -329,7 +329,7 @@ mod tests {
         let xml = inflate(&params[0].1);
         assert_eq!(xml, request.xml);
 
-        let doc = Document::parse(&xml).unwrap();
+        let doc = parse_document(&xml, &XmlLimits::default()).unwrap();
         let root = doc.root_element();
         assert_eq!((root.tag_name().namespace(), root.tag_name().name()), (Some(NS_PROTOCOL), "AuthnRequest"));
         assert_eq!(root.attribute("ID"), Some(request.id.as_str()));
@@ -356,7 +356,7 @@ mod tests {
     #[test]
     fn without_a_format_the_idp_chooses() {
         let request = sp(settings()).authn_request(NOW, None).unwrap();
-        let doc = Document::parse(&request.xml).unwrap();
+        let doc = parse_document(&request.xml, &XmlLimits::default()).unwrap();
         let policy = elements(doc.root_element()).nth(1).unwrap();
         assert_eq!(policy.tag_name().name(), "NameIDPolicy");
         assert_eq!(policy.attribute("Format"), None);
@@ -369,7 +369,7 @@ mod tests {
         s.acs_url = "https://app.example/acs?a=1&b=\"2\"".to_owned();
         s.idp_sso_url = Some("https://idp.example/sso?x=\"<y>\"".to_owned());
         let request = sp(s).authn_request(NOW, None).unwrap();
-        let doc = Document::parse(&request.xml).unwrap();
+        let doc = parse_document(&request.xml, &XmlLimits::default()).unwrap();
         let root = doc.root_element();
         assert_eq!(root.attribute("AssertionConsumerServiceURL"), Some("https://app.example/acs?a=1&b=\"2\""));
         assert_eq!(root.attribute("Destination"), Some("https://idp.example/sso?x=\"<y>\""));

@@ -13,8 +13,8 @@
 //! Nothing is ever fetched or opened: no URI is dereferenced but the parent's own `#ID`, and
 //! no transform runs but the two allowed ones.
 
+use super::xml::Node;
 use aws_lc_rs::constant_time::verify_slices_are_equal;
-use roxmltree::Node;
 
 use super::algorithms::{DigestAlgorithm, SignatureAlgorithm};
 use super::certificate::{Certificate, decode_base64, verify_with_any};

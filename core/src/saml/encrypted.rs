@@ -3,11 +3,11 @@
 //! in AES-CBC or AES-GCM. RSA-1_5 is refused (Bleichenbacher). Every cryptographic failure
 //! gives the same error, so nothing here can serve as a padding oracle.
 
+use super::xml::Node;
 use aws_lc_rs::aead::{AES_128_GCM, AES_256_GCM, Aad, LessSafeKey, Nonce, UnboundKey};
 use aws_lc_rs::cipher::{AES_128, AES_256, DecryptingKey, DecryptionContext, UnboundCipherKey};
 use aws_lc_rs::iv::FixedLength;
 use aws_lc_rs::rsa::{OAEP_SHA1_MGF1SHA1, OAEP_SHA256_MGF1SHA256, OaepAlgorithm};
-use roxmltree::Node;
 
 use super::certificate::decode_base64;
 use super::error::SamlError;

@@ -4,7 +4,7 @@
 
 use std::collections::HashSet;
 
-use roxmltree::{Document, Node};
+use super::xml::{Document, Node};
 use time::{Duration, OffsetDateTime};
 
 use super::datetime::parse_datetime;

@@ -24,7 +24,7 @@ mod xml;
 pub use metadata::metadata_import;
 pub use saml::{saml_validate, saml_validate_mutated};
 pub use scim::{scim_filter, scim_handler, scim_patch};
-pub use xml::c14n;
+pub use xml::{c14n, xml_parse};
 
 /// A fuzz target: the function a libFuzzer harness calls with each input.
 pub type Target = fn(&[u8]);
@@ -35,6 +35,7 @@ pub const TARGETS: &[(&str, Target)] = &[
     ("saml_validate", saml_validate),
     ("saml_validate_mutated", saml_validate_mutated),
     ("c14n", c14n),
+    ("xml_parse", xml_parse),
     ("metadata_import", metadata_import),
     ("scim_filter", scim_filter),
     ("scim_patch", scim_patch),

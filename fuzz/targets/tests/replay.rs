@@ -67,6 +67,11 @@ fn replays_c14n() {
 }
 
 #[test]
+fn replays_xml_parse() {
+    assert!(replay("xml_parse") > 0);
+}
+
+#[test]
 fn replays_metadata_import() {
     assert!(replay("metadata_import") > 0);
 }

@@ -8,7 +8,7 @@
 //! the same keys for another protocol), `AttributeAuthorityDescriptor`s, extensions, and the
 //! metadata's own `ds:Signature`, which is **not verified** (see the [module](super) notes).
 
-use roxmltree::Node;
+use crate::saml::xml::Node;
 use time::OffsetDateTime;
 
 use crate::error::ErrorCode;
@@ -210,7 +210,7 @@ fn strip_bom(xml: &str) -> &str {
     xml.strip_prefix('\u{FEFF}').unwrap_or(xml)
 }
 
-fn parse_metadata(xml: &str) -> Result<roxmltree::Document<'_>, SamlError> {
+fn parse_metadata(xml: &str) -> Result<crate::saml::xml::Document<'_>, SamlError> {
     if xml.len() > MAX_METADATA_BYTES {
         return Err(invalid(format!(
             "the metadata is {} bytes; at most {MAX_METADATA_BYTES} are accepted. An IdP's own metadata is far \

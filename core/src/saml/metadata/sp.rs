@@ -93,7 +93,7 @@ const ENCRYPTION_METHODS: [&str; 6] = [
 
 #[cfg(test)]
 mod tests {
-    use roxmltree::{Document, Node};
+    use crate::saml::xml::{Node, XmlLimits, parse_document};
 
     use crate::saml::certificate::Certificate;
     use crate::saml::metadata::IdpMetadata;
@@ -137,7 +137,7 @@ mod tests {
         let sp = ServiceProvider::new(s).unwrap();
         let xml = sp.sp_metadata();
 
-        let doc = Document::parse(&xml).unwrap();
+        let doc = parse_document(&xml, &XmlLimits::default()).unwrap();
         let root = doc.root_element();
         assert_eq!((root.tag_name().namespace(), root.tag_name().name()), (Some(NS_METADATA), "EntityDescriptor"));
         assert_eq!(root.attribute("entityID"), Some(entity));
@@ -176,7 +176,7 @@ mod tests {
     fn minimal_sp_publishes_no_keys_or_formats() {
         let sp = ServiceProvider::new(settings("https://app.example/saml", "https://app.example/acs")).unwrap();
         let xml = sp.sp_metadata();
-        let doc = Document::parse(&xml).unwrap();
+        let doc = parse_document(&xml, &XmlLimits::default()).unwrap();
         let d = elements(doc.root_element()).next().unwrap();
         assert_eq!(d.attribute("AuthnRequestsSigned"), Some("false"));
         assert_eq!(d.attribute("WantAssertionsSigned"), Some("true"));
@@ -199,7 +199,7 @@ mod tests {
         let mut s = settings("https://app.example/saml", "https://app.example/acs");
         s.sp_certificate = Some(SP_CERT.to_owned());
         let xml = ServiceProvider::new(s).unwrap().sp_metadata();
-        let doc = Document::parse(&xml).unwrap();
+        let doc = parse_document(&xml, &XmlLimits::default()).unwrap();
         let d = elements(doc.root_element()).next().unwrap();
         let uses: Vec<String> = key_descriptors(d).into_iter().map(|(u, _)| u).collect();
         assert_eq!(uses, ["signing"]);

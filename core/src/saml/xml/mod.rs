@@ -1,14 +1,15 @@
-//! Hardened XML: parsing with limits and no DTD, canonicalization, and small tree helpers that
+//! Hardened XML: our parser (limits enforced while parsing, no DTD), the tree it builds,
+//! canonicalization, and small tree helpers that
 //! match names by (namespace URI, local name), never by prefix.
 
 pub mod c14n;
 pub(crate) mod lex;
 mod parse;
-mod scan;
+mod parser;
+pub mod tree;
 
 pub use parse::{XmlLimits, parse_document};
-
-use roxmltree::Node;
+pub use tree::{Document, Node, NodeId, NodeType};
 
 use super::error::{SamlError, malformed};
 

@@ -1,12 +1,11 @@
-//! Parsing untrusted XML: size-bounded, DTD-free, and with limits on depth, node count,
-//! attributes per element, name and namespace-URI length and distinct namespace bindings, all
-//! enforced in one linear pre-scan ([`super::scan`]) before roxmltree parses the bytes.
+//! Parsing untrusted XML: DTD-free, and with limits on depth, node count, attributes per
+//! element, name and namespace-URI length and namespace bindings, each enforced by our parser
+//! ([`super::parser`]) while it reads, before the work the limit bounds.
 
-use roxmltree::{Document, ParsingOptions};
 use serde::{Deserialize, Serialize};
 
-use super::scan::prescan;
-use crate::error::ErrorCode;
+use super::parser;
+use super::tree::Document;
 use crate::saml::error::SamlError;
 
 /// Structural limits for untrusted XML. Each bounds real work — bytes, depth, element count,
@@ -22,9 +21,9 @@ pub struct XmlLimits {
     /// those to the verified bytes, and [`Self::max_namespace_declarations`] bounds them).
     pub max_attributes: usize,
     /// Most namespace-qualified attributes (`xsi:type`, `xml:lang`, …) on one element, counted
-    /// within [`Self::max_attributes`]. roxmltree compares every pair of an element's attributes
-    /// on their namespace URIs byte by byte, so this and [`Self::max_namespace_uri_bytes`] bound
-    /// that work; real SAML elements carry one or two.
+    /// within [`Self::max_attributes`]; real SAML elements carry one or two. (It bounded a
+    /// pairwise comparison of namespace URIs in the parser used before 0.3; it is kept, and
+    /// enforced, so stored settings keep their meaning.)
     pub max_namespaced_attributes: usize,
     /// Most distinct namespace bindings (prefix and URI pairs) in the document. A binding
     /// repeated on many elements — `xmlns:xs` and `xmlns:xsi` on every AttributeValue, as Okta,
@@ -33,8 +32,8 @@ pub struct XmlLimits {
     /// loading, with this meaning.)
     pub max_namespace_declarations: usize,
     /// Most namespaces in scope at one element (each prefix counts once, the default namespace
-    /// too). Real responses have 3 to 8. roxmltree copies and searches an element's whole scope
-    /// whenever it declares a namespace, so this bounds that work per element.
+    /// too). Real responses have 3 to 8. Every prefix lookup searches the scope, so this bounds
+    /// the work per name.
     pub max_namespaces_in_scope: usize,
     /// Longest element or attribute name (QName), in bytes.
     pub max_name_bytes: usize,
@@ -104,24 +103,13 @@ impl From<StoredLimits> for XmlLimits {
     }
 }
 
-fn limit(message: String) -> SamlError {
-    SamlError::new(ErrorCode::XmlLimitExceeded, message)
-}
-
 /// Parse `text` as one XML document. Refused: any DOCTYPE (so no entity, internal subset or
-/// external fetch can exist), anything not well-formed (trailing junk, a raw `&`, a second
-/// root), and anything beyond `limits` — checked before parsing, so no limit is enforced only
-/// after the work it bounds.
+/// external fetch can exist), anything not well-formed or not namespace-well-formed (trailing
+/// junk, a raw `&`, a second root, an unbound prefix, a duplicate attribute), and anything
+/// beyond `limits` — each checked as the parser reaches it, so no limit is enforced only after
+/// the work it bounds.
 pub fn parse_document<'i>(text: &'i str, limits: &XmlLimits) -> Result<Document<'i>, SamlError> {
-    // The pre-scan refuses `<!DOCTYPE` and `<!ENTITY` wherever markup starts; inside a comment,
-    // CDATA section or text they are only characters, and roxmltree is told to refuse a DTD too.
-    prescan(text, limits)?;
-    let options = ParsingOptions { allow_dtd: false, nodes_limit: limits.max_nodes, ..ParsingOptions::default() };
-    Document::parse_with_options(text, options).map_err(|e| match e {
-        roxmltree::Error::NodesLimitReached => limit(format!("the XML has more than {} nodes", limits.max_nodes)),
-        roxmltree::Error::DtdDetected => SamlError::new(ErrorCode::XmlDoctypeForbidden, "the XML carries a DTD"),
-        other => SamlError::new(ErrorCode::XmlMalformed, format!("the XML is not well-formed: {other}")),
-    })
+    parser::parse(text, limits)
 }
 
 #[cfg(test)]

@@ -384,38 +384,44 @@ fn compare(a: &str, b: &str) -> std::cmp::Ordering {
     a.len().cmp(&b.len())
 }
 
-/// Text-node escaping of C14N §2.3: `&`, `<`, `>` and CR.
+/// What C14N §2.3 replaces in text (`&`, `<`, `>`, CR) and in attribute values (`&`, `<`,
+/// `"`, TAB, LF, CR), as one table per context so the common byte costs one lookup.
+const fn specials(attribute: bool) -> [Option<&'static [u8]>; 256] {
+    let mut table: [Option<&'static [u8]>; 256] = [None; 256];
+    table[b'&' as usize] = Some(b"&amp;");
+    table[b'<' as usize] = Some(b"&lt;");
+    table[b'\r' as usize] = Some(b"&#xD;");
+    if attribute {
+        table[b'"' as usize] = Some(b"&quot;");
+        table[b'\t' as usize] = Some(b"&#x9;");
+        table[b'\n' as usize] = Some(b"&#xA;");
+    } else {
+        table[b'>' as usize] = Some(b"&gt;");
+    }
+    table
+}
+
+static TEXT_SPECIALS: [Option<&'static [u8]>; 256] = specials(false);
+static ATTRIBUTE_SPECIALS: [Option<&'static [u8]>; 256] = specials(true);
+
+/// Text-node escaping of C14N §2.3.
 fn escape_text(text: &str, out: &mut Vec<u8>) {
-    escape(text, out, |byte| match byte {
-        b'&' => Some(b"&amp;"),
-        b'<' => Some(b"&lt;"),
-        b'>' => Some(b"&gt;"),
-        b'\r' => Some(b"&#xD;"),
-        _ => None,
-    });
+    escape(text, out, &TEXT_SPECIALS);
 }
 
-/// Attribute-value escaping of C14N §2.3: `&`, `<`, `"`, TAB, LF and CR (not `>`).
+/// Attribute-value escaping of C14N §2.3 (namespace declarations too).
 fn escape_attribute(value: &str, out: &mut Vec<u8>) {
-    escape(value, out, |byte| match byte {
-        b'&' => Some(b"&amp;"),
-        b'<' => Some(b"&lt;"),
-        b'"' => Some(b"&quot;"),
-        b'\t' => Some(b"&#x9;"),
-        b'\n' => Some(b"&#xA;"),
-        b'\r' => Some(b"&#xD;"),
-        _ => None,
-    });
+    escape(value, out, &ATTRIBUTE_SPECIALS);
 }
 
-/// Copy `text` to `out`, replacing the ASCII bytes `replace` maps. Multi-byte UTF-8 sequences
+/// Copy `text` to `out`, replacing the ASCII bytes `table` maps. Multi-byte UTF-8 sequences
 /// never contain ASCII bytes, so working on bytes is safe.
 #[inline]
-fn escape(text: &str, out: &mut Vec<u8>, replace: impl Fn(u8) -> Option<&'static [u8]>) {
+fn escape(text: &str, out: &mut Vec<u8>, table: &[Option<&'static [u8]>; 256]) {
     let bytes = text.as_bytes();
     let mut copied = 0;
     for (i, &byte) in bytes.iter().enumerate() {
-        if let Some(replacement) = replace(byte) {
+        if let Some(replacement) = table[byte as usize] {
             out.extend_from_slice(&bytes[copied..i]);
             out.extend_from_slice(replacement);
             copied = i + 1;

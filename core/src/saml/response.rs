@@ -310,8 +310,8 @@ impl ServiceProvider {
     /// Response's, or when it has none the bearer `SubjectConfirmationData`'s.
     ///
     /// Deprecated: it was the way for a host with several outstanding request IDs to pick the
-    /// one to pass to [`Self::validate_response`], but that decodes, pre-scans and parses the
-    /// untrusted message twice. Use [`Self::validate_response_pending`] or
+    /// one to pass to [`Self::validate_response`], but that decodes and parses the untrusted
+    /// message twice. Use [`Self::validate_response_pending`] or
     /// [`Self::validate_response_with`], which read the claim from the parse validation uses.
     /// Kept, working, for hosts written against it.
     #[deprecated(note = "parses the untrusted response a second time; use validate_response_pending")]

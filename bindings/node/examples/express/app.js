@@ -98,7 +98,7 @@ function createApp({ store, saml, workspaceId, scimBaseUrl, now = () => new Date
       if (identity.inResponseTo !== undefined) requests.delete(identity.inResponseTo)
       const decision = await scim.decide(workspaceId, sp, identity)
       if (decision.decision !== 'allowed') return res.status(403).json({ error: decision.code, message: decision.message })
-      const session = require('node:crypto').randomBytes(16).toString('hex')
+      const session = randomBytes(16).toString('hex')
       sessions.set(session, decision.user.id)
       res.cookie('session', session, { httpOnly: true, secure: true, sameSite: 'lax' })
       res.json({ signedIn: decision.user.userName, relayState: req.body.RelayState ?? null })

@@ -639,10 +639,12 @@ void sso_scim_service_provider_free(struct sso_scim_service_provider *service_pr
 // Validate a SAMLResponse posted to the ACS: the form value (base64) or raw XML,
 // `saml_response_len` bytes. `request_id` is the ID of the AuthnRequest this browser was sent
 // with, or NULL for an IdP-initiated response; `now_ms` is milliseconds since the Unix epoch.
-// Replay protection is the login decision's job (`sso_scim_handler_decide`).
+// Replay protection is the login decision's job (`sso_scim_handler_decide`). A host that keeps
+// several requests pending per browser calls `_validate_pending` instead.
 //
 // On success `*identity_json_out` is the identity (`name_id`, `email`, `issuer`,
-// `assertion_id`, `not_on_or_after`, `attributes`…); release it with `sso_scim_string_free`.
+// `assertion_id`, `in_response_to`, `not_on_or_after`, `attributes`…); release it with
+// `sso_scim_string_free`.
 //
 // Errors: the SAML code of the refusal (`SIGNATURE_INVALID`, `AUDIENCE_MISMATCH`,
 // `EXPIRED`…), `NULL_PARAMETER`, `INVALID_UTF8` (`request_id`), `INVALID_ARGUMENT`.
@@ -658,6 +660,34 @@ sso_scim_result sso_scim_service_provider_validate(const struct sso_scim_service
                                                    char **identity_json_out,
                                                    struct sso_scim_error **error_out);
 
+// Validate a SAMLResponse against every AuthnRequest this browser has pending, in one parse:
+// `pending_request_ids` holds `pending_count` request IDs from the host's session (NULL with a
+// count of 0: none pending). The ID the response claims to answer is checked against the
+// signed content if it is one of them; otherwise the response is treated as unsolicited, so a
+// claim of another ID is refused (`IN_RESPONSE_TO_MISMATCH`) and a response claiming none is
+// accepted only with `allow_idp_initiated`. `now_ms` is milliseconds since the Unix epoch.
+//
+// On success `*identity_json_out` is the identity, as `_validate` gives it; its
+// `in_response_to` names the request answered (absent for an IdP-initiated response): mark
+// that one used in the session. Release it with `sso_scim_string_free`.
+//
+// Errors: the SAML code of the refusal (`SIGNATURE_INVALID`, `IN_RESPONSE_TO_MISMATCH`,
+// `UNSOLICITED_RESPONSE`…), `NULL_PARAMETER` (also a NULL array with a count, or a NULL
+// element), `INVALID_UTF8` (an element), `INVALID_ARGUMENT`.
+//
+// # Safety
+// `service_provider` is live; `saml_response` points to `saml_response_len` bytes;
+// `pending_request_ids` is NULL or points to `pending_count` NUL-terminated strings;
+// out-params are NULL or writable.
+sso_scim_result sso_scim_service_provider_validate_pending(const struct sso_scim_service_provider *service_provider,
+                                                           const uint8_t *saml_response,
+                                                           size_t saml_response_len,
+                                                           const char *const *pending_request_ids,
+                                                           size_t pending_count,
+                                                           int64_t now_ms,
+                                                           char **identity_json_out,
+                                                           struct sso_scim_error **error_out);
+
 // Verify the enveloped signature of the root element of `xml` (a signed Assertion or
 // Response on its own) with the configured IdP certificates, and give the verified canonical
 // XML. No profile check is made: diagnostics and tests only, never instead of `_validate`.
@@ -672,9 +702,12 @@ sso_scim_result sso_scim_service_provider_verify_signed_element(const struct sso
                                                                 struct sso_scim_error **error_out);
 
 // The `InResponseTo` a response claims to answer — the Response's, or when that optional
-// attribute is absent the bearer `SubjectConfirmationData`'s — read without any verification:
-// only a hint for a host with several outstanding requests, to pick the `request_id` to
-// validate with (validation then checks it against the signed content).
+// attribute is absent the bearer `SubjectConfirmationData`'s — read without any verification.
+//
+// Superseded by `sso_scim_service_provider_validate_pending`: this was how a host with several
+// outstanding requests picked the `request_id` for `_validate`, but that decodes and parses the
+// untrusted response twice, where `_validate_pending` reads the claim from the one parse
+// validation uses. Kept, working, for hosts written against it.
 //
 // On success `*request_id_out` is a string to release with `sso_scim_string_free`, or NULL
 // when the response names none (or cannot be read).

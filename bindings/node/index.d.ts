@@ -197,9 +197,25 @@ export interface ScimResponse {
   errorMessage?: string
 }
 
-/** `validate` / `signIn` options. */
+/** `validate` / `validateSync` options. */
 export interface ValidateOptions {
-  /** The id of the AuthnRequest this SP sent; omit or `null` for an unsolicited response. */
+  /**
+   * The id of the AuthnRequest this SP sent (omit or `null` for an unsolicited response), or
+   * every request id this browser has pending (from its session; possibly none): the id the
+   * response claims is checked only if it is one of them, else the response is unsolicited.
+   * `Identity.inResponseTo` names the request answered.
+   */
+  requestId?: string | readonly string[] | null
+  /** The time to validate at (default: now). */
+  now?: Date | string | null
+}
+
+/** `signIn` options. */
+export interface SignInOptions {
+  /**
+   * The id of the AuthnRequest this SP sent; omit or `null` for an unsolicited response. With
+   * several pending, call `validate` with all of them, then `decide`.
+   */
   requestId?: string | null
   /** The time to validate at (default: now). */
   now?: Date | string | null
@@ -275,6 +291,11 @@ export interface Identity {
   tenantId?: string
   issuer: string
   assertionId: string
+  /**
+   * The id of the pending AuthnRequest this response answered, as checked against the signed
+   * content; absent for an IdP-initiated response. Mark it used in the session.
+   */
+  inResponseTo?: string
   /** RFC 3339. */
   notOnOrAfter: string
   /** Attribute Name → values, in order (names never recased). */
@@ -369,8 +390,10 @@ export declare class Handler {
    * Validate a SAMLResponse with `serviceProvider` and decide whether it signs a user in to
    * `workspaceId` (replay memory, user lookup, state). Resolves with the decision; rejects
    * with the SAML code when the response is refused, and as `handle` on store failures.
+   * `options.requestId` is one request id (or `null`); a host with several requests pending
+   * calls `serviceProvider.validate` with all of them, then `decide`.
    */
-  signIn(workspaceId: string, serviceProvider: ServiceProvider, samlResponse: string | Uint8Array, options?: ValidateOptions | null): Promise<LoginDecision>
+  signIn(workspaceId: string, serviceProvider: ServiceProvider, samlResponse: string | Uint8Array, options?: SignInOptions | null): Promise<LoginDecision>
   /**
    * Decide for an identity `serviceProvider` already validated (its JSON form, as `validate`
    * resolves with it).
@@ -392,7 +415,10 @@ export declare class ServiceProvider {
    * Validate a SAMLResponse (the base64 form value, or raw XML): resolves with the verified
    * identity, rejects with the SAML error code (`signature_invalid`, `expired`, …).
    * `options.requestId` is the id of the AuthnRequest this SP sent (omit or `null` for an
-   * unsolicited response); `options.now` defaults to the current time.
+   * unsolicited response), or an array of every request id this browser has pending: the id
+   * the response claims is checked only if it is one of them (anything else is treated as
+   * unsolicited), in the same parse, and `identity.inResponseTo` names the request answered.
+   * `options.now` defaults to the current time.
    */
   validate(samlResponse: string | Uint8Array, options?: ValidateOptions | null): Promise<Identity>
   /**
@@ -409,8 +435,12 @@ export declare class ServiceProvider {
   /**
    * The `InResponseTo` a SAMLResponse claims to answer — the Response's, or when that optional
    * attribute is absent the bearer `SubjectConfirmationData`'s — read without validating
-   * anything: to find the request id to validate it against (validation then checks it
-   * against the signed content). Resolves with `null` when there is none.
+   * anything. Resolves with `null` when there is none.
+   *
+   * @deprecated Pass the pending request ids to `validate` instead
+   * (`{requestId: pending}`): this hint, then `validate` with the id it found, decodes and
+   * parses the untrusted response twice, where `validate` reads the claim from the one parse
+   * it validates.
    */
   inResponseToHint(samlResponse: string | Uint8Array): Promise<string | null>
   /**

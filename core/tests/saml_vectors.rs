@@ -45,6 +45,7 @@ struct Case {
     operation: Option<&'static str>,
     now: Option<String>,
     request_id: Option<Option<String>>,
+    pending_request_ids: Option<Vec<String>>,
     settings: Option<Value>,
     expect: Value,
     deterministic: bool,
@@ -59,6 +60,7 @@ impl Case {
             operation: None,
             now: None,
             request_id: None,
+            pending_request_ids: None,
             settings: None,
             expect,
             deterministic: true,
@@ -88,6 +90,12 @@ impl Case {
         self
     }
 
+    /// Validate through the list form, with these requests pending (`request_id` unused).
+    fn pending(mut self, ids: &[&str]) -> Case {
+        self.pending_request_ids = Some(ids.iter().map(|id| (*id).to_owned()).collect());
+        self
+    }
+
     fn settings(mut self, patch: Value) -> Case {
         self.settings = Some(patch);
         self
@@ -114,6 +122,9 @@ impl Case {
         }
         if let Some(rid) = &self.request_id {
             m.insert("request_id".into(), json!(rid));
+        }
+        if let Some(ids) = &self.pending_request_ids {
+            m.insert("pending_request_ids".into(), json!(ids));
         }
         if let Some(s) = &self.settings {
             m.insert("settings".into(), s.clone());
@@ -206,6 +217,7 @@ fn accept_file() -> VectorFile {
         "tenant_id": "0d9a7d32-6a2e-4ef4-9e51-1c5a2a7e3c11",
         "issuer": IDP_ENTITY,
         "assertion_id": b.assertion_id,
+        "in_response_to": REQUEST_ID,
         "not_on_or_after": "2026-03-04T12:05:00.123Z"
     });
     let b64 = form_value(&default_xml);
@@ -286,7 +298,8 @@ fn accept_file() -> VectorFile {
         .settings(json!({"allow_sha1": true})),
         Case::ok("IdP-initiated (no InResponseTo anywhere) when allow_idp_initiated is set", &unsolicited.signed(&idp))
             .unsolicited()
-            .settings(json!({"allow_idp_initiated": true})),
+            .settings(json!({"allow_idp_initiated": true}))
+            .identity(json!({"name_id": "jdoe@contoso.com", "in_response_to": null})),
         Case::ok(
             "an InclusiveNamespaces PrefixList on the exc-c14n transform",
             &with(SignOptions { prefix_list: Some("xs #default"), ..Default::default() }),
@@ -827,6 +840,36 @@ fn profile_file() -> VectorFile {
         Case::err("answers a request this SP does not know (expired or another browser)", &b.signed(&idp), "in_response_to_mismatch")
             .unsolicited()
             .settings(json!({"allow_idp_initiated": true})),
+        // The list form: the host passes every request this browser has pending.
+        Case::ok("pending list: the claimed request is among several pending", &b.signed(&idp))
+            .pending(&["_older-request", REQUEST_ID, "_newer-request"])
+            .identity(json!({"name_id": "jdoe@contoso.com", "in_response_to": REQUEST_ID})),
+        Case::err("pending list: the claimed request is not among those pending", &b.signed(&idp), "in_response_to_mismatch")
+            .pending(&["_older-request", "_newer-request"]),
+        Case::ok("pending list: InResponseTo only on the signed confirmation, among those pending", &with(&|s| s.in_response_to = None))
+            .pending(&["_older-request", REQUEST_ID])
+            .identity(json!({"name_id": "jdoe@contoso.com", "in_response_to": REQUEST_ID})),
+        Case::err(
+            "pending list: the unsigned Response claims a pending request, the signed confirmation another",
+            &with(&|s| s.confirmation_in_response_to = Some("_another-browser".into())),
+            "in_response_to_mismatch",
+        )
+        .pending(&[REQUEST_ID]),
+        Case::ok("pending list: none pending, an unsolicited response, allow_idp_initiated", &with(&|s| {
+            s.in_response_to = None;
+            s.confirmation_in_response_to = None;
+        }))
+        .pending(&[])
+        .settings(json!({"allow_idp_initiated": true}))
+        .identity(json!({"name_id": "jdoe@contoso.com", "in_response_to": null})),
+        Case::err("pending list: none pending, a solicited response, allow_idp_initiated", &b.signed(&idp), "in_response_to_mismatch")
+            .pending(&[])
+            .settings(json!({"allow_idp_initiated": true})),
+        Case::err("pending list: a request pending, an unsolicited response, allow_idp_initiated off", &with(&|s| {
+            s.in_response_to = None;
+            s.confirmation_in_response_to = None;
+        }), "unsolicited_response")
+        .pending(&[REQUEST_ID]),
         Case::err("status Requester / RequestDenied with a signed assertion (X41)", &with(&|s| s.status = "urn:oasis:names:tc:SAML:2.0:status:Requester".into()), "status_not_success"),
         Case::err(
             "status Responder with a nested AuthnFailed and an AADSTS message",
@@ -1328,6 +1371,11 @@ fn case_now(file: &Value, case: &Value) -> OffsetDateTime {
     OffsetDateTime::parse(text, &Rfc3339).unwrap()
 }
 
+/// The pending request IDs of a case validated through the list form, if it is one.
+fn case_pending_request_ids(case: &Value) -> Option<Vec<&str>> {
+    case.get("pending_request_ids").map(|ids| ids.as_array().unwrap().iter().map(|id| id.as_str().unwrap()).collect())
+}
+
 fn case_request_id(file: &Value, case: &Value) -> Option<String> {
     match case.get("request_id") {
         Some(v) => v.as_str().map(str::to_owned),
@@ -1356,7 +1404,8 @@ fn check_identity(identity: &sso_scim_core::saml::Identity, facts: &Value) -> Ve
                     }
                 }
             }
-            _ if actual.get(key) != Some(want) => {
+            // An absent member compares as null (so `null` expects it absent).
+            _ if actual.get(key).unwrap_or(&Value::Null) != want => {
                 problems.push(format!("{key}: {:?}, expected {want}", actual.get(key)))
             }
             _ => {}
@@ -1397,8 +1446,12 @@ fn run_validation_file(file: &Value) -> Vec<String> {
                 Err(e) => vec![format!("refused with {e}, expected {expect}")],
             }
         } else {
-            let rid = case_request_id(file, case);
-            match sp.validate_response(&input, case_now(file, case), rid.as_deref()) {
+            let now = case_now(file, case);
+            let validated = match case_pending_request_ids(case) {
+                Some(pending) => sp.validate_response_pending(&input, now, &pending),
+                None => sp.validate_response(&input, now, case_request_id(file, case).as_deref()),
+            };
+            match validated {
                 Ok(identity) if expect["ok"] == true => check_identity(&identity, &expect["identity"]),
                 Ok(identity) => vec![format!("accepted as {}, expected {}", identity.name_id, expect["error"])],
                 Err(e) if expect["error"] == e.code().as_str() => Vec::new(),

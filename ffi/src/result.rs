@@ -403,6 +403,31 @@ pub(crate) unsafe fn optional_text_arg<'a>(ptr: *const c_char, name: &str) -> Re
     std::str::from_utf8(bytes).map(Some).map_err(|e| Failure::new(R::InvalidUtf8, format!("{name} is not UTF-8 ({e})")))
 }
 
+/// A borrowed array of `count` checked UTF-8 strings; NULL is allowed when `count` is 0. A NULL
+/// array with a count, or a NULL element, is `NULL_PARAMETER`; an element that is not UTF-8 is
+/// `INVALID_UTF8`; both name the element (`name[i]`).
+///
+/// # Safety
+/// `ptr` is NULL or points to `count` pointers, each NULL or a NUL-terminated string, that
+/// outlive `'a`.
+pub(crate) unsafe fn text_list_arg<'a>(
+    ptr: *const *const c_char,
+    count: usize,
+    name: &str,
+) -> Result<Vec<&'a str>, Failure> {
+    if ptr.is_null() {
+        return if count == 0 { Ok(Vec::new()) } else { Err(Failure::null(name)) };
+    }
+    // SAFETY: `count` readable pointers, per the contract.
+    let items = unsafe { std::slice::from_raw_parts(ptr, count) };
+    items
+        .iter()
+        .enumerate()
+        // SAFETY: each is NULL or NUL-terminated, per the contract.
+        .map(|(i, item)| unsafe { text_arg(*item, &format!("{name}[{i}]")) })
+        .collect()
+}
+
 /// A borrowed byte-buffer argument; NULL is allowed when `len` is 0.
 ///
 /// # Safety

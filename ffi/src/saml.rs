@@ -9,7 +9,7 @@ use time::OffsetDateTime;
 
 use crate::result::{
     Failure, boundary, boundary_value, bytes_arg, optional_text_arg, out_arg, sso_scim_error, sso_scim_result,
-    text_arg, write_string,
+    text_arg, text_list_arg, write_string,
 };
 
 /// One workspace's SAML service provider: settings checked and keys parsed once.
@@ -88,10 +88,12 @@ fn with_sp<'a>(sp: *const sso_scim_service_provider) -> Result<&'a ServiceProvid
 /// Validate a SAMLResponse posted to the ACS: the form value (base64) or raw XML,
 /// `saml_response_len` bytes. `request_id` is the ID of the AuthnRequest this browser was sent
 /// with, or NULL for an IdP-initiated response; `now_ms` is milliseconds since the Unix epoch.
-/// Replay protection is the login decision's job (`sso_scim_handler_decide`).
+/// Replay protection is the login decision's job (`sso_scim_handler_decide`). A host that keeps
+/// several requests pending per browser calls `_validate_pending` instead.
 ///
 /// On success `*identity_json_out` is the identity (`name_id`, `email`, `issuer`,
-/// `assertion_id`, `not_on_or_after`, `attributes`…); release it with `sso_scim_string_free`.
+/// `assertion_id`, `in_response_to`, `not_on_or_after`, `attributes`…); release it with
+/// `sso_scim_string_free`.
 ///
 /// Errors: the SAML code of the refusal (`SIGNATURE_INVALID`, `AUDIENCE_MISMATCH`,
 /// `EXPIRED`…), `NULL_PARAMETER`, `INVALID_UTF8` (`request_id`), `INVALID_ARGUMENT`.
@@ -116,6 +118,48 @@ pub unsafe extern "C" fn sso_scim_service_provider_validate(
         let input = unsafe { bytes_arg(saml_response, saml_response_len, "saml_response") }?;
         let request_id = unsafe { optional_text_arg(request_id, "request_id") }?;
         let identity = sp.validate_response(input, instant_from_ms(now_ms)?, request_id)?;
+        // SAFETY: checked writable above.
+        unsafe { write_string(identity_json_out, &json::identity(&identity).to_string()) }
+    })
+}
+
+/// Validate a SAMLResponse against every AuthnRequest this browser has pending, in one parse:
+/// `pending_request_ids` holds `pending_count` request IDs from the host's session (NULL with a
+/// count of 0: none pending). The ID the response claims to answer is checked against the
+/// signed content if it is one of them; otherwise the response is treated as unsolicited, so a
+/// claim of another ID is refused (`IN_RESPONSE_TO_MISMATCH`) and a response claiming none is
+/// accepted only with `allow_idp_initiated`. `now_ms` is milliseconds since the Unix epoch.
+///
+/// On success `*identity_json_out` is the identity, as `_validate` gives it; its
+/// `in_response_to` names the request answered (absent for an IdP-initiated response): mark
+/// that one used in the session. Release it with `sso_scim_string_free`.
+///
+/// Errors: the SAML code of the refusal (`SIGNATURE_INVALID`, `IN_RESPONSE_TO_MISMATCH`,
+/// `UNSOLICITED_RESPONSE`…), `NULL_PARAMETER` (also a NULL array with a count, or a NULL
+/// element), `INVALID_UTF8` (an element), `INVALID_ARGUMENT`.
+///
+/// # Safety
+/// `service_provider` is live; `saml_response` points to `saml_response_len` bytes;
+/// `pending_request_ids` is NULL or points to `pending_count` NUL-terminated strings;
+/// out-params are NULL or writable.
+#[unsafe(no_mangle)]
+pub unsafe extern "C" fn sso_scim_service_provider_validate_pending(
+    service_provider: *const sso_scim_service_provider,
+    saml_response: *const u8,
+    saml_response_len: usize,
+    pending_request_ids: *const *const c_char,
+    pending_count: usize,
+    now_ms: i64,
+    identity_json_out: *mut *mut c_char,
+    error_out: *mut *mut sso_scim_error,
+) -> sso_scim_result {
+    boundary(error_out, || {
+        let sp = with_sp(service_provider)?;
+        out_arg(identity_json_out, "identity_json_out")?;
+        // SAFETY (argument reads): the caller's contract.
+        let input = unsafe { bytes_arg(saml_response, saml_response_len, "saml_response") }?;
+        let pending = unsafe { text_list_arg(pending_request_ids, pending_count, "pending_request_ids") }?;
+        let identity = sp.validate_response_pending(input, instant_from_ms(now_ms)?, &pending)?;
         // SAFETY: checked writable above.
         unsafe { write_string(identity_json_out, &json::identity(&identity).to_string()) }
     })
@@ -147,9 +191,12 @@ pub unsafe extern "C" fn sso_scim_service_provider_verify_signed_element(
 }
 
 /// The `InResponseTo` a response claims to answer — the Response's, or when that optional
-/// attribute is absent the bearer `SubjectConfirmationData`'s — read without any verification:
-/// only a hint for a host with several outstanding requests, to pick the `request_id` to
-/// validate with (validation then checks it against the signed content).
+/// attribute is absent the bearer `SubjectConfirmationData`'s — read without any verification.
+///
+/// Superseded by `sso_scim_service_provider_validate_pending`: this was how a host with several
+/// outstanding requests picked the `request_id` for `_validate`, but that decodes and parses the
+/// untrusted response twice, where `_validate_pending` reads the claim from the one parse
+/// validation uses. Kept, working, for hosts written against it.
 ///
 /// On success `*request_id_out` is a string to release with `sso_scim_string_free`, or NULL
 /// when the response names none (or cannot be read).
@@ -170,7 +217,10 @@ pub unsafe extern "C" fn sso_scim_service_provider_in_response_to_hint(
         out_arg(request_id_out, "request_id_out")?;
         // SAFETY: `saml_response_len` bytes, per the contract.
         let input = unsafe { bytes_arg(saml_response, saml_response_len, "saml_response") }?;
-        match sp.in_response_to_hint(input) {
+        // Deprecated in the core for the same reason; this function stays for existing hosts.
+        #[allow(deprecated)]
+        let hint = sp.in_response_to_hint(input);
+        match hint {
             // SAFETY: checked writable above.
             Some(id) => unsafe { write_string(request_id_out, &id) },
             None => {

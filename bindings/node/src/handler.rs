@@ -69,9 +69,11 @@ impl Handler {
     /// Validate a SAMLResponse with `serviceProvider` and decide whether it signs a user in to
     /// `workspaceId` (replay memory, user lookup, state). Resolves with the decision; rejects
     /// with the SAML code when the response is refused, and as `handle` on store failures.
+    /// `options.requestId` is one request id (or `null`); a host with several requests pending
+    /// calls `serviceProvider.validate` with all of them, then `decide`.
     #[napi(
         catch_unwind,
-        ts_args_type = "workspaceId: string, serviceProvider: ServiceProvider, samlResponse: string | Uint8Array, options?: ValidateOptions | null",
+        ts_args_type = "workspaceId: string, serviceProvider: ServiceProvider, samlResponse: string | Uint8Array, options?: SignInOptions | null",
         ts_return_type = "Promise<LoginDecision>"
     )]
     pub fn sign_in<'e>(
@@ -84,7 +86,7 @@ impl Handler {
     ) -> Result<PromiseRaw<'e, Unknown<'e>>> {
         let prepared = convert::string("workspaceId", workspace_id)
             .map_err(|e| error::bridge(env, &e))
-            .and_then(|ws| Ok((ws, SamlArgs::read(env, Some(saml_response), options)?)));
+            .and_then(|ws| Ok((ws, SamlArgs::read(env, Some(saml_response), options, false)?)));
         // `login::sign_in` is exactly these two steps: the validation (≈150 µs of CPU) on the
         // thread pool, then the decision driven here, its store calls made on this thread.
         error::promise(env, prepared, |(workspace_id, args)| {
@@ -93,7 +95,7 @@ impl Handler {
             let validating = Arc::clone(&sp);
             offload::promise(
                 env,
-                move || validating.validate_response(&args.input, args.now, args.request_id.as_deref()),
+                move || args.validate(&validating),
                 move |env, validated| match validated {
                     Ok(identity) => {
                         let deciding =

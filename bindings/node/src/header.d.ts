@@ -197,9 +197,25 @@ export interface ScimResponse {
   errorMessage?: string
 }
 
-/** `validate` / `signIn` options. */
+/** `validate` / `validateSync` options. */
 export interface ValidateOptions {
-  /** The id of the AuthnRequest this SP sent; omit or `null` for an unsolicited response. */
+  /**
+   * The id of the AuthnRequest this SP sent (omit or `null` for an unsolicited response), or
+   * every request id this browser has pending (from its session; possibly none): the id the
+   * response claims is checked only if it is one of them, else the response is unsolicited.
+   * `Identity.inResponseTo` names the request answered.
+   */
+  requestId?: string | readonly string[] | null
+  /** The time to validate at (default: now). */
+  now?: Date | string | null
+}
+
+/** `signIn` options. */
+export interface SignInOptions {
+  /**
+   * The id of the AuthnRequest this SP sent; omit or `null` for an unsolicited response. With
+   * several pending, call `validate` with all of them, then `decide`.
+   */
   requestId?: string | null
   /** The time to validate at (default: now). */
   now?: Date | string | null
@@ -275,6 +291,11 @@ export interface Identity {
   tenantId?: string
   issuer: string
   assertionId: string
+  /**
+   * The id of the pending AuthnRequest this response answered, as checked against the signed
+   * content; absent for an IdP-initiated response. Mark it used in the session.
+   */
+  inResponseTo?: string
   /** RFC 3339. */
   notOnOrAfter: string
   /** Attribute Name → values, in order (names never recased). */

@@ -6,11 +6,11 @@
 use std::sync::Arc;
 
 use napi::bindgen_prelude::*;
-use napi::{Env, Unknown, ValueType};
+use napi::{Env, JsValue, Unknown, ValueType};
 use napi_derive::napi;
 use serde_json::Value;
 use sso_scim_core::bridge::{self, BridgeError, KeyCase};
-use sso_scim_core::saml::{self, SamlError, ServiceProvider as CoreServiceProvider};
+use sso_scim_core::saml::{self, Identity, SamlError, ServiceProvider as CoreServiceProvider};
 use time::OffsetDateTime;
 
 use crate::convert;
@@ -23,44 +23,99 @@ pub struct ServiceProvider {
     core: Arc<CoreServiceProvider>,
 }
 
+/// The request(s) a response may answer, as `options.requestId` names them.
+pub enum Requests {
+    /// One AuthnRequest ID, or `None` when an unsolicited response is expected.
+    One(Option<String>),
+    /// Every AuthnRequest ID this browser has pending (an array, possibly empty).
+    Pending(Vec<String>),
+}
+
 /// What `validate` and `signIn` read from their arguments, on the JS thread.
 pub struct SamlArgs {
     pub input: Vec<u8>,
-    pub request_id: Option<String>,
+    pub requests: Requests,
     pub now: OffsetDateTime,
 }
 
 impl SamlArgs {
-    /// Read the SAMLResponse and `{requestId, now}`.
-    pub fn read(env: &Env, input: Option<Unknown>, options: Option<Unknown>) -> Result<SamlArgs> {
+    /// Read the SAMLResponse and `{requestId, now}`; `pending_allowed` says whether
+    /// `requestId` may be an array.
+    pub fn read(
+        env: &Env,
+        input: Option<Unknown>,
+        options: Option<Unknown>,
+        pending_allowed: bool,
+    ) -> Result<SamlArgs> {
         let input = convert::bytes("samlResponse", input).map_err(|e| error::bridge(env, &e))?;
-        let (request_id, now) = options_of(env, options).map_err(|e| error::bridge(env, &e))?;
-        Ok(SamlArgs { input, request_id, now })
+        let (requests, now) = options_of(env, options, pending_allowed).map_err(|e| error::bridge(env, &e))?;
+        Ok(SamlArgs { input, requests, now })
+    }
+
+    /// Validate with `sp` in the form the host chose (the core's single-ID or list form).
+    pub fn validate(&self, sp: &CoreServiceProvider) -> std::result::Result<Identity, SamlError> {
+        match &self.requests {
+            Requests::One(id) => sp.validate_response(&self.input, self.now, id.as_deref()),
+            Requests::Pending(ids) => sp.validate_response_pending(&self.input, self.now, ids),
+        }
     }
 }
 
 fn options_of(
     env: &Env,
     options: Option<Unknown>,
-) -> std::result::Result<(Option<String>, OffsetDateTime), BridgeError> {
-    let _ = env;
-    let Some(options) = options else { return Ok((None, OffsetDateTime::now_utc())) };
+    pending_allowed: bool,
+) -> std::result::Result<(Requests, OffsetDateTime), BridgeError> {
+    let none = || (Requests::One(None), OffsetDateTime::now_utc());
+    let Some(options) = options else { return Ok(none()) };
     match options.get_type() {
-        Ok(ValueType::Undefined) | Ok(ValueType::Null) => return Ok((None, OffsetDateTime::now_utc())),
+        Ok(ValueType::Undefined) | Ok(ValueType::Null) => return Ok(none()),
         Ok(ValueType::Object) => {}
         _ => return Err(BridgeError::argument("options is an object {requestId?, now?}")),
     }
     let object: Object = unsafe { options.cast() }.map_err(|e| BridgeError::argument(e.reason.clone()))?;
     let rid: Unknown = object.get_named_property("requestId").map_err(|e| BridgeError::argument(e.reason.clone()))?;
-    let request_id = match rid.get_type() {
-        Ok(ValueType::Undefined) | Ok(ValueType::Null) => None,
+    let requests = match rid.get_type() {
+        Ok(ValueType::Undefined) | Ok(ValueType::Null) => Requests::One(None),
         Ok(ValueType::String) => {
-            Some(unsafe { rid.cast::<String>() }.map_err(|e| BridgeError::argument(e.reason.clone()))?)
+            Requests::One(Some(unsafe { rid.cast::<String>() }.map_err(|e| BridgeError::argument(e.reason.clone()))?))
         }
-        _ => return Err(BridgeError::argument("options.requestId is a string (or null for an unsolicited response)")),
+        Ok(ValueType::Object) if rid.is_array().unwrap_or(false) => {
+            if !pending_allowed {
+                // signIn answers a decision, which cannot say which request was answered: a
+                // host with several pending validates (the identity names it), then decides.
+                return Err(BridgeError::argument(
+                    "options.requestId is one string for signIn; with several requests pending, call \
+                     validate(samlResponse, {requestId: pending}) then decide (identity.inResponseTo names the \
+                     request answered)",
+                ));
+            }
+            Requests::Pending(string_list(env, rid)?)
+        }
+        _ => {
+            return Err(BridgeError::argument(
+                "options.requestId is a string, an array of strings (the requests pending for this browser), or null \
+                 for an unsolicited response",
+            ));
+        }
     };
     let now: Unknown = object.get_named_property("now").map_err(|e| BridgeError::argument(e.reason.clone()))?;
-    Ok((request_id, convert::instant(Some(now))?))
+    Ok((requests, convert::instant(Some(now))?))
+}
+
+/// `options.requestId` as an array: every element a string.
+fn string_list(env: &Env, array: Unknown) -> std::result::Result<Vec<String>, BridgeError> {
+    let wrong = || BridgeError::argument("options.requestId: every element of the array is a string");
+    match convert::to_json(env, array).map_err(|m| BridgeError::argument(format!("options.requestId: {m}")))? {
+        Value::Array(items) => items
+            .into_iter()
+            .map(|item| match item {
+                Value::String(id) => Ok(id),
+                _ => Err(wrong()),
+            })
+            .collect(),
+        _ => Err(wrong()),
+    }
 }
 
 fn settings_of(env: &Env, settings: Unknown) -> Result<saml::SamlSettings> {
@@ -113,7 +168,10 @@ impl ServiceProvider {
     /// Validate a SAMLResponse (the base64 form value, or raw XML): resolves with the verified
     /// identity, rejects with the SAML error code (`signature_invalid`, `expired`, …).
     /// `options.requestId` is the id of the AuthnRequest this SP sent (omit or `null` for an
-    /// unsolicited response); `options.now` defaults to the current time.
+    /// unsolicited response), or an array of every request id this browser has pending: the id
+    /// the response claims is checked only if it is one of them (anything else is treated as
+    /// unsolicited), in the same parse, and `identity.inResponseTo` names the request answered.
+    /// `options.now` defaults to the current time.
     #[napi(
         catch_unwind,
         ts_args_type = "samlResponse: string | Uint8Array, options?: ValidateOptions | null",
@@ -125,12 +183,9 @@ impl ServiceProvider {
         saml_response: Unknown,
         options: Option<Unknown>,
     ) -> Result<PromiseRaw<'e, Unknown<'e>>> {
-        error::promise(env, SamlArgs::read(env, Some(saml_response), options), |args| {
+        error::promise(env, SamlArgs::read(env, Some(saml_response), options, true), |args| {
             let sp = self.core();
-            spawn(env, move || {
-                let identity = sp.validate_response(&args.input, args.now, args.request_id.as_deref())?;
-                Ok(bridge::json::identity(&identity))
-            })
+            spawn(env, move || Ok(bridge::json::identity(&args.validate(&sp)?)))
         })
     }
 
@@ -147,11 +202,8 @@ impl ServiceProvider {
         saml_response: Unknown,
         options: Option<Unknown>,
     ) -> Result<Unknown<'e>> {
-        let args = SamlArgs::read(env, Some(saml_response), options)?;
-        let identity = self
-            .core
-            .validate_response(&args.input, args.now, args.request_id.as_deref())
-            .map_err(|e| saml_error(env, e))?;
+        let args = SamlArgs::read(env, Some(saml_response), options, true)?;
+        let identity = args.validate(&self.core).map_err(|e| saml_error(env, e))?;
         camel(env, bridge::json::identity(&identity))
     }
 
@@ -169,14 +221,21 @@ impl ServiceProvider {
 
     /// The `InResponseTo` a SAMLResponse claims to answer — the Response's, or when that optional
     /// attribute is absent the bearer `SubjectConfirmationData`'s — read without validating
-    /// anything: to find the request id to validate it against (validation then checks it
-    /// against the signed content). Resolves with `null` when there is none.
+    /// anything. Resolves with `null` when there is none.
+    ///
+    /// @deprecated Pass the pending request ids to `validate` instead
+    /// (`{requestId: pending}`): this hint, then `validate` with the id it found, decodes and
+    /// parses the untrusted response twice, where `validate` reads the claim from the one parse
+    /// it validates.
     #[napi(catch_unwind, ts_args_type = "samlResponse: string | Uint8Array", ts_return_type = "Promise<string | null>")]
     pub fn in_response_to_hint<'e>(&self, env: &'e Env, saml_response: Unknown) -> Result<PromiseRaw<'e, Unknown<'e>>> {
         let prepared = convert::bytes("samlResponse", Some(saml_response)).map_err(|e| error::bridge(env, &e));
         error::promise(env, prepared, |input| {
             let sp = self.core();
-            spawn(env, move || Ok(sp.in_response_to_hint(&input).map_or(Value::Null, Value::String)))
+            // Kept for hosts written against it; deprecated in the core for the same reason.
+            #[allow(deprecated)]
+            let hint = move || Ok(sp.in_response_to_hint(&input).map_or(Value::Null, Value::String));
+            spawn(env, hint)
         })
     }
 

@@ -69,8 +69,28 @@ test('validate resolves with the camelCase identity; `now` is a Date or an RFC 3
   }
   await assert.rejects(sp.validate({ not: 'bytes' }, options), (e) => e.code === 'invalid_argument')
   await assert.rejects(sp.validate(entraDefault.response, { requestId: 7 }), (e) => e.code === 'invalid_argument')
+  // Deprecated (a second parse), still working.
   assert.equal(await sp.inResponseToHint(entraDefault.response), accept.request_id)
   assert.equal(await sp.inResponseToHint('junk'), null)
+})
+
+test('validate takes every pending request id; the identity names the one answered', async () => {
+  const sp = new ServiceProvider(accept.settings)
+  const pending = ['_older-request', accept.request_id]
+  const identity = await sp.validate(entraDefault.response, { now: accept.now, requestId: pending })
+  assert.equal(identity.inResponseTo, accept.request_id)
+  assert.deepEqual(sp.validateSync(entraDefault.response, { now: accept.now, requestId: pending }), identity)
+  assert.equal(sp.validateSync(entraDefault.response, options).inResponseTo, accept.request_id, 'the single-id form too')
+  for (const requestId of [['_older-request'], []]) {
+    await assert.rejects(sp.validate(entraDefault.response, { now: accept.now, requestId }), (e) => e.code === 'in_response_to_mismatch')
+    assert.throws(() => sp.validateSync(entraDefault.response, { now: accept.now, requestId }), (e) => e.code === 'in_response_to_mismatch')
+  }
+  for (const requestId of [[accept.request_id, 7], [null], { 0: accept.request_id, length: 1 }]) {
+    await assert.rejects(sp.validate(entraDefault.response, { now: accept.now, requestId }), (e) => e.code === 'invalid_argument')
+  }
+  // signIn answers a decision, which cannot name the request answered: one id only.
+  const handler = new Handler(new MemoryStore())
+  await assert.rejects(handler.signIn('ws', sp, entraDefault.response, { now: accept.now, requestId: pending }), (e) => e.code === 'invalid_argument' && /validate/.test(e.message))
 })
 
 test('Handler.decide runs the login decision on a validated identity', async () => {

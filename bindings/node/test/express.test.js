@@ -53,23 +53,39 @@ test('the Express example provisions over SCIM and signs the user in at the ACS'
   assert.equal(dup.status, 409)
   assert.equal((await dup.json()).scimType, 'uniqueness')
 
-  // SAML: /saml/login redirects to the IdP with an AuthnRequest.
+  // SAML: /saml/login redirects to the IdP with an AuthnRequest, kept in this browser's session.
   const login = await fetch(`${base}/saml/login?next=/projects`, { redirect: 'manual' })
   assert.equal(login.status, 302)
   assert.match(login.headers.get('location'), /^https:\/\/idp\.example\.test\/sso\?SAMLRequest=/)
-  assert.equal(pending.size, 1)
+  const loginCookie = login.headers.get('set-cookie')
+  assert.match(loginCookie, /^saml_login=[0-9a-f]{32}; Max-Age=600; Path=\/saml; Expires=[^;]+; HttpOnly; Secure; SameSite=None$/)
+  const browser = loginCookie.slice('saml_login='.length, loginCookie.indexOf(';'))
+  const requests = pending.get(browser)
+  assert.equal(requests.size, 1)
 
-  // The IdP answers the request the vector response was issued for.
-  pending.set(accept.request_id, '/projects')
-  const acs = (body) => fetch(`${base}/saml/acs`, { method: 'POST', headers: { 'content-type': 'application/x-www-form-urlencoded' }, body: new URLSearchParams(body) })
+  // The IdP answers the request the vector response was issued for, one of two this browser has pending.
+  const issued = Date.parse(accept.now)
+  requests.set(accept.request_id, issued)
+  const acs = (body, cookie = `saml_login=${browser}`) => fetch(`${base}/saml/acs`, { method: 'POST', headers: { 'content-type': 'application/x-www-form-urlencoded', cookie }, body: new URLSearchParams(body) })
+  // Another browser cannot answer it.
+  const elsewhere = await acs({ SAMLResponse: entraDefault }, 'saml_login=another-browser')
+  assert.equal(elsewhere.status, 403)
+  assert.equal((await elsewhere.json()).error, 'in_response_to_mismatch')
+  // Nor an expired request (which is dropped).
+  requests.set(accept.request_id, issued - 10 * 60 * 1000 - 1)
+  const late = await acs({ SAMLResponse: entraDefault })
+  assert.equal((await late.json()).error, 'in_response_to_mismatch')
+  assert.equal(requests.has(accept.request_id), false)
+  requests.set(accept.request_id, issued)
   const signedIn = await acs({ SAMLResponse: entraDefault, RelayState: '/projects' })
   assert.equal(signedIn.status, 200, await signedIn.clone().text())
   assert.deepEqual(await signedIn.json(), { signedIn: 'jdoe@contoso.com', relayState: '/projects' })
   assert.match(signedIn.headers.get('set-cookie'), /^session=[0-9a-f]{32}; Path=\/; HttpOnly; Secure; SameSite=Lax$/)
-  assert.equal(pending.has(accept.request_id), false, 'the request id is used once')
+  assert.equal(requests.has(accept.request_id), false, 'the request id is used once')
+  assert.equal(requests.size, 1, 'the other pending request stays')
 
   // The same response again: a replay (and no longer a pending request).
-  pending.set(accept.request_id, null)
+  requests.set(accept.request_id, issued)
   const replay = await acs({ SAMLResponse: entraDefault })
   assert.equal(replay.status, 403)
   assert.equal((await replay.json()).error, 'replayed')
@@ -83,7 +99,7 @@ test('the Express example provisions over SCIM and signs the user in at the ACS'
   const tampered = original.replace('>jdoe@contoso.com<', '>admin@contoso.com<')
   assert.notEqual(tampered, original)
   const forged = Buffer.from(tampered).toString('base64')
-  pending.set(accept.request_id, null)
+  requests.set(accept.request_id, issued)
   const refused = await acs({ SAMLResponse: forged })
   assert.equal(refused.status, 403)
   assert.equal((await refused.json()).error, 'signature_invalid')
@@ -96,7 +112,7 @@ test('the Express example provisions over SCIM and signs the user in at the ACS'
   })
   assert.equal(disable.status, 200)
   assert.equal((await disable.json()).active, false)
-  pending.set(accept.request_id, null)
+  requests.set(accept.request_id, issued)
   const archived = await acs({ SAMLResponse: sameUserAgain })
   assert.equal(archived.status, 403)
   assert.equal((await archived.json()).error, 'user_archived')

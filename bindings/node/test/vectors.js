@@ -265,6 +265,8 @@ function caseInput(c) {
 
 function caseOptions(file, c) {
   const now = c.now ?? file.now
+  // pending_request_ids: the list form (an array as requestId); request_id is not used then.
+  if ('pending_request_ids' in c) return { now, requestId: c.pending_request_ids }
   const requestId = 'request_id' in c ? c.request_id : (file.request_id ?? null)
   return { now, requestId }
 }
@@ -282,9 +284,10 @@ function checkIdentity(identity, facts) {
         if (!deepEqual(identity.attributes[name], values)) problems.push(`attribute ${name}: ${JSON.stringify(identity.attributes[name])}, expected ${JSON.stringify(values)}`)
       }
     } else {
-      // Vector facts name the snake_case members; the Node identity is camelCase.
+      // Vector facts name the snake_case members; the Node identity is camelCase. An absent
+      // member compares as null.
       const camel = key.replace(/_([a-z])/g, (_, c) => c.toUpperCase())
-      if (!deepEqual(identity[camel], want)) problems.push(`${key}: ${JSON.stringify(identity[camel])}, expected ${JSON.stringify(want)}`)
+      if (!deepEqual(identity[camel] ?? null, want)) problems.push(`${key}: ${JSON.stringify(identity[camel])}, expected ${JSON.stringify(want)}`)
     }
   }
   return problems

@@ -27,6 +27,9 @@ import sso_scim
 SCIM_PREFIX = "/scim/v2"
 #: How long an AuthnRequest may stay unanswered, in seconds.
 REQUEST_TTL = 600.0
+#: The cookie naming a browser's sign-in attempts. The IdP answers with a cross-site POST, so
+#: it must be SameSite=None (and therefore Secure) to come back with it.
+LOGIN_COOKIE = "saml_login"
 
 Store = Union[sso_scim.Store, sso_scim.GroupStore]
 
@@ -49,9 +52,9 @@ def create_app(
     gives the ``now`` SAML checks use (tests pass a fixed one)."""
     app = FastAPI(title="sso-scim example")
     handler = sso_scim.Handler(store, scim_config)
-    #: Outstanding AuthnRequest IDs → (workspace, issued at). A real host keeps them in the
-    #: browser's session; any one of them may come back in InResponseTo.
-    pending: Dict[str, Tuple[str, datetime]] = {}
+    #: Each browser's outstanding AuthnRequests, by its login cookie: request ID → (workspace,
+    #: issued at). A real host keeps them in its session store.
+    pending: Dict[str, Dict[str, Tuple[str, datetime]]] = {}
     #: Session id → user id. Use your framework's sessions instead.
     sessions: Dict[str, str] = {}
     app.state.handler = handler
@@ -84,13 +87,18 @@ def create_app(
         return Response(sp.metadata(), media_type="application/samlmetadata+xml")
 
     @app.get("/saml/{workspace_id}/login")
-    async def login(workspace_id: str, next: Optional[str] = None) -> Response:
+    async def login(workspace_id: str, request: Request, next: Optional[str] = None) -> Response:
         sp = provider(workspace_id)
         if sp is None:
             return JSONResponse({"code": "not_found"}, status_code=404)
         authn = sp.authn_request(_safe_next(next), clock())
-        pending[authn["id"]] = (workspace_id, clock())
-        return RedirectResponse(authn["redirect_url"], status_code=302)
+        browser = request.cookies.get(LOGIN_COOKIE) or secrets.token_urlsafe(32)
+        pending.setdefault(browser, {})[authn["id"]] = (workspace_id, clock())
+        response = RedirectResponse(authn["redirect_url"], status_code=302)
+        response.set_cookie(
+            LOGIN_COOKIE, browser, max_age=int(REQUEST_TTL), path="/saml", httponly=True, secure=True, samesite="none"
+        )
+        return response
 
     @app.post("/saml/{workspace_id}/acs")
     async def acs(workspace_id: str, request: Request) -> Response:
@@ -102,18 +110,24 @@ def create_app(
         if not isinstance(saml_response, str):
             return JSONResponse({"code": "invalid_argument", "message": "no SAMLResponse"}, status_code=400)
         relay_state = form.get("RelayState")
-        # The hint only picks which outstanding request to check against; validation then
-        # proves the signed InResponseTo equals it.
-        hint = sp.in_response_to_hint(saml_response)
-        request_id = None
-        if hint is not None and hint in pending:
-            ws, issued = pending.pop(hint)
-            if ws == workspace_id and (clock() - issued).total_seconds() <= REQUEST_TTL:
-                request_id = hint
+        # Only this browser's unexpired requests to this workspace can be answered; the one the
+        # response claims is checked against the signed content, in the same parse that
+        # validates it (the signature is verified here, GIL released: ~100 µs of CPU).
+        now = clock()
+        requests = pending.get(request.cookies.get(LOGIN_COOKIE) or "", {})
+        for request_id, (_, issued) in list(requests.items()):
+            if (now - issued).total_seconds() > REQUEST_TTL:
+                del requests[request_id]
+        mine = [request_id for request_id, (ws, _) in requests.items() if ws == workspace_id]
         try:
-            decision = await handler.sign_in_async(workspace_id, sp, saml_response, request_id, clock())
+            identity = sp.validate(saml_response, mine, now)
         except sso_scim.SamlError as e:
             return JSONResponse({"code": e.code, "message": e.message}, status_code=400)
+        # A request is answered once (an IdP-initiated sign-in answers none).
+        answered = identity.get("in_response_to")
+        if answered is not None:
+            del requests[answered]
+        decision = await handler.decide_async(workspace_id, sp, identity)
         if decision["decision"] == "refused":
             return JSONResponse({"code": decision["code"], "message": decision["message"]}, status_code=403)
         session = secrets.token_urlsafe(32)

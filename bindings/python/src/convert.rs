@@ -80,7 +80,8 @@ impl From<String> for Failure {
     }
 }
 
-fn type_name(obj: &Bound<'_, PyAny>) -> String {
+/// The Python type name of `obj`, for error messages.
+pub fn type_name(obj: &Bound<'_, PyAny>) -> String {
     obj.get_type().name().map(|n| n.to_string()).unwrap_or_else(|_| "?".to_owned())
 }
 

@@ -17,7 +17,7 @@ use crate::awaitable::{AsyncCall, Outcome};
 use crate::convert::{argument, instant, saml_input, to_py};
 use crate::errors::{argument_error, bridge_error, error, saml_error, store_error_to_py};
 use crate::host::{PyHost, StoreSlot};
-use crate::saml::ServiceProvider;
+use crate::saml::{ServiceProvider, one_request};
 
 /// One SCIM request as the web framework received it, with the path below the SCIM base.
 #[pyclass(module = "sso_scim", frozen, get_all)]
@@ -298,7 +298,9 @@ impl Handler {
 
     /// Validate a SAMLResponse and decide whether it signs a user in to `workspace_id`:
     /// `{"decision": "allowed", "user": …}` or `{"decision": "refused", "code": …,
-    /// "message": …}`. A refused response raises `SamlError`.
+    /// "message": …}`. A refused response raises `SamlError`. `request_id` is one request ID
+    /// (or `None`); a host with several pending calls `ServiceProvider.validate` with all of
+    /// them, then `decide`.
     #[pyo3(signature = (workspace_id, service_provider, saml_response, request_id = None, now = None))]
     fn sign_in(
         &self,
@@ -306,14 +308,16 @@ impl Handler {
         workspace_id: &str,
         service_provider: &Bound<'_, ServiceProvider>,
         saml_response: &Bound<'_, PyAny>,
-        request_id: Option<&str>,
+        request_id: Option<&Bound<'_, PyAny>>,
         now: Option<&Bound<'_, PyAny>>,
     ) -> PyResult<Py<PyAny>> {
         let input = saml_input(saml_response)?;
+        let request_id = one_request(py, request_id)?;
         let now = instant(now)?;
         let sp = service_provider.get().core();
         let dir = self.inner.sync.directory();
-        let out = py.detach(|| now_or_never(login::sign_in(dir, workspace_id, &sp, &input, now, request_id)));
+        let out =
+            py.detach(|| now_or_never(login::sign_in(dir, workspace_id, &sp, &input, now, request_id.as_deref())));
         decision_to_py(py, ready(py, out)?)
     }
 
@@ -326,10 +330,11 @@ impl Handler {
         workspace_id: String,
         service_provider: &Bound<'_, ServiceProvider>,
         saml_response: &Bound<'_, PyAny>,
-        request_id: Option<String>,
+        request_id: Option<&Bound<'_, PyAny>>,
         now: Option<&Bound<'_, PyAny>>,
     ) -> PyResult<AsyncCall> {
         let input = saml_input(saml_response)?;
+        let request_id = one_request(slf.py(), request_id)?;
         let now = instant(now)?;
         let sp = service_provider.get().core();
         let inner = slf.get().inner.clone();

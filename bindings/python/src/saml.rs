@@ -4,13 +4,68 @@
 use std::sync::Arc;
 
 use pyo3::prelude::*;
+use pyo3::types::PyString;
 use serde_json::Value;
 use sso_scim_core::bridge::{KeyCase, json};
 use sso_scim_core::saml::metadata::sp_metadata_for;
-use sso_scim_core::saml::{SamlSettings, ServiceProvider as CoreSp};
+use sso_scim_core::saml::{Identity, SamlError, SamlSettings, ServiceProvider as CoreSp};
+use time::OffsetDateTime;
 
-use crate::convert::{argument, instant, saml_input, to_py};
+use crate::convert::{argument, instant, saml_input, to_py, type_name};
 use crate::errors::{argument_error, bridge_error, saml_error};
+
+/// The request(s) a response may answer, as `request_id` names them.
+enum Requests {
+    /// One AuthnRequest ID, or `None` when an unsolicited response is expected.
+    One(Option<String>),
+    /// Every AuthnRequest ID this browser has pending (possibly none).
+    Pending(Vec<String>),
+}
+
+impl Requests {
+    /// `request_id`: `None`, a `str`, or a sequence of `str` (a `list`, a `tuple`…).
+    fn read(request_id: Option<&Bound<'_, PyAny>>) -> PyResult<Requests> {
+        let Some(value) = request_id.filter(|v| !v.is_none()) else { return Ok(Requests::One(None)) };
+        if let Ok(id) = value.cast::<PyString>() {
+            return Ok(Requests::One(Some(id.to_cow()?.into_owned())));
+        }
+        value.extract::<Vec<String>>().map(Requests::Pending).map_err(|_| {
+            let got = type_name(value);
+            argument_error(
+                value.py(),
+                &format!(
+                    "request_id: expected None, a str, or a sequence of str (the requests pending for this browser), got {got}"
+                ),
+            )
+        })
+    }
+
+    /// Validate with `sp` in the form the host chose (the core's single-ID or list form).
+    fn validate(&self, sp: &CoreSp, input: &[u8], now: OffsetDateTime) -> Result<Identity, SamlError> {
+        match self {
+            Requests::One(id) => sp.validate_response(input, now, id.as_deref()),
+            Requests::Pending(ids) => sp.validate_response_pending(input, now, ids),
+        }
+    }
+}
+
+/// `request_id` of `sign_in`: `None` or one `str`. A sign-in answers a decision, which cannot
+/// say which of several pending requests was answered, so a sequence is refused, pointing to
+/// `validate` (whose identity names it) then `decide`.
+pub fn one_request(py: Python<'_>, request_id: Option<&Bound<'_, PyAny>>) -> PyResult<Option<String>> {
+    match Requests::read(request_id) {
+        Ok(Requests::One(id)) => Ok(id),
+        Err(_) => {
+            let got = request_id.map_or_else(|| "None".to_owned(), type_name);
+            Err(argument_error(py, &format!("request_id: expected None or a str, got {got}")))
+        }
+        Ok(Requests::Pending(_)) => Err(argument_error(
+            py,
+            "request_id: sign_in takes one request ID; with several pending, call ServiceProvider.validate(response, \
+             pending) then decide (identity[\"in_response_to\"] names the request answered)",
+        )),
+    }
+}
 
 fn settings_from(py: Python<'_>, settings: &Bound<'_, PyAny>) -> PyResult<SamlSettings> {
     json::saml_settings(KeyCase::Snake, argument(settings, "settings")?).map_err(|e| bridge_error(py, &e))
@@ -44,20 +99,24 @@ impl ServiceProvider {
 
     /// Validate a SAMLResponse (the base64 form value or raw XML, `str` or `bytes`) at `now`
     /// (default: the current time) and return the verified identity. `request_id` is the
-    /// AuthnRequest ID this browser was sent with; `None` for an IdP-initiated response.
-    /// A refused response raises `SamlError` with the reason's code.
+    /// AuthnRequest ID this browser was sent with (`None` for an IdP-initiated response), or a
+    /// sequence of every request ID this browser has pending: the ID the response claims is
+    /// checked only if it is one of them (anything else is treated as unsolicited), in the same
+    /// parse, and the identity's `in_response_to` names the request answered. A refused
+    /// response raises `SamlError` with the reason's code.
     #[pyo3(signature = (saml_response, request_id = None, now = None))]
     fn validate(
         &self,
         py: Python<'_>,
         saml_response: &Bound<'_, PyAny>,
-        request_id: Option<&str>,
+        request_id: Option<&Bound<'_, PyAny>>,
         now: Option<&Bound<'_, PyAny>>,
     ) -> PyResult<Py<PyAny>> {
         let input = saml_input(saml_response)?;
+        let requests = Requests::read(request_id)?;
         let now = instant(now)?;
         let sp = &self.sp;
-        let identity = py.detach(|| sp.validate_response(&input, now, request_id)).map_err(|e| saml_error(py, &e))?;
+        let identity = py.detach(|| requests.validate(sp, &input, now)).map_err(|e| saml_error(py, &e))?;
         Ok(to_py(py, &json::identity(&identity))?.unbind())
     }
 
@@ -69,9 +128,14 @@ impl ServiceProvider {
     }
 
     /// The InResponseTo a response claims (the Response's, or when absent the bearer
-    /// SubjectConfirmationData's), read without verification: only a hint to pick which
-    /// outstanding request ID to validate against.
+    /// SubjectConfirmationData's), read without verification.
+    ///
+    /// Superseded: pass every pending request ID to `validate` instead. This hint, then
+    /// `validate` with the ID it found, decodes and parses the untrusted response twice, where
+    /// `validate` reads the claim from the one parse it validates. Kept for existing hosts.
     fn in_response_to_hint(&self, saml_response: &Bound<'_, PyAny>) -> PyResult<Option<String>> {
+        // Deprecated in the core for the same reason.
+        #[allow(deprecated)]
         Ok(self.sp.in_response_to_hint(saml_input(saml_response)?))
     }
 

@@ -147,8 +147,33 @@ def test_validate_accepts_the_entra_default_response_as_str_or_bytes() -> None:
     for data in (case["response"], case["response"].encode()):
         identity = provider.validate(data, file["request_id"], file["now"])
         assert identity["name_id"] == want["name_id"] and identity["email"] == want["email"]
+    # Superseded (a second parse), still working.
     assert provider.in_response_to_hint(case["response"]) == file["request_id"]
     assert provider.in_response_to_hint("not saml") is None
+
+
+def test_validate_takes_every_pending_request_id_and_names_the_one_answered() -> None:
+    _, file, case = accept_case()
+    provider = sp()
+    for pending in (["_older-request", file["request_id"]], ("_older-request", file["request_id"])):
+        assert provider.validate(case["response"], pending, file["now"])["in_response_to"] == file["request_id"]
+    assert provider.validate(case["response"], file["request_id"], file["now"])["in_response_to"] == file["request_id"]
+    for pending in (["_older-request"], []):
+        with pytest.raises(sso_scim.SamlError) as refused:
+            provider.validate(case["response"], pending, file["now"])
+        assert refused.value.code == "in_response_to_mismatch"
+    for bad in ([file["request_id"], 7], {file["request_id"]}, 7, file["request_id"].encode()):
+        with pytest.raises(sso_scim.InvalidArgumentError) as wrong:
+            provider.validate(case["response"], bad, file["now"])
+        assert "request_id" in wrong.value.message
+    # A sign-in answers a decision, which cannot name the request answered: one ID only.
+    handler = sso_scim.Handler(MemoryStore())
+    with pytest.raises(sso_scim.InvalidArgumentError) as several:
+        handler.sign_in("ws-1", provider, case["response"], [file["request_id"]], file["now"])  # type: ignore[arg-type]
+    assert "validate" in several.value.message
+    with pytest.raises(sso_scim.InvalidArgumentError) as wrong:
+        handler.sign_in("ws-1", provider, case["response"], 7, file["now"])  # type: ignore[arg-type]
+    assert wrong.value.message == "request_id: expected None or a str, got int"
 
 
 @pytest.mark.parametrize(

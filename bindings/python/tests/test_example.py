@@ -3,7 +3,7 @@ the ACS with a signed response, replays and strangers are refused."""
 
 from __future__ import annotations
 
-from datetime import datetime
+from datetime import datetime, timedelta
 from typing import Any, Tuple
 from urllib.parse import parse_qs, urlsplit
 
@@ -11,7 +11,7 @@ import pytest
 from fastapi.testclient import TestClient
 
 import sso_scim
-from fastapi_app import create_app
+from fastapi_app import LOGIN_COOKIE, REQUEST_TTL, create_app
 from helpers import login_vector
 from memory_store import AsyncMemoryStore, MemoryStore
 from vectors import case_input, merged_settings
@@ -36,10 +36,15 @@ def app() -> Tuple[TestClient, Any, str, MemoryStore]:
     return TestClient(app, base_url="https://testserver"), file, token["token"], store
 
 
-def pending(client: TestClient, file: Any) -> None:
-    """Record the vector's AuthnRequest ID as outstanding, as /login would have."""
-    issued = datetime.fromisoformat(file["now"].replace("Z", "+00:00"))
-    client.app.state.pending[file["request_id"]] = (file["workspace"]["id"], issued)  # type: ignore[attr-defined]
+def pending(client: TestClient, file: Any, age: float = 0.0) -> None:
+    """Record the vector's AuthnRequest ID as outstanding for this browser (issued ``age``
+    seconds ago), as /login would have; the browser's login cookie comes from a real /login."""
+    ws = file["workspace"]["id"]
+    if client.cookies.get(LOGIN_COOKIE) is None:
+        assert client.get(f"/saml/{ws}/login", follow_redirects=False).status_code == 302
+    issued = datetime.fromisoformat(file["now"].replace("Z", "+00:00")) - timedelta(seconds=age)
+    browser = client.cookies[LOGIN_COOKIE]
+    client.app.state.pending[browser][file["request_id"]] = (ws, issued)  # type: ignore[attr-defined]
 
 
 def case(file: Any, name: str) -> Any:
@@ -77,10 +82,20 @@ def test_sign_in_at_the_acs(app: Tuple[TestClient, Any, str, MemoryStore]) -> No
         json={"userName": "jdoe@contoso.com"},
         headers={"Authorization": f"Bearer {token}"},
     )
-    # The browser was sent to the IdP with the vector's request ID.
+    # The browser was sent to the IdP with the vector's request ID…
     pending(client, file)
     first = case(file, "an active user signs in")
     form = {"SAMLResponse": case_input(first), "RelayState": "/projects"}
+    # …which another browser cannot answer…
+    stranger_browser = TestClient(client.app, base_url="https://testserver")
+    elsewhere = stranger_browser.post(f"/saml/{ws}/acs", data=form, follow_redirects=False)
+    assert (elsewhere.status_code, elsewhere.json()["code"]) == (400, "in_response_to_mismatch")
+    # …nor anyone once it has expired (it is dropped).
+    pending(client, file, age=REQUEST_TTL + 1)
+    late = client.post(f"/saml/{ws}/acs", data=form, follow_redirects=False)
+    assert (late.status_code, late.json()["code"]) == (400, "in_response_to_mismatch")
+    assert file["request_id"] not in client.app.state.pending[client.cookies[LOGIN_COOKIE]]  # type: ignore[attr-defined]
+    pending(client, file)
     ok = client.post(f"/saml/{ws}/acs", data=form, follow_redirects=False)
     assert ok.status_code == 303, ok.text
     assert ok.headers["location"] == "/projects"
@@ -117,6 +132,13 @@ def test_login_redirects_to_the_idp_and_metadata_is_served(app: Tuple[TestClient
     assert f"{location.scheme}://{location.netloc}{location.path}" == IDP_SSO
     query = parse_qs(location.query)
     assert query["RelayState"] == ["/"], "an absolute next is never followed"
-    assert len(client.app.state.pending) == 1  # type: ignore[attr-defined]
+    # The request is kept for this browser, named by a cookie the IdP's cross-site POST carries.
+    cookie = go.headers["set-cookie"].lower()
+    assert all(attribute in cookie for attribute in ("path=/saml", "httponly", "secure", "samesite=none"))
+    browser = client.cookies[LOGIN_COOKIE]
+    assert len(client.app.state.pending[browser]) == 1  # type: ignore[attr-defined]
+    client.get(f"/saml/{ws}/login", follow_redirects=False)
+    assert client.cookies[LOGIN_COOKIE] == browser
+    assert len(client.app.state.pending[browser]) == 2, "a second attempt from the same browser"  # type: ignore[attr-defined]
     meta = client.get(f"/saml/{ws}/metadata")
     assert meta.status_code == 200 and file["settings"]["sp_entity_id"] in meta.text

@@ -38,6 +38,12 @@ pub struct Identity {
     pub issuer: String,
     /// The assertion ID (the replay key, with the issuer).
     pub assertion_id: String,
+    /// The ID of the pending AuthnRequest this response answered, as checked against the
+    /// signed content (the Response's `InResponseTo` when present, and the bearer
+    /// confirmation's); `None` for an IdP-initiated response. A host that keeps several
+    /// requests pending marks this one used.
+    #[serde(skip_serializing_if = "Option::is_none", default)]
+    pub in_response_to: Option<String>,
     /// Until when the assertion could be presented (the earliest NotOnOrAfter of its
     /// Conditions and the bearer confirmation used); replay memory must outlive it by the skew.
     #[serde(with = "time::serde::rfc3339")]

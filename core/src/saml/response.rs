@@ -188,6 +188,27 @@ impl ServiceProvider {
         self.validate_response_with(input, now, |_| request_id.map(str::to_owned))
     }
 
+    /// Validate a SAMLResponse against the requests this browser has pending, in one parse.
+    ///
+    /// `pending_request_ids` holds the ID of every AuthnRequest the host issued to this
+    /// browser (its session) and has not yet seen answered; empty when there is none. The ID
+    /// the response claims to answer (see [`Self::validate_response_with`]) is checked against
+    /// the signed content if, and only if, it is one of them; otherwise the response is
+    /// treated as unsolicited, so a claim of any other ID is refused with
+    /// `in_response_to_mismatch`, and a response claiming none is accepted only with
+    /// `allow_idp_initiated`. On success [`Identity::in_response_to`] names the request that
+    /// was answered: the host marks it used, so that it is answered at most once.
+    pub fn validate_response_pending(
+        &self,
+        input: impl AsRef<[u8]>,
+        now: OffsetDateTime,
+        pending_request_ids: &[impl AsRef<str>],
+    ) -> Result<Identity, SamlError> {
+        self.validate_response_with(input, now, |claimed| {
+            claimed.filter(|id| pending_request_ids.iter().any(|p| p.as_ref() == *id)).map(str::to_owned)
+        })
+    }
+
     /// Validate a SAMLResponse, letting the host pick the pending request from the same parse.
     ///
     /// `pending` is called once, after the message is known to be a SAML 2.0 Response and
@@ -197,9 +218,8 @@ impl ServiceProvider {
     /// check the response against — typically the claimed ID if the host issued it to this
     /// browser and it is unused — or `None` to treat the response as unsolicited. The claim
     /// itself is never trusted: the chosen ID is then compared with the signed content, as
-    /// [`Self::validate_response`] does. Hosts call this instead of
-    /// [`Self::in_response_to_hint`] followed by [`Self::validate_response`], which parses the
-    /// untrusted XML twice.
+    /// [`Self::validate_response`] does. For a host that keeps its pending IDs in a list,
+    /// [`Self::validate_response_pending`] is this closure written once.
     pub fn validate_response_with<F>(
         &self,
         input: impl AsRef<[u8]>,
@@ -287,10 +307,14 @@ impl ServiceProvider {
     }
 
     /// The `InResponseTo` a response claims to answer, read without any verification: the
-    /// Response's, or when it has none the bearer `SubjectConfirmationData`'s. Only a hint for a
-    /// host that keeps several outstanding request IDs, to pick the one to pass to
-    /// [`Self::validate_response`] (which then checks it against signed content). It parses the
-    /// message a second time: prefer [`Self::validate_response_with`].
+    /// Response's, or when it has none the bearer `SubjectConfirmationData`'s.
+    ///
+    /// Deprecated: it was the way for a host with several outstanding request IDs to pick the
+    /// one to pass to [`Self::validate_response`], but that decodes and parses the untrusted
+    /// message twice. Use [`Self::validate_response_pending`] or
+    /// [`Self::validate_response_with`], which read the claim from the parse validation uses.
+    /// Kept, working, for hosts written against it.
+    #[deprecated(note = "parses the untrusted response a second time; use validate_response_pending")]
     pub fn in_response_to_hint(&self, input: impl AsRef<[u8]>) -> Option<String> {
         let s = self.settings();
         let xml = input::decode(input.as_ref(), s.max_response_bytes).ok()?;
@@ -473,6 +497,8 @@ impl ServiceProvider {
             tenant_id: None,
             issuer,
             assertion_id,
+            // Checked above against the Response and the bearer confirmation that passed.
+            in_response_to: request_id.map(str::to_owned),
             not_on_or_after,
             attributes,
         };

@@ -4,8 +4,24 @@
 // at the ACS. The store is the in-memory one the tests use; a real host passes its own
 // Directory (a database) with the same methods.
 
+const { randomBytes } = require('node:crypto')
 const express = require('express')
 const { Handler, ServiceProvider } = require('../..')
+
+// The cookie naming a browser's sign-in attempts. The IdP answers with a cross-site POST, so
+// the cookie must be SameSite=None (and therefore Secure) to come back with it.
+const LOGIN_COOKIE = 'saml_login'
+// How long an AuthnRequest may stay unanswered.
+const REQUEST_TTL_MS = 10 * 60 * 1000
+
+/** The value of cookie `name` in the request, or null. */
+function cookie(req, name) {
+  for (const part of (req.headers.cookie ?? '').split(';')) {
+    const eq = part.indexOf('=')
+    if (eq > 0 && part.slice(0, eq).trim() === name) return part.slice(eq + 1).trim()
+  }
+  return null
+}
 
 /**
  * @param {object} options
@@ -18,8 +34,8 @@ const { Handler, ServiceProvider } = require('../..')
 function createApp({ store, saml, workspaceId, scimBaseUrl, now = () => new Date() }) {
   const scim = new Handler(store, { baseUrl: scimBaseUrl })
   const sp = new ServiceProvider(saml)
-  // AuthnRequest ids this SP sent and has not seen answered (a real host keeps them in its
-  // session store, with an expiry).
+  // The AuthnRequests each browser has pending: its login cookie → (request id → issued at, ms).
+  // A real host keeps them in its session store.
   const pending = new Map()
   const sessions = new Map()
   const app = express()
@@ -43,11 +59,15 @@ function createApp({ store, saml, workspaceId, scimBaseUrl, now = () => new Date
     }
   })
 
-  // SP-initiated sign-in: redirect to the IdP, remember the request id.
+  // SP-initiated sign-in: redirect to the IdP, remember the request id in this browser's session.
   app.get('/saml/login', async (req, res, next) => {
     try {
       const request = await sp.authnRequest(typeof req.query.next === 'string' ? req.query.next : null, now())
-      pending.set(request.id, request.relayState)
+      const browser = cookie(req, LOGIN_COOKIE) ?? randomBytes(16).toString('hex')
+      const requests = pending.get(browser) ?? new Map()
+      requests.set(request.id, now().getTime())
+      pending.set(browser, requests)
+      res.cookie(LOGIN_COOKIE, browser, { httpOnly: true, secure: true, sameSite: 'none', path: '/saml', maxAge: REQUEST_TTL_MS })
       res.redirect(302, request.redirectUrl)
     } catch (err) {
       next(err)
@@ -67,12 +87,18 @@ function createApp({ store, saml, workspaceId, scimBaseUrl, now = () => new Date
     const samlResponse = req.body?.SAMLResponse
     if (typeof samlResponse !== 'string') return res.status(400).json({ error: 'SAMLResponse missing' })
     try {
-      const hint = await sp.inResponseToHint(samlResponse)
-      const requestId = hint !== null && pending.has(hint) ? hint : null
-      const decision = await scim.signIn(workspaceId, sp, samlResponse, { requestId, now: now() })
-      if (requestId !== null) pending.delete(requestId)
+      // Only this browser's unexpired requests can be answered; the one the response claims is
+      // checked against the signed content, in the same parse that validates it.
+      const browser = cookie(req, LOGIN_COOKIE)
+      const requests = (browser !== null && pending.get(browser)) || new Map()
+      const at = now()
+      for (const [id, issued] of requests) if (at.getTime() - issued > REQUEST_TTL_MS) requests.delete(id)
+      const identity = await sp.validate(samlResponse, { requestId: [...requests.keys()], now: at })
+      // A request is answered once (an IdP-initiated sign-in answers none).
+      if (identity.inResponseTo !== undefined) requests.delete(identity.inResponseTo)
+      const decision = await scim.decide(workspaceId, sp, identity)
       if (decision.decision !== 'allowed') return res.status(403).json({ error: decision.code, message: decision.message })
-      const session = require('node:crypto').randomBytes(16).toString('hex')
+      const session = randomBytes(16).toString('hex')
       sessions.set(session, decision.user.id)
       res.cookie('session', session, { httpOnly: true, secure: true, sameSite: 'lax' })
       res.json({ signedIn: decision.user.userName, relayState: req.body.RelayState ?? null })

@@ -108,8 +108,12 @@ async function scimRoute(handler: Handler, req: ScimRequest): Promise<ScimRespon
   }
 }
 
-async function acs(handler: Handler, sp: ServiceProvider, workspaceId: string, form: string, requestId: string | null): Promise<string> {
-  const decision: LoginDecision = await handler.signIn(workspaceId, sp, form, { requestId, now: new Date() })
+/** The ACS: `pending` holds the AuthnRequest ids this browser's session has not seen answered. */
+async function acs(handler: Handler, sp: ServiceProvider, workspaceId: string, form: string, pending: Set<string>): Promise<string> {
+  const identity: Identity = await sp.validate(form, { requestId: [...pending], now: new Date() })
+  // A request is answered once.
+  if (identity.inResponseTo !== undefined) pending.delete(identity.inResponseTo)
+  const decision: LoginDecision = await handler.decide(workspaceId, sp, identity)
   if (decision.decision === 'allowed') return decision.user.id
   // Narrowed: only a refusal has a code.
   return `refused: ${decision.code}`
@@ -127,10 +131,13 @@ export async function main(metadataXml: string): Promise<void> {
   const request = await sp.authnRequest('/after-login')
   const identity: Identity = await sp.validate('…', { requestId: request.id })
   const fromSync: string = sp.validateSync('…').nameId
-  const who = await acs(handler, sp, 'ws-1', '…', null)
+  const who = await acs(handler, sp, 'ws-1', '…', new Set([request.id]))
+  const signedIn = await handler.signIn('ws-1', sp, '…', { requestId: request.id })
   const expiring = await sp.certificatesExpiringWithin(30)
-  console.log(status, metadata.entityId, identity.email ?? fromSync, who, expiring.map((c) => c.notAfter))
+  console.log(status, metadata.entityId, identity.email ?? fromSync, who, signedIn.decision, expiring.map((c) => c.notAfter))
 
+  // @ts-expect-error signIn takes one request id: several pending go through validate, then decide
+  await handler.signIn('ws-1', sp, '…', { requestId: [request.id] })
   // @ts-expect-error the state is a closed union
   const bad: UserRecord['state'] = 'deleted'
   // @ts-expect-error handle takes a request object, not a string

@@ -1,6 +1,6 @@
 """Type stubs of sso_scim (the native classes live in ``sso_scim._native``)."""
 
-from collections.abc import Awaitable, Iterable, Mapping
+from collections.abc import Awaitable, Iterable, Mapping, Sequence
 from datetime import datetime
 from typing import Any, Final, final
 
@@ -212,15 +212,23 @@ class ServiceProvider:
         """The settings in force, every default filled in."""
     @property
     def idp_certificates(self) -> list[Certificate]: ...
-    def validate(self, saml_response: str | bytes, request_id: str | None = None, now: _Instant = None) -> Identity:
-        """The verified identity; ``SamlError`` with the reason's code otherwise."""
+    def validate(
+        self, saml_response: str | bytes, request_id: str | Sequence[str] | None = None, now: _Instant = None
+    ) -> Identity:
+        """The verified identity; ``SamlError`` with the reason's code otherwise.
+
+        ``request_id``: the ID of the AuthnRequest this browser was sent with (``None`` for an
+        IdP-initiated response), or every request ID this browser has pending: the ID the
+        response claims is checked only if it is one of them, else the response is
+        unsolicited. ``in_response_to`` names the request answered.
+        """
     def verify_signed_element(self, xml: str) -> str:
         """Verify the root element's enveloped signature; the verified canonical XML."""
     def in_response_to_hint(self, saml_response: str | bytes) -> str | None:
-        """The InResponseTo a response claims, unverified (to pick a request ID).
+        """The InResponseTo a response claims, unverified.
 
-        The Response's, or when that optional attribute is absent the bearer
-        SubjectConfirmationData's; ``validate`` then checks it against the signed content.
+        Superseded: pass every pending request ID to ``validate`` instead; this hint, then
+        ``validate``, parses the untrusted response twice.
         """
     def authn_request(self, relay_state: str | None = None, now: _Instant = None) -> AuthnRequest:
         """A new AuthnRequest; keep its ``id`` for ``validate``."""
@@ -258,7 +266,10 @@ class Handler:
         request_id: str | None = None,
         now: _Instant = None,
     ) -> LoginDecision:
-        """Validate a SAMLResponse and decide the login; ``SamlError`` if it is refused."""
+        """Validate a SAMLResponse and decide the login; ``SamlError`` if it is refused.
+
+        One ``request_id``: with several pending, ``ServiceProvider.validate`` then ``decide``.
+        """
     def sign_in_async(
         self,
         workspace_id: str,

@@ -313,6 +313,9 @@ class Identity(_IdentityRequired, total=False):
     display_name: str
     object_id: str
     tenant_id: str
+    #: The ID of the pending AuthnRequest this response answered, as checked against the
+    #: signed content (absent for an IdP-initiated response): mark it used in the session.
+    in_response_to: str
 
 
 class LoginAllowed(TypedDict):

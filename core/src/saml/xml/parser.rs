@@ -31,6 +31,8 @@ const XMLNS_NAMESPACE: &str = "http://www.w3.org/2000/xmlns/";
 /// Byte classes. A byte's entry has the bit of each context in which it needs attention.
 const NAME_START: u8 = 1;
 const NAME: u8 = 2;
+/// An ASCII name character other than ':' (letters, digits, '-', '.', '_').
+const PLAIN_NAME: u8 = 32;
 /// Ends an uninteresting run of character data: `<`, `&`, CR, `]` (for `]]>`), a control
 /// character, or 0xEF (which starts U+FFFE and U+FFFF, not XML characters).
 const TEXT: u8 = 4;
@@ -53,6 +55,9 @@ const fn classes() -> [u8; 256] {
         }
         if c >= 0x80 {
             class |= NAME_START;
+        }
+        if c.is_ascii_alphanumeric() || c == b'_' || c == b'-' || c == b'.' {
+            class |= PLAIN_NAME;
         }
         let control = c < 0x20 && c != b'\t' && c != b'\n' && c != b'\r';
         if control || c == b'\r' || c == 0xEF {
@@ -244,14 +249,23 @@ impl<'i> Parser<'i, '_> {
         let mut i = start;
         let mut colon = 0usize;
         let mut colons = 0;
+        let mut first = true;
         while i < b.len() {
-            let byte = b[i];
-            let class = CLASS[byte as usize];
-            let wanted = if i == start { NAME_START } else { NAME };
-            if class & wanted == 0 {
-                break;
+            // The common case first: a run of ASCII letters, digits, '-', '.' and '_'.
+            if !first {
+                while i < b.len() && CLASS[b[i] as usize] & PLAIN_NAME != 0 {
+                    i += 1;
+                }
+                if i == b.len() {
+                    break;
+                }
             }
+            let byte = b[i];
             if byte < 0x80 {
+                let wanted = if first { NAME_START } else { NAME };
+                if CLASS[byte as usize] & wanted == 0 || (!first && byte != b':') {
+                    break;
+                }
                 if byte == b':' {
                     colons += 1;
                     colon = i - start;
@@ -259,11 +273,12 @@ impl<'i> Parser<'i, '_> {
                 i += 1;
             } else {
                 let c = self.s[i..].chars().next().unwrap_or('\0');
-                if !is_name_char(c, i == start) {
+                if !is_name_char(c, first) {
                     break;
                 }
                 i += c.len_utf8();
             }
+            first = false;
         }
         let len = i - start;
         if len == 0 {

@@ -259,6 +259,11 @@ fn hostile(idp: &TestKey) -> Vec<Case> {
         ),
         Case::err("an XML declaration inside the Response", &in_extensions("<?xml version=\"1.0\"?>"), "xml_malformed"),
         Case::err(
+            "an attribute xml:xmlns on the Subject, which other parsers read as a namespace declaration (found by the xml_parse fuzz target)",
+            &xml.replacen("<Subject>", "<Subject xml:xmlns=\"urn:evil\">", 1),
+            "xml_malformed",
+        ),
+        Case::err(
             "a PrefixList of 33 distinct prefixes, refused before any c14n",
             &prefix_list(&distinct),
             "signature_unsupported",

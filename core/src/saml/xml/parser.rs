@@ -105,6 +105,16 @@ fn same(a: &str, b: &str) -> bool {
     a.len() == b.len() && (std::ptr::eq(a.as_ptr(), b.as_ptr()) || a.bytes().zip(b.bytes()).all(|(x, y)| x == y))
 }
 
+/// Whether `span` holds nothing the slow paths must look at: no control character (in text,
+/// TAB and LF are fine; in an attribute value they become spaces), no CR (line ends are
+/// normalised) and no 0xEF (which may start U+FFFE or U+FFFF). A fold without early exit, so
+/// the compiler vectorizes it.
+#[inline]
+fn plain(span: &[u8], text: bool) -> bool {
+    let odd = |c: u8| (c < 0x20 && !(text && (c == b'\t' || c == b'\n'))) || c == 0xEF;
+    !span.iter().fold(false, |found, &c| found | odd(c))
+}
+
 /// An XML character (§2.2), for character references.
 fn is_xml_char(c: u32) -> bool {
     matches!(c, 0x9 | 0xA | 0xD | 0x20..=0xD7FF | 0xE000..=0xFFFD | 0x10000..=0x10FFFF)
@@ -343,6 +353,16 @@ impl<'i> Parser<'i, '_> {
     fn character_data(&mut self) -> Result<(), SamlError> {
         let b = self.b;
         let start = self.pos;
+        // The common case, at vector speed: plain text up to the next '<'.
+        let rest = &b[start..];
+        let end = memchr::memchr3(b'<', b'&', b']', rest).unwrap_or(rest.len());
+        if rest.get(end).is_none_or(|&c| c == b'<') && plain(&rest[..end], true) {
+            self.pos += end;
+            if end > 0 {
+                self.add_text(start, Cow::Borrowed(&self.s[start..self.pos]));
+            }
+            return Ok(());
+        }
         let mut owned: Option<String> = None;
         let mut copied = start;
         loop {
@@ -711,6 +731,15 @@ impl<'i> Parser<'i, '_> {
         };
         self.pos += 1;
         let start = self.pos;
+        // The common case, at vector speed: a value with nothing to expand or normalise.
+        let rest = &b[start..];
+        if let Some(end) = memchr::memchr3(quote, b'<', b'&', rest)
+            && rest[end] == quote
+            && plain(&rest[..end], false)
+        {
+            self.pos += end + 1;
+            return Ok(Cow::Borrowed(&self.s[start..start + end]));
+        }
         let mut owned: Option<String> = None;
         let mut copied = start;
         loop {

@@ -10,7 +10,8 @@ use common::{Server, TempDir, user_body};
 #[test]
 fn parallel_creates_of_one_user_name_make_exactly_one_user() {
     let dir = TempDir::new("race");
-    let server = Arc::new(Server::start(&dir.db()));
+    // Every client in progress at once: the workspace's share must admit them all.
+    let server = Arc::new(Server::start_with(&dir.db(), &["--max-requests-per-workspace", "32"], &[]));
     let token = Arc::new(server.bootstrap_token());
     const CLIENTS: usize = 24;
     let barrier = Arc::new(std::sync::Barrier::new(CLIENTS));

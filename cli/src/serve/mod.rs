@@ -1,20 +1,34 @@
 //! `sso-scim serve`: SCIM at `/scim/v2` (workspace from the bearer token), SAML at
 //! `/saml/{workspace}/…`, `GET /healthz`; SQLite underneath. Structured logs through
-//! `tracing` (`RUST_LOG` sets the level); graceful shutdown on SIGTERM and SIGINT.
+//! `tracing` (`RUST_LOG` sets the level); graceful shutdown on SIGTERM and SIGINT, within a
+//! deadline.
+//!
+//! Built to face the open internet (README "Serving on the open internet"): the async workers
+//! only move bytes; every SQLite call and SAML verification runs on a bounded pool
+//! (`pool.rs`); admission is decided at once (`admission.rs`: per-workspace shares, SAML
+//! verification caps, rate limits on the unauthenticated endpoints); connections are capped
+//! and timed (`conn.rs`); bodies are read under a size cap and a deadline (`body.rs`).
 
+mod admission;
+mod body;
+mod conn;
 mod cookie;
+mod held;
 mod pages;
+mod pool;
 mod saml;
 mod scim;
 
 use std::collections::HashMap;
+use std::net::SocketAddr;
 use std::sync::{Arc, Mutex};
 use std::time::Instant;
 
 use axum::Router;
-use axum::extract::{DefaultBodyLimit, Request};
+use axum::extract::Request;
+use axum::http::{HeaderMap, HeaderValue, StatusCode};
 use axum::middleware::{self, Next};
-use axum::response::Response;
+use axum::response::{Html, IntoResponse, Response};
 use axum::routing::{any, get, post};
 use sso_scim_core::saml::ServiceProvider;
 use sso_scim_core::scim::{ScimConfig, ScimHandler};
@@ -22,8 +36,11 @@ use sso_scim_core::token::ScimToken;
 use sso_scim_sqlite::SqliteDirectory;
 use time::OffsetDateTime;
 
+use self::admission::{RateLimit, Slot, Slots, client_address, client_key};
 use self::cookie::CookieJar;
-use crate::args::ServeArgs;
+use self::held::Held;
+use self::pool::{JobError, Pool};
+use crate::args::{ServeArgs, ServeLimits};
 
 /// How long an AuthnRequest ID waits for its response.
 const REQUEST_LIFETIME: time::Duration = time::Duration::minutes(10);
@@ -41,6 +58,20 @@ pub struct App {
     pending: Mutex<HashMap<String, (String, OffsetDateTime)>>,
     /// Parsed service providers per workspace, keyed by the settings JSON they came from.
     providers: Mutex<HashMap<String, (String, Arc<ServiceProvider>)>>,
+    /// Runs every blocking job.
+    pool: Pool,
+    /// The settings the rest is sized from.
+    limits: ServeLimits,
+    /// Requests in progress per workspace (SCIM by token, SAML by path).
+    requests: Arc<Slots>,
+    /// SAML verifications per workspace.
+    verifications: Arc<Slots>,
+    /// SAML verifications in all.
+    all_verifications: Arc<tokio::sync::Semaphore>,
+    /// Unauthenticated SAML requests per client address.
+    client_rate: RateLimit,
+    /// Unauthenticated SAML requests per workspace.
+    workspace_rate: RateLimit,
 }
 
 impl App {
@@ -67,6 +98,93 @@ impl App {
             None => false,
         }
     }
+
+    /// Rate limits (per client address, then per workspace) and the workspace's share of
+    /// requests in progress, for the unauthenticated SAML endpoints.
+    fn admit_anonymous(&self, peer: SocketAddr, headers: &HeaderMap, workspace: &str) -> Result<Slot, Refusal> {
+        let client = client_address(peer.ip(), headers, &self.limits.trusted_proxies);
+        if let Err(wait) = self.client_rate.check(&client_key(client)) {
+            tracing::info!(%client, "rate limited: client");
+            return Err(refusal(StatusCode::TOO_MANY_REQUESTS, wait, "Too many requests from your address."));
+        }
+        if let Err(wait) = self.workspace_rate.check(workspace) {
+            tracing::info!(workspace, "rate limited: workspace");
+            return Err(refusal(StatusCode::TOO_MANY_REQUESTS, wait, "Too many sign-in requests for this workspace."));
+        }
+        self.requests.try_take(workspace).ok_or_else(|| self.too_many_for_workspace())
+    }
+
+    /// A SAML verification slot of `workspace` (else 429) and one of the process (else 503).
+    fn admit_verification(&self, workspace: &str) -> Result<(Slot, tokio::sync::OwnedSemaphorePermit), Refusal> {
+        let second = std::time::Duration::from_secs(1);
+        let Some(slot) = self.verifications.try_take(workspace) else {
+            tracing::info!(workspace, "SAML verification refused: the workspace's share is in use");
+            return Err(refusal(StatusCode::TOO_MANY_REQUESTS, second, "Too many sign-ins in progress; try again."));
+        };
+        match self.all_verifications.clone().try_acquire_owned() {
+            Ok(permit) => Ok((slot, permit)),
+            Err(_) => {
+                tracing::info!(workspace, "SAML verification refused: every verification slot is in use");
+                Err(refusal(StatusCode::SERVICE_UNAVAILABLE, second, "The server is busy; try again."))
+            }
+        }
+    }
+
+    fn too_many_for_workspace(&self) -> Refusal {
+        let second = std::time::Duration::from_secs(1);
+        refusal(StatusCode::TOO_MANY_REQUESTS, second, "Too many requests for this workspace are in progress.")
+    }
+
+    /// Run `job` on the blocking pool; `held` (slots, permits) lives until the answer is sent.
+    async fn blocking<G, F>(&self, held: G, job: F) -> Response
+    where
+        G: Send + Unpin + 'static,
+        F: FnOnce() -> Response + Send + 'static,
+    {
+        match self.pool.run(job).await {
+            Ok(response) => Held::response(response, held),
+            Err(JobError::Busy) => {
+                refusal(StatusCode::SERVICE_UNAVAILABLE, std::time::Duration::from_secs(1), "The server is busy.")
+                    .into_response()
+            }
+            Err(JobError::Panicked) => (StatusCode::INTERNAL_SERVER_ERROR, Html("internal error")).into_response(),
+        }
+    }
+}
+
+/// Work refused for now: a page with `Retry-After` (whole seconds, at least 1).
+struct Refusal {
+    status: StatusCode,
+    wait: std::time::Duration,
+    text: &'static str,
+}
+
+fn refusal(status: StatusCode, wait: std::time::Duration, text: &'static str) -> Refusal {
+    Refusal { status, wait, text }
+}
+
+impl IntoResponse for Refusal {
+    fn into_response(self) -> Response {
+        let seconds = self.wait.as_secs() + u64::from(self.wait.subsec_nanos() > 0);
+        let page = pages::page("Try again shortly", &format!("<p>{}</p>", self.text));
+        let mut response = (self.status, Html(page)).into_response();
+        if let Ok(v) = HeaderValue::try_from(seconds.max(1).to_string()) {
+            response.headers_mut().insert("retry-after", v);
+        }
+        response
+    }
+}
+
+/// Debug builds only: `SSO_SCIM_TEST_SAML_DELAY_MS` makes every SAML verification job sleep
+/// first, so tests can hold verifications in progress and show what the caps do meanwhile.
+#[cfg(debug_assertions)]
+fn test_delay() {
+    static DELAY: std::sync::OnceLock<u64> = std::sync::OnceLock::new();
+    let ms = *DELAY
+        .get_or_init(|| std::env::var("SSO_SCIM_TEST_SAML_DELAY_MS").ok().and_then(|v| v.parse().ok()).unwrap_or(0));
+    if ms > 0 {
+        std::thread::sleep(std::time::Duration::from_millis(ms));
+    }
 }
 
 /// Start serving; returns when a shutdown signal arrived and in-flight requests finished.
@@ -82,9 +200,15 @@ pub async fn run(db: &std::path::Path, args: ServeArgs) -> Result<(), String> {
         bootstrap(&store, &public_url)?;
     }
     let config = ScimConfig { base_url: format!("{public_url}/scim/v2"), ..ScimConfig::default() };
-    let body_limit = config.limits.max_body_bytes;
     let scim = ScimHandler::new(store.clone(), config).map_err(|e| e.to_string())?;
     let cookies = CookieJar::new(&store.secret("cookie-signing-key", 32).map_err(|e| e.to_string())?);
+    let limits = args.limits;
+    let conn_limits = conn::ConnLimits {
+        max_connections: connection_cap(limits.max_connections as usize),
+        header_timeout: limits.header_timeout,
+        idle_timeout: limits.idle_timeout,
+        shutdown_timeout: limits.shutdown_timeout,
+    };
     let app = Arc::new(App {
         store,
         scim,
@@ -92,7 +216,16 @@ pub async fn run(db: &std::path::Path, args: ServeArgs) -> Result<(), String> {
         cookies,
         pending: Mutex::new(HashMap::new()),
         providers: Mutex::new(HashMap::new()),
+        pool: Pool::new(limits.workers.into(), limits.queue.into())
+            .map_err(|e| format!("cannot start workers: {e}"))?,
+        requests: Slots::new(limits.max_requests_per_workspace.into()),
+        verifications: Slots::new(limits.max_saml_per_workspace.into()),
+        all_verifications: Arc::new(tokio::sync::Semaphore::new(limits.max_saml_verifications.into())),
+        client_rate: RateLimit::per_second(limits.client_rate),
+        workspace_rate: RateLimit::per_second(limits.workspace_rate),
+        limits,
     });
+    let stats = app.clone();
     let router = Router::new()
         .route("/healthz", get(|| async { axum::Json(serde_json::json!({"status": "ok"})) }))
         .route("/scim/v2", any(scim::handle))
@@ -102,16 +235,30 @@ pub async fn run(db: &std::path::Path, args: ServeArgs) -> Result<(), String> {
         .route("/saml/{workspace}/acs", post(saml::acs))
         .route("/", get(saml::home))
         .layer(middleware::from_fn(log))
-        // SCIM reads its body itself (to answer 413 as a SCIM error); the ACS form needs room
-        // for a SAMLResponse in base64.
-        .layer(DefaultBodyLimit::max(body_limit.max(1 << 20) + 1))
         .with_state(app);
     // Printed (not only logged) so scripts and tests can find a system-chosen port.
     println!("sso-scim: listening on http://{local}");
     tracing::info!(listen = %local, "serving");
-    axum::serve(listener, router).with_graceful_shutdown(shutdown()).await.map_err(|e| e.to_string())?;
-    tracing::info!("stopped");
+    conn::serve(listener, router, conn_limits, shutdown()).await;
+    tracing::info!(dropped_jobs = stats.pool.skipped(), "stopped (dropped_jobs: queued work whose client had gone)");
     Ok(())
+}
+
+/// The connection cap, lowered to fit the process's descriptor limit (the database, the
+/// listener and the workers need some): past that limit `accept` fails for everyone.
+fn connection_cap(wanted: usize) -> usize {
+    let soft = std::fs::read_to_string("/proc/self/limits").ok().and_then(|text| {
+        let line = text.lines().find(|l| l.starts_with("Max open files"))?;
+        line.split_whitespace().nth(3)?.parse::<usize>().ok()
+    });
+    match soft {
+        Some(limit) if wanted + 64 > limit => {
+            let cap = limit.saturating_sub(64).max(1);
+            tracing::warn!(wanted, cap, limit, "--max-connections lowered to fit the open-file limit (ulimit -n)");
+            cap
+        }
+        _ => wanted,
+    }
 }
 
 /// First start on an empty database: one workspace and its token, printed once.

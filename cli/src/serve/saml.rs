@@ -4,17 +4,21 @@
 use std::collections::HashMap;
 use std::sync::Arc;
 
-use axum::Form;
-use axum::extract::{Path, Query, State};
+use std::net::SocketAddr;
+
+use axum::body::Body;
+use axum::extract::{ConnectInfo, Path, Query, State};
 use axum::http::{HeaderMap, StatusCode, header};
 use axum::response::{Html, IntoResponse, Redirect, Response};
 use sso_scim_core::Directory;
-use sso_scim_core::login::{LoginDecision, decide};
+use sso_scim_core::executor::now_or_never;
+use sso_scim_core::login::{LoginDecision, LoginError, decide};
 use sso_scim_core::saml::ServiceProvider;
 use sso_scim_core::saml::metadata::sp_metadata_for;
 use time::OffsetDateTime;
 
 use super::App;
+use super::body::{self, BodyError};
 use super::cookie::{self, Session};
 use super::pages::{escape, facts, page};
 use crate::settings;
@@ -93,11 +97,25 @@ fn provider(app: &App, workspace: &str) -> Result<Arc<ServiceProvider>, Problem>
 }
 
 /// `GET /saml/{workspace}/metadata`: our SP metadata (available before the IdP is configured).
-pub async fn metadata(State(app): State<Arc<App>>, Path(workspace): Path<String>) -> Response {
-    if let Err(r) = known_workspace(&app, &workspace) {
+pub async fn metadata(
+    State(app): State<Arc<App>>,
+    Path(workspace): Path<String>,
+    ConnectInfo(peer): ConnectInfo<SocketAddr>,
+    headers: HeaderMap,
+) -> Response {
+    let slot = match app.admit_anonymous(peer, &headers, &workspace) {
+        Ok(slot) => slot,
+        Err(refusal) => return refusal.into_response(),
+    };
+    let job_app = app.clone();
+    app.blocking(slot, move || metadata_document(&job_app, &workspace)).await
+}
+
+fn metadata_document(app: &App, workspace: &str) -> Response {
+    if let Err(r) = known_workspace(app, workspace) {
         return r.into_response();
     }
-    let xml = settings::load(&app.store, &app.public_url, &workspace)
+    let xml = settings::load(&app.store, &app.public_url, workspace)
         .and_then(|s| sp_metadata_for(&s).map_err(|e| e.to_string()));
     match xml {
         Ok(xml) => ([(header::CONTENT_TYPE, "application/samlmetadata+xml")], xml).into_response(),
@@ -120,16 +138,27 @@ pub async fn login(
     State(app): State<Arc<App>>,
     Path(workspace): Path<String>,
     Query(query): Query<HashMap<String, String>>,
+    ConnectInfo(peer): ConnectInfo<SocketAddr>,
+    headers: HeaderMap,
 ) -> Response {
-    let sp = match provider(&app, &workspace) {
+    let slot = match app.admit_anonymous(peer, &headers, &workspace) {
+        Ok(slot) => slot,
+        Err(refusal) => return refusal.into_response(),
+    };
+    let relay = query.get("redirect").filter(|t| safe_local_path(t)).cloned();
+    let job_app = app.clone();
+    app.blocking(slot, move || login_redirect(&job_app, &workspace, relay.as_deref())).await
+}
+
+fn login_redirect(app: &App, workspace: &str, relay: Option<&str>) -> Response {
+    let sp = match provider(app, workspace) {
         Ok(sp) => sp,
         Err(r) => return r.into_response(),
     };
-    let relay = query.get("redirect").map(String::as_str).filter(|t| safe_local_path(t));
     let now = OffsetDateTime::now_utc();
     match sp.authn_request(now, relay) {
         Ok(request) => {
-            app.remember_request(&request.id, &workspace, now);
+            app.remember_request(&request.id, workspace, now);
             Redirect::to(&request.redirect_url).into_response()
         }
         Err(e) => html(
@@ -140,13 +169,52 @@ pub async fn login(
     }
 }
 
-/// `POST /saml/{workspace}/acs`: validate, decide, and set the session cookie.
+/// Largest ACS form accepted: a SAMLResponse in base64 with room to spare (the verifier's
+/// own size cap applies to the decoded response).
+const MAX_FORM_BYTES: usize = 1 << 20;
+
+/// `POST /saml/{workspace}/acs`: validate, decide, and set the session cookie. The form is
+/// read first (under the body timeout), then the verification is admitted — or refused at
+/// once with 429/503 — and runs on the blocking pool.
 pub async fn acs(
     State(app): State<Arc<App>>,
     Path(workspace): Path<String>,
-    Form(form): Form<HashMap<String, String>>,
+    ConnectInfo(peer): ConnectInfo<SocketAddr>,
+    headers: HeaderMap,
+    body: Body,
 ) -> Response {
-    let sp = match provider(&app, &workspace) {
+    let slot = match app.admit_anonymous(peer, &headers, &workspace) {
+        Ok(slot) => slot,
+        Err(refusal) => return refusal.into_response(),
+    };
+    let form = match body::read(body, MAX_FORM_BYTES, app.limits.body_timeout).await {
+        Ok(bytes) => form_urlencoded::parse(&bytes).into_owned().collect::<HashMap<String, String>>(),
+        Err(e) => return body_refused(e),
+    };
+    let verifying = match app.admit_verification(&workspace) {
+        Ok(held) => held,
+        Err(refusal) => return refusal.into_response(),
+    };
+    let job_app = app.clone();
+    app.blocking((slot, verifying), move || sign_in(&job_app, &workspace, &form)).await
+}
+
+fn body_refused(e: BodyError) -> Response {
+    let (status, text) = match e {
+        BodyError::TooLarge => (StatusCode::PAYLOAD_TOO_LARGE, "The form is too large."),
+        BodyError::TimedOut => (StatusCode::REQUEST_TIMEOUT, "The form did not arrive in time."),
+        BodyError::Failed => (StatusCode::BAD_REQUEST, "The form could not be read."),
+    };
+    let mut response = html(status, "Sign-in failed", &format!("<p>{text}</p>"));
+    response.headers_mut().insert(header::CONNECTION, axum::http::HeaderValue::from_static("close"));
+    response
+}
+
+/// Validate, decide and answer (on the blocking pool).
+fn sign_in(app: &App, workspace: &str, form: &HashMap<String, String>) -> Response {
+    #[cfg(debug_assertions)]
+    super::test_delay();
+    let sp = match provider(app, workspace) {
         Ok(sp) => sp,
         Err(r) => return r.into_response(),
     };
@@ -157,7 +225,7 @@ pub async fn acs(
     // A response answering a request we issued names it; only a pending, unused ID of this
     // workspace is passed on (the validator then checks it against signed content). The claim
     // comes out of the one parse validation uses.
-    let pending = |claimed: Option<&str>| claimed.filter(|id| app.take_request(id, &workspace, now)).map(str::to_owned);
+    let pending = |claimed: Option<&str>| claimed.filter(|id| app.take_request(id, workspace, now)).map(str::to_owned);
     let identity = match sp.validate_response_with(response.as_bytes(), now, pending) {
         Ok(identity) => identity,
         Err(e) => {
@@ -172,11 +240,15 @@ pub async fn acs(
             );
         }
     };
-    match decide(&*app.store, &workspace, &sp, &identity).await {
+    let decision = now_or_never(decide(&*app.store, workspace, &sp, &identity));
+    match decision.unwrap_or_else(|| Err(LoginError::Store(never_waits()))) {
         Ok(LoginDecision::Allowed(user)) => {
             tracing::info!(workspace, user = user.id, "signed in");
-            let session =
-                Session { ws: workspace.clone(), uid: user.id.clone(), exp: (now.unix_timestamp() + SESSION_SECONDS) };
+            let session = Session {
+                ws: workspace.to_owned(),
+                uid: user.id.clone(),
+                exp: (now.unix_timestamp() + SESSION_SECONDS),
+            };
             let secure = if app.public_url.starts_with("https://") { "; Secure" } else { "" };
             let cookie = format!(
                 "{}={}; HttpOnly; Path=/; SameSite=Lax; Max-Age={SESSION_SECONDS}{secure}",
@@ -199,7 +271,7 @@ pub async fn acs(
                     ),
                     ("e-mail", user.email.clone().unwrap_or_default()),
                     ("role", user.role.clone()),
-                    ("workspace", workspace),
+                    ("workspace", workspace.to_owned()),
                 ])
             );
             ([(header::SET_COOKIE, cookie)], Html(page("Signed in", &body))).into_response()
@@ -234,7 +306,16 @@ pub async fn home(State(app): State<Arc<App>>, headers: HeaderMap) -> Response {
             "<p>Not signed in. Start at <code>/saml/{workspace}/login</code>.</p>",
         );
     };
-    match app.store.get_user(&session.ws, &session.uid).await {
+    let Some(slot) = app.requests.try_take(&session.ws) else {
+        return app.too_many_for_workspace().into_response();
+    };
+    let job_app = app.clone();
+    app.blocking(slot, move || signed_in_page(&job_app, session)).await
+}
+
+fn signed_in_page(app: &App, session: Session) -> Response {
+    let found = now_or_never(app.store.get_user(&session.ws, &session.uid)).unwrap_or_else(|| Err(never_waits()));
+    match found {
         Ok(Some(user)) if user.can_sign_in() => html(
             StatusCode::OK,
             "sso-scim",
@@ -245,6 +326,11 @@ pub async fn home(State(app): State<Arc<App>>, headers: HeaderMap) -> Response {
         }
         Err(e) => store_failed(&e).into_response(),
     }
+}
+
+/// The SQLite store completes every call on its first poll; a future that waits is a bug.
+fn never_waits() -> sso_scim_core::StoreError {
+    sso_scim_core::StoreError::new(sso_scim_core::StoreErrorKind::Failed, "the store future did not complete at once")
 }
 
 fn store_failed_page() -> Response {

@@ -1,14 +1,27 @@
-//! The SCIM route: forward method, path, query, headers and body to the core handler.
+//! The SCIM route: read the body (capped, under the body timeout), then hand method, path,
+//! query, headers and body to the core handler on the blocking pool, within the workspace's
+//! share of requests in progress.
 
 use std::sync::Arc;
 
-use axum::body::{Body, to_bytes};
+use axum::body::Body;
 use axum::extract::{Request, State};
 use axum::http::{HeaderName, HeaderValue, StatusCode};
 use axum::response::{IntoResponse, Response};
-use sso_scim_core::scim::ScimRequest;
+use sso_scim_core::Directory;
+use sso_scim_core::executor::now_or_never;
+use sso_scim_core::scim::{ScimRequest, ScimResponse};
+use sso_scim_core::token::{hash_token, is_well_formed};
 
 use super::App;
+use super::admission::Slot;
+use super::body::{self, BodyError};
+use super::held::Held;
+use super::pool::JobError;
+
+/// The share that requests without a valid token have together, so anonymous traffic can take
+/// no more than one workspace's share of the process.
+const ANONYMOUS: &str = "(no valid token)";
 
 /// Any method on `/scim/v2/…`.
 pub async fn handle(State(app): State<Arc<App>>, request: Request) -> Response {
@@ -16,16 +29,11 @@ pub async fn handle(State(app): State<Arc<App>>, request: Request) -> Response {
     let limit = app.scim.config().limits.max_body_bytes;
     // One byte more than the limit reaches the core, which answers a SCIM 413; a larger body
     // stops here, unread.
-    let body = match to_bytes(body, limit + 1).await {
+    let body = match body::read(body, limit + 1, app.limits.body_timeout).await {
         Ok(b) => b,
-        Err(_) => {
-            let detail = format!("the body exceeds {limit} bytes");
-            let error = serde_json::json!({
-                "schemas": ["urn:ietf:params:scim:api:messages:2.0:Error"], "status": "413", "detail": detail
-            });
-            return (StatusCode::PAYLOAD_TOO_LARGE, [("content-type", "application/scim+json")], error.to_string())
-                .into_response();
-        }
+        Err(BodyError::TooLarge) => return error(413, &format!("the body exceeds {limit} bytes")),
+        Err(BodyError::TimedOut) => return closing(error(408, "the body did not arrive in time")),
+        Err(BodyError::Failed) => return closing(error(400, "the body could not be read")),
     };
     let path = parts.uri.path().strip_prefix("/scim/v2").unwrap_or("/");
     let mut scim_request = ScimRequest::new(parts.method.as_str(), if path.is_empty() { "/" } else { path })
@@ -36,12 +44,48 @@ pub async fn handle(State(app): State<Arc<App>>, request: Request) -> Response {
             scim_request = scim_request.with_header(name.as_str(), v);
         }
     }
-    let mut answer = app.scim.handle(scim_request).await;
+    let job_app = app.clone();
+    match app.pool.run(move || answer(&job_app, scim_request)).await {
+        Ok(Some((answer, slot))) => Held::response(into_response(answer), slot),
+        Ok(None) => retry_later(error(429, "too many requests of this workspace are in progress; retry shortly")),
+        Err(JobError::Busy) => retry_later(error(503, "the server is busy; retry shortly")),
+        Err(JobError::Panicked) => error(500, "internal error"),
+    }
+}
+
+/// The core's answer, on the blocking pool; `None` when the workspace has its full share of
+/// requests in progress.
+fn answer(app: &App, request: ScimRequest) -> Option<(ScimResponse, Slot)> {
+    let slot = app.requests.try_take(&tenant(app, &request))?;
+    let mut answer = now_or_never(app.scim.handle(request)).unwrap_or_else(|| {
+        tracing::error!("the store future did not complete at once");
+        ScimResponse { status: 500, headers: Vec::new(), body: Vec::new(), error: None }
+    });
     if let Some(error) = answer.error.as_mut()
         && let Some(store) = error.store_error()
     {
         tracing::error!(code = error.code().as_str(), error = %store, "store failure answering SCIM");
     }
+    Some((answer, slot))
+}
+
+/// The workspace a request's bearer token belongs to (the core checks the token again, in
+/// constant time, before answering).
+fn tenant(app: &App, request: &ScimRequest) -> String {
+    let token = request
+        .header("Authorization")
+        .and_then(|h| h.trim().split_once(' '))
+        .filter(|(scheme, _)| scheme.eq_ignore_ascii_case("Bearer"))
+        .map(|(_, token)| token.trim())
+        .filter(|token| is_well_formed(token));
+    let grant = token.and_then(|t| now_or_never(app.store.workspace_for_token(&hash_token(t))));
+    match grant {
+        Some(Ok(Some(grant))) => grant.workspace.id,
+        _ => ANONYMOUS.to_owned(),
+    }
+}
+
+fn into_response(answer: ScimResponse) -> Response {
     let mut response = Response::new(Body::from(answer.body));
     *response.status_mut() = StatusCode::from_u16(answer.status).unwrap_or(StatusCode::INTERNAL_SERVER_ERROR);
     for (name, value) in answer.headers {
@@ -49,5 +93,24 @@ pub async fn handle(State(app): State<Arc<App>>, request: Request) -> Response {
             response.headers_mut().append(n, v);
         }
     }
+    response
+}
+
+/// A SCIM error document the host answers itself (before or instead of the core).
+fn error(status: u16, detail: &str) -> Response {
+    let body = serde_json::json!({
+        "schemas": ["urn:ietf:params:scim:api:messages:2.0:Error"], "status": status.to_string(), "detail": detail
+    });
+    let status = StatusCode::from_u16(status).unwrap_or(StatusCode::INTERNAL_SERVER_ERROR);
+    (status, [("content-type", "application/scim+json")], body.to_string()).into_response()
+}
+
+fn retry_later(mut response: Response) -> Response {
+    response.headers_mut().insert("retry-after", HeaderValue::from_static("1"));
+    response
+}
+
+fn closing(mut response: Response) -> Response {
+    response.headers_mut().insert("connection", HeaderValue::from_static("close"));
     response
 }

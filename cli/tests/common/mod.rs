@@ -65,10 +65,17 @@ pub struct Server {
 impl Server {
     /// Start on `db` and wait until it listens.
     pub fn start(db: &Path) -> Server {
+        Server::start_with(db, &[], &[])
+    }
+
+    /// Start on `db` with more `serve` options and environment variables.
+    pub fn start_with(db: &Path, options: &[&str], env: &[(&str, &str)]) -> Server {
         let mut child = Command::new(bin())
             .arg("--db")
             .arg(db)
             .args(["serve", "--listen", "127.0.0.1:0"])
+            .args(options)
+            .envs(env.iter().copied())
             .env("RUST_LOG", "warn")
             .stdout(Stdio::piped())
             .stderr(Stdio::inherit())

@@ -4,8 +4,10 @@
 
 mod admin;
 mod args;
+mod files;
 mod serve;
 mod settings;
+mod term;
 mod verify;
 
 use std::process::ExitCode;

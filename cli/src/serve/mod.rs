@@ -3,6 +3,7 @@
 //! `tracing` (`RUST_LOG` sets the level); graceful shutdown on SIGTERM and SIGINT.
 
 mod cookie;
+mod keys;
 mod pages;
 mod saml;
 mod scim;

@@ -164,7 +164,13 @@ fn rss_kb(pid: u32, field: &str) -> u64 {
 }
 
 /// Hostile posts from `threads` attackers, each from its own address when `spread`.
-fn attack(server: &Server, ws: &str, threads: usize, spread: bool, stop: &Arc<AtomicBool>) -> Vec<thread::JoinHandle<Vec<u16>>> {
+fn attack(
+    server: &Server,
+    ws: &str,
+    threads: usize,
+    spread: bool,
+    stop: &Arc<AtomicBool>,
+) -> Vec<thread::JoinHandle<Vec<u16>>> {
     let form = Arc::new(hostile_form());
     (0..threads)
         .map(|t| {
@@ -174,8 +180,10 @@ fn attack(server: &Server, ws: &str, threads: usize, spread: bool, stop: &Arc<At
                 let mut n = 0u32;
                 while !stop.load(Ordering::Relaxed) {
                     n += 1;
-                    let from = if spread { format!("10.{t}.{}.{}", n / 250 % 250, n % 250) } else { "203.0.113.1".into() };
-                    let headers = [("Content-Type", "application/x-www-form-urlencoded"), ("X-Forwarded-For", from.as_str())];
+                    let from =
+                        if spread { format!("10.{t}.{}.{}", n / 250 % 250, n % 250) } else { "203.0.113.1".into() };
+                    let headers =
+                        [("Content-Type", "application/x-www-form-urlencoded"), ("X-Forwarded-For", from.as_str())];
                     if let Some((status, _)) = request(&addr, "POST", &format!("/saml/{ws}/acs"), &headers, &form) {
                         statuses.push(status);
                     }
@@ -223,7 +231,9 @@ fn main() {
     };
     row("quiet", &quiet);
     let mut notes = Vec::new();
-    for (label, threads, spread) in [("16 attackers, one address", 16, false), ("16 attackers, 65,000 addresses", 16, true)] {
+    for (label, threads, spread) in
+        [("16 attackers, one address", 16, false), ("16 attackers, 65,000 addresses", 16, true)]
+    {
         stop.store(false, Ordering::Relaxed);
         let attackers = attack(&server, &victim, threads, spread, &stop);
         thread::sleep(Duration::from_millis(500));
@@ -241,7 +251,12 @@ fn main() {
     // One tenant stores users at the size cap, then lists them from many connections.
     let pid = server.child.id();
     let before = rss_kb(pid, "VmRSS:");
-    let big = Server { child: Command::new("true").spawn().unwrap(), addr: server.addr.clone(), token: tenant_token, workspace: tenant };
+    let big = Server {
+        child: Command::new("true").spawn().unwrap(),
+        addr: server.addr.clone(),
+        token: tenant_token,
+        workspace: tenant,
+    };
     let title = "t".repeat(255 * 1024);
     let mut stored = 0;
     for i in 0..300 {
@@ -271,7 +286,8 @@ fn main() {
         .map(|_| {
             let (addr, token, stop, listed) = (big.addr.clone(), big.token.clone(), stop.clone(), listed.clone());
             thread::spawn(move || {
-                let probe = Server { child: Command::new("true").spawn().unwrap(), addr, token, workspace: String::new() };
+                let probe =
+                    Server { child: Command::new("true").spawn().unwrap(), addr, token, workspace: String::new() };
                 while !stop.load(Ordering::Relaxed) {
                     let (status, _) = scim(&probe, "GET", "/Users?count=200", "");
                     *listed.lock().unwrap().entry(status).or_insert(0) += 1;

@@ -1,4 +1,8 @@
 //! The admin subcommands: workspaces, tokens, SAML configuration and users.
+//!
+//! Everything printed from the database, an IdP's metadata or an error message goes through
+//! [`term`](crate::term): names and attributes are tenant-controlled, and printed raw they can
+//! drive the operator's terminal.
 
 use std::fs;
 
@@ -11,23 +15,35 @@ use time::OffsetDateTime;
 
 use crate::args::{SamlCommand, TokenCommand, UsersCommand, WorkspaceCommand};
 use crate::settings;
+use crate::term::{self, escape};
 
 /// A command failure: the message tells the admin what to do; exit status 1.
 pub type Outcome = Result<(), String>;
 
+/// `outcome` with its message escaped for the terminal: messages can quote stored values or
+/// the IdP's metadata (an unknown element name, say).
+fn terminal_safe(outcome: Outcome) -> Outcome {
+    outcome.map_err(|message| escape(&message).into_owned())
+}
+
 fn workspace_exists(store: &SqliteDirectory, id: &str) -> Outcome {
     match store.workspace(id).map_err(|e| e.to_string())? {
         Some(_) => Ok(()),
+        // Escaped with every other message, by `terminal_safe`.
         None => Err(format!("no workspace \"{id}\"; `sso-scim workspace list` shows the ids")),
     }
 }
 
 /// `workspace create|list`.
 pub fn workspace(store: &SqliteDirectory, command: WorkspaceCommand) -> Outcome {
+    terminal_safe(run_workspace(store, command))
+}
+
+fn run_workspace(store: &SqliteDirectory, command: WorkspaceCommand) -> Outcome {
     match command {
         WorkspaceCommand::Create { name, default_role } => {
             let ws = store.create_workspace(&name, default_role.as_deref()).map_err(|e| e.to_string())?;
-            eprintln!("created workspace \"{}\" (default role {})", ws.name, ws.default_role);
+            eprintln!("created workspace \"{}\" (default role {})", escape(&ws.name), escape(&ws.default_role));
             println!("{}", ws.id);
         }
         WorkspaceCommand::List => {
@@ -45,12 +61,16 @@ pub fn workspace(store: &SqliteDirectory, command: WorkspaceCommand) -> Outcome 
 
 /// `scim-token create|revoke|list`.
 pub fn token(store: &SqliteDirectory, command: TokenCommand) -> Outcome {
+    terminal_safe(run_token(store, command))
+}
+
+fn run_token(store: &SqliteDirectory, command: TokenCommand) -> Outcome {
     match command {
         TokenCommand::Create { workspace } => {
             workspace_exists(store, &workspace)?;
             let token = ScimToken::generate();
             store.add_token(&workspace, &token.hash()).map_err(|e| e.to_string())?;
-            eprintln!("SCIM bearer token for workspace {workspace} (shown once; only its hash is stored):");
+            eprintln!("SCIM bearer token for workspace {} (shown once; only its hash is stored):", escape(&workspace));
             println!("{}", token.as_str());
         }
         TokenCommand::Revoke { token } => {
@@ -78,6 +98,10 @@ pub fn token(store: &SqliteDirectory, command: TokenCommand) -> Outcome {
 
 /// `saml import-metadata|sp-metadata|settings` (verify is in its own module).
 pub fn saml(store: &SqliteDirectory, command: SamlCommand) -> Outcome {
+    terminal_safe(run_saml(store, command))
+}
+
+fn run_saml(store: &SqliteDirectory, command: SamlCommand) -> Outcome {
     match command {
         SamlCommand::ImportMetadata { workspace, entity_id, public_url, allow_idp_initiated, file } => {
             workspace_exists(store, &workspace)?;
@@ -87,41 +111,43 @@ pub fn saml(store: &SqliteDirectory, command: SamlCommand) -> Outcome {
             metadata.apply_to(&mut s);
             s.allow_idp_initiated |= allow_idp_initiated;
             let sp = settings::save(store, &workspace, &s)?;
-            println!("IdP entity ID:   {}", metadata.entity_id());
-            println!("IdP sign-in URL: {}", metadata.sso_url(None).unwrap_or("(none)"));
+            // The metadata, certificates included, is the IdP's text.
+            println!("IdP entity ID:   {}", escape(metadata.entity_id()));
+            println!("IdP sign-in URL: {}", escape(metadata.sso_url(None).unwrap_or("(none)")));
             for cert in sp.idp_certificates() {
                 println!(
                     "IdP certificate: {} ({}, SHA-256 {}), expires {}",
-                    cert.subject(),
-                    cert.key_description(),
-                    cert.sha256_fingerprint(),
+                    escape(cert.subject()),
+                    escape(&cert.key_description()),
+                    escape(&cert.sha256_fingerprint()),
                     format_time(cert.not_after())
                 );
             }
             for cert in sp.certificates_expiring_within(OffsetDateTime::now_utc(), 60) {
                 eprintln!(
                     "warning: IdP certificate {} ({}) expires {}, within 60 days; plan the rollover",
-                    cert.subject(),
-                    cert.key_description(),
+                    escape(cert.subject()),
+                    escape(&cert.key_description()),
                     format_time(cert.not_after())
                 );
             }
-            println!("Our entity ID (Entra \"Identifier\"): {}", s.sp_entity_id);
-            println!("Our ACS URL (Entra \"Reply URL\"):    {}", s.acs_url);
+            println!("Our entity ID (Entra \"Identifier\"): {}", escape(&s.sp_entity_id));
+            println!("Our ACS URL (Entra \"Reply URL\"):    {}", escape(&s.acs_url));
         }
         SamlCommand::SpMetadata { workspace } => {
             workspace_exists(store, &workspace)?;
             let s = settings::load(store, "http://127.0.0.1:8080", &workspace)?;
-            print!("{}", sp_metadata_for(&s).map_err(|e| e.to_string())?);
+            print!("{}", term::xml(&sp_metadata_for(&s).map_err(|e| e.to_string())?));
         }
         SamlCommand::Settings { workspace } => {
             workspace_exists(store, &workspace)?;
             let s = settings::load(store, "http://127.0.0.1:8080", &workspace)?;
             let configured = ServiceProvider::new(s.clone()).is_ok();
-            println!("{}", serde_json::to_string_pretty(&s).map_err(|e| e.to_string())?);
+            println!("{}", term::json(&serde_json::to_string_pretty(&s).map_err(|e| e.to_string())?));
             if !configured {
                 eprintln!(
-                    "the IdP is not configured yet: run `sso-scim saml import-metadata --workspace {workspace} FILE`"
+                    "the IdP is not configured yet: run `sso-scim saml import-metadata --workspace {} FILE`",
+                    escape(&workspace)
                 );
             }
         }
@@ -132,6 +158,10 @@ pub fn saml(store: &SqliteDirectory, command: SamlCommand) -> Outcome {
 
 /// `users list`.
 pub fn users(store: &SqliteDirectory, command: UsersCommand) -> Outcome {
+    terminal_safe(run_users(store, command))
+}
+
+fn run_users(store: &SqliteDirectory, command: UsersCommand) -> Outcome {
     let UsersCommand::List { workspace } = command;
     workspace_exists(store, &workspace)?;
     let rows: Vec<Vec<String>> = store.users(&workspace).map_err(|e| e.to_string())?.iter().map(user_row).collect();
@@ -161,10 +191,14 @@ fn format_time(t: OffsetDateTime) -> String {
     format!("{:04}-{:02}-{:02} {:02}:{:02}", t.year(), u8::from(t.month()), t.day(), t.hour(), t.minute())
 }
 
-/// A plain-text table with columns padded to their widest cell.
+/// A plain-text table with columns padded to their widest cell. Every cell is escaped for
+/// the terminal ([`term::escape`]) here, so no caller can forget, and widths are measured on
+/// the escaped text, which is what is printed.
 pub fn table(headers: &[&str], rows: &[Vec<String>]) -> String {
+    let rows: Vec<Vec<String>> =
+        rows.iter().map(|row| row.iter().map(|cell| escape(cell).into_owned()).collect()).collect();
     let mut widths: Vec<usize> = headers.iter().map(|h| h.chars().count()).collect();
-    for row in rows {
+    for row in &rows {
         for (i, cell) in row.iter().enumerate() {
             widths[i] = widths[i].max(cell.chars().count());
         }
@@ -174,7 +208,7 @@ pub fn table(headers: &[&str], rows: &[Vec<String>]) -> String {
         format!("{}\n", padded.join("  ").trim_end())
     };
     let mut out = line(headers.to_vec());
-    for row in rows {
+    for row in &rows {
         out.push_str(&line(row.iter().map(String::as_str).collect()));
     }
     if rows.is_empty() {
@@ -192,5 +226,13 @@ mod tests {
         let t = table(&["A", "BB"], &[vec!["xxx".into(), "y".into()], vec!["z".into(), "é".into()]]);
         assert_eq!(t, "A    BB\nxxx  y\nz    é\n");
         assert_eq!(table(&["A"], &[]), "A\n(none)\n");
+    }
+
+    #[test]
+    fn table_cells_are_escaped_and_aligned_as_printed() {
+        let rows = [vec!["a\u{1b}[31m".to_owned(), "x".to_owned()], vec!["bb".to_owned(), "y\nz".to_owned()]];
+        let t = table(&["A", "B"], &rows);
+        assert_eq!(t, "A        B\na\\e[31m  x\nbb       y\\nz\n");
+        assert!(!t.trim_end_matches('\n').split('\n').any(|l| l.contains('\u{1b}')));
     }
 }

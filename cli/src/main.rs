@@ -4,8 +4,10 @@
 
 mod admin;
 mod args;
+mod files;
 mod serve;
 mod settings;
+mod term;
 mod verify;
 
 use std::process::ExitCode;
@@ -44,7 +46,7 @@ fn main() -> ExitCode {
     match result {
         Ok(()) => ExitCode::SUCCESS,
         Err(message) => {
-            eprintln!("error: {message}");
+            eprintln!("error: {}", term::escape(&message));
             ExitCode::FAILURE
         }
     }

@@ -14,7 +14,10 @@ use time::format_description::well_known::Rfc3339;
 use crate::args::VerifyArgs;
 
 fn usage(message: String) -> ExitCode {
-    println!("{}", json!({"ok": false, "error": {"code": "usage", "message": message}}));
+    println!(
+        "{}",
+        crate::term::json(&json!({"ok": false, "error": {"code": "usage", "message": message}}).to_string())
+    );
     ExitCode::from(2)
 }
 
@@ -22,7 +25,10 @@ fn usage(message: String) -> ExitCode {
 /// script can tell a weak IdP key from a typo.
 fn configuration(context: &str, e: &SamlError) -> ExitCode {
     let message = format!("{context}{}", e.message());
-    println!("{}", json!({"ok": false, "error": {"code": e.code().as_str(), "message": message}}));
+    println!(
+        "{}",
+        crate::term::json(&json!({"ok": false, "error": {"code": e.code().as_str(), "message": message}}).to_string())
+    );
     ExitCode::from(2)
 }
 
@@ -69,11 +75,16 @@ pub fn run(args: VerifyArgs) -> ExitCode {
     }
     match sp.validate_response(&input, now, args.request_id.as_deref()) {
         Ok(identity) => {
-            println!("{}", json!({"ok": true, "identity": identity}));
+            println!("{}", crate::term::json(&json!({"ok": true, "identity": identity}).to_string()));
             ExitCode::SUCCESS
         }
         Err(e) => {
-            println!("{}", json!({"ok": false, "error": {"code": e.code().as_str(), "message": e.message()}}));
+            println!(
+                "{}",
+                crate::term::json(
+                    &json!({"ok": false, "error": {"code": e.code().as_str(), "message": e.message()}}).to_string()
+                )
+            );
             ExitCode::FAILURE
         }
     }

@@ -5,12 +5,15 @@
 //! never block the writer nor each other, so reads use their own connections and run in
 //! parallel with a write in progress.
 
+use std::fs::OpenOptions;
+use std::io::ErrorKind;
+use std::os::unix::fs::OpenOptionsExt as _;
 use std::path::{Path, PathBuf};
 use std::sync::{Mutex, MutexGuard};
 use std::time::Duration;
 
 use rusqlite::{Connection, OpenFlags, Transaction, TransactionBehavior};
-use sso_scim_core::StoreError;
+use sso_scim_core::{StoreError, StoreErrorKind};
 
 use crate::errors::{corrupt, failed};
 use crate::schema;
@@ -49,9 +52,40 @@ fn configure(conn: &Connection) -> Result<(), StoreError> {
     Ok(())
 }
 
+/// Names SQLite treats as something other than a file on disk: an in-memory database, a
+/// temporary one, or a URI (only when the build enables URIs). None of them is created here.
+fn is_special(path: &Path) -> bool {
+    let text = path.as_os_str().as_encoded_bytes();
+    text.is_empty() || text == b":memory:" || text.starts_with(b"file:")
+}
+
+/// Create the database file, empty and mode 0600, when it does not exist yet.
+///
+/// SQLite would create it with 0644 less the umask, i.e. readable by every local user under the
+/// usual umask 022 — and the file holds SCIM data and server secrets. SQLite's unix VFS gives
+/// the `-wal`, `-shm` and `-journal` files it creates later the main file's permission bits, so
+/// creating this one 0600 keeps them all private. An empty file is a valid empty database.
+/// An existing file is left as it is: `sso-scim serve` checks its mode and tells the operator
+/// how to fix it, rather than changing permissions behind their back.
+fn create_private(path: &Path) -> Result<(), StoreError> {
+    if is_special(path) {
+        return Ok(());
+    }
+    // create_new: never truncate nor re-mode a file another process created in between.
+    match OpenOptions::new().write(true).create_new(true).mode(0o600).open(path) {
+        Ok(_) => Ok(()),
+        Err(e) if e.kind() == ErrorKind::AlreadyExists => Ok(()),
+        Err(e) => {
+            Err(StoreError::new(StoreErrorKind::Failed, format!("cannot create the database {}: {e}", path.display()))
+                .with_source(e))
+        }
+    }
+}
+
 impl Db {
     /// Open (creating if needed) and migrate the database at `path`.
     pub(crate) fn open(path: &Path) -> Result<Db, StoreError> {
+        create_private(path)?;
         let flags = OpenFlags::SQLITE_OPEN_READ_WRITE | OpenFlags::SQLITE_OPEN_CREATE | OpenFlags::SQLITE_OPEN_NO_MUTEX;
         let mut conn = Connection::open_with_flags(path, flags)
             .map_err(|e| failed(&format!("cannot open the database {}", path.display()), e))?;

@@ -79,6 +79,11 @@ impl SqliteDirectory {
     /// Open the database at `path`, creating the file if it does not exist, and bring its
     /// schema up to [`SCHEMA_VERSION`].
     ///
+    /// A new file is created with mode 0600 whatever the umask, and SQLite gives the `-wal`,
+    /// `-shm` and `-journal` files beside it the same mode: the database holds SCIM data and
+    /// server secrets. An existing file keeps its mode (the host checks it and reports a
+    /// readable one). Paths SQLite reads as URIs (`file:…`) or `:memory:` are left to SQLite.
+    ///
     /// Fails (kind [`Failed`](sso_scim_core::StoreErrorKind::Failed)) when the file cannot be
     /// opened, is not an SQLite database, is some other application's database, or was
     /// written by a newer build (the message names both schema versions). Expired SAML

@@ -14,6 +14,7 @@ mod body;
 mod conn;
 mod cookie;
 mod held;
+mod keys;
 mod pages;
 mod pool;
 mod saml;
@@ -189,6 +190,9 @@ fn test_delay() {
 
 /// Start serving; returns when a shutdown signal arrived and in-flight requests finished.
 pub async fn run(db: &std::path::Path, args: ServeArgs) -> Result<(), String> {
+    // A database others can read holds every session's key and the directory: refuse it
+    // (the message names the chmod that fixes it).
+    crate::files::check_private(db)?;
     let store = Arc::new(SqliteDirectory::open(db).map_err(|e| format!("{}: {e}", db.display()))?);
     // Bind first: with port 0 the system picks one, and the default public URL must name it.
     let listener = tokio::net::TcpListener::bind(args.listen)
@@ -201,7 +205,8 @@ pub async fn run(db: &std::path::Path, args: ServeArgs) -> Result<(), String> {
     }
     let config = ScimConfig { base_url: format!("{public_url}/scim/v2"), ..ScimConfig::default() };
     let scim = ScimHandler::new(store.clone(), config).map_err(|e| e.to_string())?;
-    let cookies = CookieJar::new(&store.secret("cookie-signing-key", 32).map_err(|e| e.to_string())?);
+    let env_keys = std::env::var(keys::ENV).ok();
+    let cookies = keys::cookie_jar(&store, args.keys.cookie_key_file.as_deref(), env_keys.as_deref())?;
     let limits = args.limits;
     let conn_limits = conn::ConnLimits {
         max_connections: connection_cap(limits.max_connections as usize),

@@ -3,7 +3,7 @@
 SHELL := /bin/bash
 CARGO ?= cargo
 
-.PHONY: test prerequisites test-rust test-node test-python bench-node bench-python lint bench bench-saml clean conformance
+.PHONY: test prerequisites test-rust test-node test-python bench-node bench-python lint bench bench-saml bench-serve clean conformance
 
 # Every suite; the first step installs the system packages and rustup components the suites
 # need on a fresh Debian machine (scripts/prerequisites.sh says what it installs).
@@ -156,6 +156,13 @@ bench:
 # The SAML verifier: genuine responses and every adversarial shape at 256 KB (goal ≤ 5 ms each).
 bench-saml:
 	$(CARGO) bench -p sso-scim-core --bench saml
+
+# `serve` under attack (README "Serving on the open internet"): latency of /healthz and another
+# workspace's SCIM while hostile clients flood one ACS, and peak memory while one tenant lists
+# its largest users from 20 connections. Starts its own server on loopback.
+bench-serve:
+	$(CARGO) build --release --locked -p sso-scim-cli --example siege --bin sso-scim
+	target/release/examples/siege
 
 clean:
 	$(CARGO) clean

@@ -100,6 +100,33 @@ fn workspace(db: &std::path::Path, name: &str) -> (String, String) {
     (ws, token)
 }
 
+/// Configure `ws`'s IdP with the signing certificate of a real Entra capture (shared fixture),
+/// so hostile posts are verified in full rather than refused as "not configured".
+fn configure_saml(db: &std::path::Path, server: &Server, ws: &str) {
+    let capture = std::fs::read_to_string("../shared/fixtures/saml/entra/aad_Saml2Valid.assertion.xml")
+        .expect("run from the repository root, beside ../shared");
+    let cert = capture.split("X509Certificate>").nth(1).and_then(|c| c.split('<').next()).expect("a certificate");
+    let cert = cert.trim();
+    let metadata = format!(
+        r#"<EntityDescriptor xmlns="urn:oasis:names:tc:SAML:2.0:metadata" entityID="https://sts.windows.net/siege/">
+  <IDPSSODescriptor protocolSupportEnumeration="urn:oasis:names:tc:SAML:2.0:protocol">
+    <KeyDescriptor use="signing"><KeyInfo xmlns="http://www.w3.org/2000/09/xmldsig#"><X509Data><X509Certificate>{cert}</X509Certificate></X509Data></KeyInfo></KeyDescriptor>
+    <SingleSignOnService Binding="urn:oasis:names:tc:SAML:2.0:bindings:HTTP-Redirect" Location="https://login.microsoftonline.com/siege/saml2"/>
+  </IDPSSODescriptor>
+</EntityDescriptor>"#
+    );
+    let file = db.with_extension("idp.xml");
+    std::fs::write(&file, metadata).unwrap();
+    let url = format!("http://{}", server.addr);
+    let out = Command::new(binary())
+        .arg("--db")
+        .arg(db)
+        .args(["saml", "import-metadata", "--workspace", ws, "--public-url", &url, file.to_str().unwrap()])
+        .output()
+        .unwrap();
+    assert!(out.status.success(), "import-metadata: {}", String::from_utf8_lossy(&out.stderr));
+}
+
 /// The costliest shape the verifier admits (8 namespaced attributes per element with 256-byte
 /// namespace URIs), 256 KB of it, as a base64 form.
 fn hostile_form() -> Vec<u8> {
@@ -208,6 +235,7 @@ fn main() {
     let db = dir.join("siege.db");
     let server = start(&db);
     let (victim, _) = workspace(&db, "victim");
+    configure_saml(&db, &server, &victim);
     let (tenant, tenant_token) = workspace(&db, "big tenant");
     let body = r#"{"schemas":["urn:ietf:params:scim:schemas:core:2.0:User"],"userName":"probe@contoso.com"}"#;
     let (status, created) = scim(&server, "POST", "/Users", body);

@@ -76,6 +76,10 @@ pub struct ServeLimits {
     /// Threads that run blocking work: SAML verification and every SQLite call.
     #[arg(long, default_value_t = 4, value_name = "N", value_parser = clap::value_parser!(u16).range(1..=256))]
     pub workers: u16,
+    /// Most workers busy with one workspace's requests at once (default: half the workers,
+    /// at least one), so another workspace always finds a worker soon.
+    #[arg(long, value_name = "N", value_parser = clap::value_parser!(u16).range(1..=256))]
+    pub max_workers_per_workspace: Option<u16>,
     /// Jobs that may wait for a worker; beyond it the answer is 503 with Retry-After at once.
     #[arg(long, default_value_t = 64, value_name = "N", value_parser = clap::value_parser!(u16).range(1..))]
     pub queue: u16,
@@ -118,6 +122,13 @@ pub struct ServeLimits {
     /// or a CIDR block such as 10.0.0.0/8). Other peers' header is ignored.
     #[arg(long = "trusted-proxy", value_name = "ADDR[/BITS]", value_parser = cidr)]
     pub trusted_proxies: Vec<Cidr>,
+}
+
+impl ServeLimits {
+    /// `--max-workers-per-workspace`, or its default.
+    pub fn workers_per_workspace(&self) -> usize {
+        usize::from(self.max_workers_per_workspace.unwrap_or((self.workers / 2).max(1)))
+    }
 }
 
 /// `250ms`, `10s`, `2m`, or a number of seconds.

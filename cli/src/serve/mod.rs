@@ -33,7 +33,7 @@ use axum::response::{Html, IntoResponse, Response};
 use axum::routing::{any, get, post};
 use sso_scim_core::saml::ServiceProvider;
 use sso_scim_core::scim::{ScimConfig, ScimHandler};
-use sso_scim_core::token::ScimToken;
+use sso_scim_core::token::{ScimToken, TokenHash};
 use sso_scim_sqlite::SqliteDirectory;
 use time::OffsetDateTime;
 
@@ -73,7 +73,13 @@ pub struct App {
     client_rate: RateLimit,
     /// Unauthenticated SAML requests per workspace.
     workspace_rate: RateLimit,
+    /// Token hash → workspace, for admission only (the core authenticates every request):
+    /// filled by successful lookups alone, so anonymous clients cannot grow it.
+    tenants: Mutex<HashMap<TokenHash, String>>,
 }
+
+/// Most token → workspace entries remembered for admission (then the map starts over).
+const MAX_REMEMBERED_TOKENS: usize = 10_000;
 
 impl App {
     fn remember_request(&self, id: &str, workspace: &str, now: OffsetDateTime) {
@@ -98,6 +104,19 @@ impl App {
             }
             None => false,
         }
+    }
+
+    /// The workspace a token was found to belong to, if it was looked up before.
+    fn tenant_of(&self, hash: &TokenHash) -> Option<String> {
+        self.tenants.lock().unwrap_or_else(|e| e.into_inner()).get(hash).cloned()
+    }
+
+    fn remember_tenant(&self, hash: TokenHash, workspace: &str) {
+        let mut tenants = self.tenants.lock().unwrap_or_else(|e| e.into_inner());
+        if tenants.len() >= MAX_REMEMBERED_TOKENS {
+            tenants.clear();
+        }
+        tenants.insert(hash, workspace.to_owned());
     }
 
     /// Rate limits (per client address, then per workspace) and the workspace's share of
@@ -136,13 +155,14 @@ impl App {
         refusal(StatusCode::TOO_MANY_REQUESTS, second, "Too many requests for this workspace are in progress.")
     }
 
-    /// Run `job` on the blocking pool; `held` (slots, permits) lives until the answer is sent.
-    async fn blocking<G, F>(&self, held: G, job: F) -> Response
+    /// Run `job` for `workspace` on the blocking pool; `held` (slots, permits) lives until
+    /// the answer is sent.
+    async fn blocking<G, F>(&self, workspace: &str, held: G, job: F) -> Response
     where
         G: Send + Unpin + 'static,
         F: FnOnce() -> Response + Send + 'static,
     {
-        match self.pool.run(job).await {
+        match self.pool.run(workspace, job).await {
             Ok(response) => Held::response(response, held),
             Err(JobError::Busy) => {
                 refusal(StatusCode::SERVICE_UNAVAILABLE, std::time::Duration::from_secs(1), "The server is busy.")
@@ -221,8 +241,9 @@ pub async fn run(db: &std::path::Path, args: ServeArgs) -> Result<(), String> {
         cookies,
         pending: Mutex::new(HashMap::new()),
         providers: Mutex::new(HashMap::new()),
-        pool: Pool::new(limits.workers.into(), limits.queue.into())
+        pool: Pool::new(limits.workers.into(), limits.queue.into(), limits.workers_per_workspace())
             .map_err(|e| format!("cannot start workers: {e}"))?,
+        tenants: Mutex::new(HashMap::new()),
         requests: Slots::new(limits.max_requests_per_workspace.into()),
         verifications: Slots::new(limits.max_saml_per_workspace.into()),
         all_verifications: Arc::new(tokio::sync::Semaphore::new(limits.max_saml_verifications.into())),

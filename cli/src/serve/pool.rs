@@ -8,10 +8,10 @@
 //! is skipped when its turn comes; a job already running cannot be cancelled, which is why
 //! everything it runs is linear in its input.
 
+use std::collections::{HashMap, VecDeque};
 use std::panic::{AssertUnwindSafe, catch_unwind};
 use std::sync::atomic::{AtomicU64, Ordering};
-use std::sync::mpsc::{Receiver, SyncSender, TrySendError, sync_channel};
-use std::sync::{Arc, Mutex};
+use std::sync::{Arc, Condvar, Mutex, MutexGuard};
 
 use tokio::sync::oneshot;
 
@@ -26,28 +26,54 @@ pub enum JobError {
     Panicked,
 }
 
-/// Fixed threads over a bounded queue.
+/// The queue and who is running what.
+struct Queue {
+    waiting: VecDeque<(String, Job)>,
+    running: HashMap<String, usize>,
+}
+
+struct Shared {
+    queue: Mutex<Queue>,
+    ready: Condvar,
+    max_waiting: usize,
+    /// Most workers one workspace may hold at once, so another workspace's job always finds
+    /// a worker soon even while one tenant's requests are slow.
+    per_workspace: usize,
+}
+
+impl Shared {
+    fn lock(&self) -> MutexGuard<'_, Queue> {
+        self.queue.lock().unwrap_or_else(|e| e.into_inner())
+    }
+}
+
+/// Fixed threads over a bounded queue, fair between workspaces.
 pub struct Pool {
-    queue: SyncSender<Job>,
+    shared: Arc<Shared>,
     skipped: Arc<AtomicU64>,
 }
 
 impl Pool {
-    /// `threads` workers (≥ 1) and room for `queued` waiting jobs (≥ 1).
-    pub fn new(threads: usize, queued: usize) -> std::io::Result<Pool> {
-        let (queue, jobs) = sync_channel::<Job>(queued.max(1));
-        let jobs = Arc::new(Mutex::new(jobs));
+    /// `threads` workers (≥ 1), room for `queued` waiting jobs (≥ 1), and at most
+    /// `per_workspace` workers (≥ 1) busy with one workspace's jobs at once.
+    pub fn new(threads: usize, queued: usize, per_workspace: usize) -> std::io::Result<Pool> {
+        let shared = Arc::new(Shared {
+            queue: Mutex::new(Queue { waiting: VecDeque::new(), running: HashMap::new() }),
+            ready: Condvar::new(),
+            max_waiting: queued.max(1),
+            per_workspace: per_workspace.max(1),
+        });
         for i in 0..threads.max(1) {
-            let jobs = jobs.clone();
-            std::thread::Builder::new().name(format!("sso-scim-worker-{i}")).spawn(move || work(&jobs))?;
+            let shared = shared.clone();
+            std::thread::Builder::new().name(format!("sso-scim-worker-{i}")).spawn(move || work(&shared))?;
         }
-        Ok(Pool { queue, skipped: Arc::new(AtomicU64::new(0)) })
+        Ok(Pool { shared, skipped: Arc::new(AtomicU64::new(0)) })
     }
 
-    /// Run `job` on a worker and await its result. Fails at once with [`JobError::Busy`] when
-    /// the queue is full. Dropping the returned future before the job starts means the job
-    /// never runs.
-    pub async fn run<T, F>(&self, job: F) -> Result<T, JobError>
+    /// Run `job` for `workspace` on a worker and await its result. Fails at once with
+    /// [`JobError::Busy`] when the queue is full. Dropping the returned future before the job
+    /// starts means the job never runs.
+    pub async fn run<T, F>(&self, workspace: &str, job: F) -> Result<T, JobError>
     where
         T: Send + 'static,
         F: FnOnce() -> T + Send + 'static,
@@ -67,10 +93,15 @@ impl Pool {
                 Err(_) => tracing::error!("a blocking job panicked; the request is answered 500"),
             }
         });
-        match self.queue.try_send(wrapped) {
-            Ok(()) => rx.await.map_err(|_| JobError::Panicked),
-            Err(TrySendError::Full(_) | TrySendError::Disconnected(_)) => Err(JobError::Busy),
+        {
+            let mut queue = self.shared.lock();
+            if queue.waiting.len() >= self.shared.max_waiting {
+                return Err(JobError::Busy);
+            }
+            queue.waiting.push_back((workspace.to_owned(), wrapped));
         }
+        self.shared.ready.notify_one();
+        rx.await.map_err(|_| JobError::Panicked)
     }
 
     /// Jobs skipped so far because their caller had gone.
@@ -79,20 +110,35 @@ impl Pool {
     }
 }
 
-fn work(jobs: &Mutex<Receiver<Job>>) {
+/// Take the oldest job whose workspace is under its share of workers, run it, repeat.
+fn work(shared: &Shared) {
+    let mut queue = shared.lock();
     loop {
-        // The lock is held only while waiting for the next job, never while running one.
-        let next = jobs.lock().unwrap_or_else(|e| e.into_inner()).recv();
-        match next {
-            Ok(job) => job(),
-            Err(_) => return, // the pool is gone
+        let eligible =
+            queue.waiting.iter().position(|(ws, _)| queue.running.get(ws).copied().unwrap_or(0) < shared.per_workspace);
+        let Some((workspace, job)) = eligible.and_then(|i| queue.waiting.remove(i)) else {
+            queue = shared.ready.wait(queue).unwrap_or_else(|e| e.into_inner());
+            continue;
+        };
+        *queue.running.entry(workspace.clone()).or_insert(0) += 1;
+        drop(queue);
+        job();
+        queue = shared.lock();
+        if let Some(n) = queue.running.get_mut(&workspace) {
+            *n -= 1;
+            if *n == 0 {
+                queue.running.remove(&workspace);
+            }
         }
+        // A job held back for this workspace's share may run now, on any idle worker.
+        shared.ready.notify_all();
     }
 }
 
 #[cfg(test)]
 mod tests {
     use super::*;
+    use std::sync::Mutex;
     use std::sync::mpsc;
     use std::time::Duration;
 
@@ -103,32 +149,32 @@ mod tests {
     #[test]
     fn a_full_queue_refuses_at_once_and_a_panic_is_an_error() {
         let rt = runtime();
-        let pool = Arc::new(Pool::new(1, 1).unwrap());
+        let pool = Arc::new(Pool::new(1, 1, 1).unwrap());
         let (release, gate) = mpsc::channel::<()>();
         let gate = Arc::new(Mutex::new(gate));
         // One job holds the only worker, one waits in the queue: a third is refused.
         let g = gate.clone();
         let p = pool.clone();
-        let running = rt.spawn(async move { p.run(move || g.lock().unwrap().recv().is_ok()).await });
+        let running = rt.spawn(async move { p.run("ws", move || g.lock().unwrap().recv().is_ok()).await });
         std::thread::sleep(Duration::from_millis(50));
         let p = pool.clone();
-        let queued = rt.spawn(async move { p.run(|| 2).await });
+        let queued = rt.spawn(async move { p.run("ws", || 2).await });
         std::thread::sleep(Duration::from_millis(50));
-        assert_eq!(rt.block_on(pool.run(|| 3)), Err(JobError::Busy));
+        assert_eq!(rt.block_on(pool.run("ws", || 3)), Err(JobError::Busy));
         release.send(()).unwrap();
         assert_eq!(rt.block_on(running).unwrap(), Ok(true));
         assert_eq!(rt.block_on(queued).unwrap(), Ok(2));
-        assert_eq!(rt.block_on(pool.run(|| -> u8 { panic!("boom") })), Err(JobError::Panicked));
-        assert_eq!(rt.block_on(pool.run(|| 4)), Ok(4), "the worker survived the panic");
+        assert_eq!(rt.block_on(pool.run("ws", || -> u8 { panic!("boom") })), Err(JobError::Panicked));
+        assert_eq!(rt.block_on(pool.run("ws", || 4)), Ok(4), "the worker survived the panic");
     }
 
     #[test]
     fn a_job_whose_caller_has_gone_never_runs() {
         let rt = runtime();
-        let pool = Arc::new(Pool::new(1, 8).unwrap());
+        let pool = Arc::new(Pool::new(1, 8, 1).unwrap());
         let (release, gate) = mpsc::channel::<()>();
         let p = pool.clone();
-        let blocker = rt.spawn(async move { p.run(move || gate.recv().is_ok()).await });
+        let blocker = rt.spawn(async move { p.run("ws", move || gate.recv().is_ok()).await });
         std::thread::sleep(Duration::from_millis(50));
         let ran = Arc::new(AtomicU64::new(0));
         for _ in 0..3 {
@@ -136,7 +182,7 @@ mod tests {
             let p = pool.clone();
             // Queued, then abandoned as a server abandons a disconnected client's request.
             let task = rt.spawn(async move {
-                p.run(move || {
+                p.run("ws", move || {
                     ran.fetch_add(1, Ordering::SeqCst);
                 })
                 .await
@@ -147,8 +193,39 @@ mod tests {
         }
         release.send(()).unwrap();
         assert_eq!(rt.block_on(blocker).unwrap(), Ok(true));
-        assert_eq!(rt.block_on(pool.run(|| 5)), Ok(5));
+        assert_eq!(rt.block_on(pool.run("ws", || 5)), Ok(5));
         assert_eq!(ran.load(Ordering::SeqCst), 0, "abandoned jobs were skipped");
         assert_eq!(pool.skipped(), 3);
+    }
+}
+
+#[cfg(test)]
+mod fairness {
+    use super::*;
+    use std::sync::mpsc;
+    use std::time::Duration;
+
+    #[test]
+    fn one_workspace_never_holds_more_than_its_share_of_workers() {
+        let rt = tokio::runtime::Builder::new_multi_thread().worker_threads(2).enable_all().build().unwrap();
+        let pool = Arc::new(Pool::new(2, 16, 1).unwrap());
+        let (release, gate) = mpsc::channel::<()>();
+        let gate = Arc::new(Mutex::new(gate));
+        // Workspace A queues three slow jobs; with a share of one worker, two of them wait.
+        let slow: Vec<_> = (0..3)
+            .map(|_| {
+                let (p, g) = (pool.clone(), gate.clone());
+                rt.spawn(async move { p.run("a", move || g.lock().unwrap().recv().is_ok()).await })
+            })
+            .collect();
+        std::thread::sleep(Duration::from_millis(100));
+        // B's job, queued after all of A's, runs at once on the second worker.
+        assert_eq!(rt.block_on(pool.run("b", || "b ran")), Ok("b ran"));
+        for _ in 0..3 {
+            release.send(()).unwrap();
+        }
+        for task in slow {
+            assert_eq!(rt.block_on(task).unwrap(), Ok(true));
+        }
     }
 }

@@ -108,7 +108,7 @@ pub async fn metadata(
         Err(refusal) => return refusal.into_response(),
     };
     let job_app = app.clone();
-    app.blocking(slot, move || metadata_document(&job_app, &workspace)).await
+    app.blocking(&workspace.clone(), slot, move || metadata_document(&job_app, &workspace)).await
 }
 
 fn metadata_document(app: &App, workspace: &str) -> Response {
@@ -147,7 +147,7 @@ pub async fn login(
     };
     let relay = query.get("redirect").filter(|t| safe_local_path(t)).cloned();
     let job_app = app.clone();
-    app.blocking(slot, move || login_redirect(&job_app, &workspace, relay.as_deref())).await
+    app.blocking(&workspace.clone(), slot, move || login_redirect(&job_app, &workspace, relay.as_deref())).await
 }
 
 fn login_redirect(app: &App, workspace: &str, relay: Option<&str>) -> Response {
@@ -196,7 +196,7 @@ pub async fn acs(
         Err(refusal) => return refusal.into_response(),
     };
     let job_app = app.clone();
-    app.blocking((slot, verifying), move || sign_in(&job_app, &workspace, &form)).await
+    app.blocking(&workspace.clone(), (slot, verifying), move || sign_in(&job_app, &workspace, &form)).await
 }
 
 fn body_refused(e: BodyError) -> Response {
@@ -310,7 +310,7 @@ pub async fn home(State(app): State<Arc<App>>, headers: HeaderMap) -> Response {
         return app.too_many_for_workspace().into_response();
     };
     let job_app = app.clone();
-    app.blocking(slot, move || signed_in_page(&job_app, session)).await
+    app.blocking(&session.ws.clone(), slot, move || signed_in_page(&job_app, session)).await
 }
 
 fn signed_in_page(app: &App, session: Session) -> Response {

@@ -6,7 +6,7 @@ use std::sync::Arc;
 
 use axum::body::Body;
 use axum::extract::{Request, State};
-use axum::http::{HeaderName, HeaderValue, StatusCode};
+use axum::http::{HeaderMap, HeaderName, HeaderValue, StatusCode};
 use axum::response::{IntoResponse, Response};
 use sso_scim_core::Directory;
 use sso_scim_core::executor::now_or_never;
@@ -44,19 +44,19 @@ pub async fn handle(State(app): State<Arc<App>>, request: Request) -> Response {
             scim_request = scim_request.with_header(name.as_str(), v);
         }
     }
+    let Some((tenant, slot)) = admit(&app, &parts.headers).await else {
+        return retry_later(error(429, "too many requests of this workspace are in progress; retry shortly"));
+    };
     let job_app = app.clone();
-    match app.pool.run(move || answer(&job_app, scim_request)).await {
-        Ok(Some((answer, slot))) => Held::response(into_response(answer), slot),
-        Ok(None) => retry_later(error(429, "too many requests of this workspace are in progress; retry shortly")),
+    match app.pool.run(&tenant, move || answer(&job_app, scim_request)).await {
+        Ok(answer) => Held::response(into_response(answer), slot),
         Err(JobError::Busy) => retry_later(error(503, "the server is busy; retry shortly")),
         Err(JobError::Panicked) => error(500, "internal error"),
     }
 }
 
-/// The core's answer, on the blocking pool; `None` when the workspace has its full share of
-/// requests in progress.
-fn answer(app: &App, request: ScimRequest) -> Option<(ScimResponse, Slot)> {
-    let slot = app.requests.try_take(&tenant(app, &request))?;
+/// The core's answer, on the blocking pool.
+fn answer(app: &App, request: ScimRequest) -> ScimResponse {
     let mut answer = now_or_never(app.scim.handle(request)).unwrap_or_else(|| {
         tracing::error!("the store future did not complete at once");
         ScimResponse { status: 500, headers: Vec::new(), body: Vec::new(), error: None }
@@ -66,23 +66,42 @@ fn answer(app: &App, request: ScimRequest) -> Option<(ScimResponse, Slot)> {
     {
         tracing::error!(code = error.code().as_str(), error = %store, "store failure answering SCIM");
     }
-    Some((answer, slot))
+    answer
 }
 
-/// The workspace a request's bearer token belongs to (the core checks the token again, in
-/// constant time, before answering).
-fn tenant(app: &App, request: &ScimRequest) -> String {
-    let token = request
-        .header("Authorization")
+/// The workspace a request counts against and its slot, taken before the request waits for a
+/// worker (so one tenant's queued requests count too); `None` when that workspace has its
+/// full share in progress. The workspace comes from the bearer token (the core checks the
+/// token again, in constant time, before answering); a token never seen is looked up within
+/// the share of requests without a valid token.
+async fn admit(app: &Arc<App>, headers: &HeaderMap) -> Option<(String, Slot)> {
+    let token = headers
+        .get("authorization")
+        .and_then(|h| h.to_str().ok())
         .and_then(|h| h.trim().split_once(' '))
         .filter(|(scheme, _)| scheme.eq_ignore_ascii_case("Bearer"))
         .map(|(_, token)| token.trim())
         .filter(|token| is_well_formed(token));
-    let grant = token.and_then(|t| now_or_never(app.store.workspace_for_token(&hash_token(t))));
-    match grant {
-        Some(Ok(Some(grant))) => grant.workspace.id,
-        _ => ANONYMOUS.to_owned(),
+    let Some(token) = token else {
+        return Some((ANONYMOUS.to_owned(), app.requests.try_take(ANONYMOUS)?));
+    };
+    let hash = hash_token(token);
+    if let Some(workspace) = app.tenant_of(&hash) {
+        let slot = app.requests.try_take(&workspace)?;
+        return Some((workspace, slot));
     }
+    let anonymous = app.requests.try_take(ANONYMOUS)?;
+    let job_app = app.clone();
+    let found = app.pool.run(ANONYMOUS, move || now_or_never(job_app.store.workspace_for_token(&hash))).await;
+    let workspace = match found {
+        Ok(Some(Ok(Some(grant)))) if grant.token_hash.ct_eq(&hash) => {
+            app.remember_tenant(hash, &grant.workspace.id);
+            grant.workspace.id
+        }
+        _ => return Some((ANONYMOUS.to_owned(), anonymous)),
+    };
+    let slot = app.requests.try_take(&workspace)?;
+    Some((workspace, slot))
 }
 
 fn into_response(answer: ScimResponse) -> Response {

@@ -157,6 +157,10 @@ export interface ScimLimits {
   maxResults?: number
   defaultPageSize?: number
   maxAttributePaths?: number
+  /** Largest stored User or Group document, compact JSON bytes (413 `payload_too_large` beyond). */
+  maxResourceBytes?: number
+  /** Byte budget for one list page's rendered `Resources`; the page stops early (at least one resource). */
+  maxPageBytes?: number
 }
 
 /** SCIM settings (camelCase or snake_case keys; unknown keys refused). */

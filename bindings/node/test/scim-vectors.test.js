@@ -31,7 +31,7 @@ for (const [kind, makeStore, synchronous] of [
       failures.push(...result.failures)
     }
     assert.equal(ran, files.length)
-    assert.ok(files.length >= 43, `expected every SCIM vector file, found ${files.length}`)
+    assert.ok(files.length >= 46, `expected every SCIM vector file, found ${files.length}`)
     assert.deepEqual(failures, [], `${failures.length} failures:\n${failures.join('\n')}`)
     if (synchronous) assert.ok(storeCalls > steps, `the recording store saw the calls (${storeCalls})`)
     t.diagnostic(`${ran} SCIM vector files, ${steps} steps${synchronous ? `, ${storeCalls} store calls, all within handle` : ''}`)

@@ -42,7 +42,13 @@ pub enum PatchResponse {
 }
 
 /// Every limit the handler enforces. An exceeded limit answers a SCIM error and changes
-/// nothing.
+/// nothing, except the limits that shape a list page (`max_results`, `default_page_size`,
+/// `max_page_bytes`), which make the page shorter instead.
+///
+/// Memory per request: a body is at most `max_body_bytes`, a stored resource at most
+/// `max_resource_bytes`, and a list page loads at most `max_results` resources from the store
+/// (each at most `max_resource_bytes`, if it was written through this handler) and renders at
+/// most `max_page_bytes` plus one resource.
 #[derive(Debug, Clone, Copy, PartialEq, Eq, Serialize, Deserialize)]
 #[serde(default, deny_unknown_fields)]
 pub struct Limits {
@@ -63,6 +69,27 @@ pub struct Limits {
     pub default_page_size: usize,
     /// Most entries in `attributes` plus `excludedAttributes` (400 `invalidValue` beyond).
     pub max_attribute_paths: usize,
+    /// Largest stored User or Group, in bytes: the compact JSON of the stored resource
+    /// document (the attributes kept after normalisation, `schemas` and a Group's `members`
+    /// included; not `id`, `meta` or a User's `active`). Checked on every write that changes
+    /// the document — POST (a User's re-link too), PUT and PATCH — against the result, so a
+    /// PATCH adding members to a Group is refused once the Group would pass it: 413
+    /// `payload_too_large` (no `scimType`), and nothing is stored. A document already stored above it (after the limit was lowered)
+    /// can still be read, deleted, or changed in `active` alone.
+    ///
+    /// With it, what a store hands back for one resource is bounded too: a list page loads up
+    /// to `count` (at most `max_results`) resources, so one list request holds at most about
+    /// `max_results` × `max_resource_bytes` of stored documents plus `max_page_bytes` of
+    /// rendered response.
+    pub max_resource_bytes: usize,
+    /// Byte budget for the `Resources` of one list or search page (`GET /Users`, `GET
+    /// /Groups`, their `.search`, the root `POST /.search`): the compact JSON of the rendered
+    /// resources, counted with the commas between them. Resources are rendered one at a time,
+    /// and the page stops before the one that would pass the budget — but always holds at
+    /// least one, however large. `itemsPerPage` is then smaller than `count` while
+    /// `totalResults` and `startIndex` are unchanged; RFC 7644 §3.4.2.4 lets a page hold fewer
+    /// than `count`, and a client pages on from `startIndex` + `itemsPerPage`.
+    pub max_page_bytes: usize,
 }
 
 impl Default for Limits {
@@ -76,6 +103,8 @@ impl Default for Limits {
             max_results: 200,
             default_page_size: 100,
             max_attribute_paths: 64,
+            max_resource_bytes: 256 << 10,
+            max_page_bytes: 1 << 20,
         }
     }
 }
@@ -145,6 +174,8 @@ impl ScimConfig {
             ("max_patch_operations", l.max_patch_operations),
             ("max_results", l.max_results),
             ("max_attribute_paths", l.max_attribute_paths),
+            ("max_resource_bytes", l.max_resource_bytes),
+            ("max_page_bytes", l.max_page_bytes),
         ];
         if let Some((name, _)) = positive.iter().find(|(_, v)| *v == 0) {
             return Err(ConfigError(format!("limits.{name} must be at least 1")));
@@ -185,6 +216,8 @@ mod tests {
         let c = ScimConfig::default();
         assert_eq!(c.profile, Profile::Entra);
         assert_eq!(c.limits.max_body_bytes, 1_048_576);
+        assert_eq!(c.limits.max_resource_bytes, 262_144);
+        assert_eq!(c.limits.max_page_bytes, 1_048_576);
         assert_eq!(c.patch_response, PatchResponse::Representation);
         assert!(c.validate().is_ok());
     }
@@ -200,11 +233,24 @@ mod tests {
             r#"{"profle":"strict"}"#,
             r#"{"profile":"loose"}"#,
             r#"{"limits":{"max_results":0}}"#,
+            r#"{"limits":{"max_resource_bytes":0}}"#,
+            r#"{"limits":{"max_page_bytes":0}}"#,
+            r#"{"limits":{"maxPageBytes":4096}}"#,
             r#"{"limits":{"max_results":10}}"#,
             r#"{"base_url":"ftp://x"}"#,
             "[]",
         ] {
             assert!(ScimConfig::from_json(bad).is_err(), "{bad}");
+        }
+    }
+
+    #[test]
+    fn size_limits_read_from_json_and_name_themselves_when_zero() {
+        let c = ScimConfig::from_json(r#"{"limits":{"max_resource_bytes":1,"max_page_bytes":1}}"#).unwrap();
+        assert_eq!((c.limits.max_resource_bytes, c.limits.max_page_bytes), (1, 1), "1 is the smallest allowed");
+        for name in ["max_resource_bytes", "max_page_bytes"] {
+            let err = ScimConfig::from_json(&format!(r#"{{"limits":{{"{name}":0}}}}"#)).unwrap_err();
+            assert_eq!(err.0, format!("limits.{name} must be at least 1"));
         }
     }
 }

@@ -221,6 +221,10 @@ class ScimLimits(TypedDict, total=False):
     max_results: int
     default_page_size: int
     max_attribute_paths: int
+    #: Largest stored User or Group document, in compact JSON bytes (413 beyond).
+    max_resource_bytes: int
+    #: Byte budget for one list page's rendered ``Resources`` (the page stops early, never empty).
+    max_page_bytes: int
 
 
 class ScimConfig(TypedDict, total=False):

@@ -1,5 +1,10 @@
 //! What Users and Groups share: reading a visible resource, rendering it with its `ETag`,
-//! conditional requests, and the optimistic read-modify-write loop.
+//! conditional requests, the optimistic read-modify-write loop, and the size cap on what is
+//! stored.
+
+use std::io;
+
+use serde_json::{Map, Value};
 
 use super::stored::Stored;
 use super::{ScimHandler, respond};
@@ -52,6 +57,32 @@ pub(super) fn next_version<R: Stored>(r: &R) -> Result<u64, ScimError> {
         .ok_or_else(|| ScimError::contract_violated("the directory store returned an exhausted version number"))
 }
 
+/// An `io::Write` that keeps only the number of bytes written: sizes a document's JSON
+/// without building it.
+struct ByteCounter(usize);
+
+impl io::Write for ByteCounter {
+    fn write(&mut self, buf: &[u8]) -> io::Result<usize> {
+        self.0 = self.0.saturating_add(buf.len());
+        Ok(buf.len())
+    }
+
+    fn flush(&mut self) -> io::Result<()> {
+        Ok(())
+    }
+}
+
+/// The length of `doc`'s compact JSON serialisation.
+pub(super) fn document_bytes(doc: &Map<String, Value>) -> usize {
+    let mut counter = ByteCounter(0);
+    match serde_json::to_writer(&mut counter, doc) {
+        Ok(()) => counter.0,
+        // Unreachable (a JSON map always serialises, and the counter never fails), but if it
+        // were reached the document could not be sized: treat it as too large.
+        Err(_) => usize::MAX,
+    }
+}
+
 /// A fresh random UUID for a new resource.
 pub(super) fn new_id() -> String {
     let mut bytes = [0u8; 16];
@@ -60,6 +91,24 @@ pub(super) fn new_id() -> String {
 }
 
 impl<D: Directory> ScimHandler<D> {
+    /// Refuse to store `r` when its document is larger than `limits.max_resource_bytes`
+    /// (413 `payload_too_large`). Every write that changes a document passes here once per
+    /// attempt, Users and Groups alike, so no resource grows past the cap one PATCH at a time.
+    pub(super) fn fits<R: Stored>(&self, r: &R) -> Result<(), ScimError> {
+        let limit = self.config.limits.max_resource_bytes;
+        let size = document_bytes(r.document());
+        if size <= limit {
+            return Ok(());
+        }
+        Err(ScimError::new(
+            ErrorCode::PayloadTooLarge,
+            format!(
+                "the resulting {} is {size} bytes; limits.max_resource_bytes is {limit}",
+                R::TYPE.name.to_lowercase()
+            ),
+        ))
+    }
+
     /// A resource SCIM can see, or 404.
     pub(super) async fn visible<R: Stored>(&self, ws: &Workspace, id: &str) -> Result<R, ScimError> {
         let found = R::fetch(&self.directory, &ws.id, id).await.map_err(ScimError::store)?;
@@ -122,6 +171,11 @@ impl<D: Directory> ScimHandler<D> {
             if next.same_content(&current) {
                 return Ok(current);
             }
+            // Only a changed document is measured: a DELETE or an `active` change of a user
+            // stored before the cap was lowered stays possible.
+            if next.document() != current.document() {
+                self.fits(&next)?;
+            }
             let key = next.key();
             if key != current.key()
                 && let Some(holder) = R::find(&self.directory, &ws.id, &key).await.map_err(ScimError::store)?
@@ -163,6 +217,21 @@ impl<D: Directory> ScimHandler<D> {
                     R::TYPE.name.to_lowercase()
                 ),
             )
+        }
+    }
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+    use serde_json::json;
+
+    #[test]
+    fn document_bytes_is_the_compact_json_length() {
+        for doc in [json!({}), json!({"userName": "josé@例え.jp", "title": "a\"b\\c\n", "emails": [{"value": "x"}]})]
+        {
+            let Value::Object(map) = doc else { unreachable!() };
+            assert_eq!(document_bytes(&map), serde_json::to_vec(&map).unwrap().len());
         }
     }
 }

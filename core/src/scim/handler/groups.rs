@@ -41,6 +41,7 @@ impl<D: Directory> ScimHandler<D> {
         let (doc, _) = self.group_normalizer().resource(&GROUP, &self.body(req)?)?;
         let name = key_of(&GROUP, &doc).expect("normaliser requires displayName").to_owned();
         let mut group = GroupRecord::new(&ws.id, &new_id(), OffsetDateTime::UNIX_EPOCH, doc);
+        self.fits(&group)?;
         // The store's unique index on the display-name key is the arbiter: a racing insert of
         // the same name surfaces as a conflict, so one attempt suffices (no retry loop).
         if self

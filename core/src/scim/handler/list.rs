@@ -1,7 +1,6 @@
 //! Listing and searching: `GET /Users?filter=…`, `GET /Groups`, their `.search`, and the
 //! root `POST /.search` across resource types.
 
-use serde::Serialize;
 use serde_json::Value;
 
 use super::{ScimHandler, respond};
@@ -130,16 +129,74 @@ impl ListParams {
     }
 }
 
-/// RFC 7644 §3.4.2 ListResponse; the counts are JSON integers.
-#[derive(Serialize)]
-#[serde(rename_all = "camelCase")]
-struct ListResponse<'a> {
-    schemas: [&'static str; 1],
-    total_results: usize,
-    start_index: usize,
-    items_per_page: usize,
-    #[serde(rename = "Resources")]
-    resources: Vec<Rendered<'a>>,
+/// The `Resources` of one ListResponse (RFC 7644 §3.4.2), serialised one resource at a time
+/// within a byte budget (`limits.max_page_bytes`), so a page never holds more than the budget
+/// plus one resource of rendered JSON, however many resources the store handed back.
+struct Page {
+    /// The serialised resources, comma-separated: the inside of the `Resources` array.
+    bytes: Vec<u8>,
+    /// How many resources `bytes` holds (`itemsPerPage`).
+    items: usize,
+    budget: usize,
+    /// Set once a resource did not fit: every later one is left out too, so the page is a
+    /// prefix of the results and the client's next `startIndex` resumes exactly there.
+    full: bool,
+}
+
+impl Page {
+    fn new(budget: usize) -> Self {
+        Page { bytes: Vec::new(), items: 0, budget, full: false }
+    }
+
+    /// Add resources in order until one would take the page past the budget. They are
+    /// rendered lazily (a projection builds a map), so none is rendered past that point.
+    fn extend<'a>(&mut self, resources: impl Iterator<Item = Rendered<'a>>) {
+        for resource in resources {
+            if !self.push(&resource) {
+                break;
+            }
+        }
+    }
+
+    /// Add `resource` unless it would take the page past the budget; the first resource is
+    /// always added, so that a resource larger than the budget can still be read by listing.
+    /// Whether it was added.
+    fn push(&mut self, resource: &Rendered<'_>) -> bool {
+        if self.full {
+            return false;
+        }
+        let before = self.bytes.len();
+        if self.items > 0 {
+            self.bytes.push(b',');
+        }
+        // A resource always serialises into a Vec; if it ever did not, the page ends here.
+        let written = serde_json::to_writer(&mut self.bytes, resource).is_ok();
+        if !written || (self.items > 0 && self.bytes.len() > self.budget) {
+            self.bytes.truncate(before);
+            self.full = true;
+            return false;
+        }
+        self.items += 1;
+        true
+    }
+
+    /// The ListResponse: the envelope written around the resource bytes in their own buffer
+    /// (the resources are moved up once to make room for the head), so that the page is
+    /// never held twice. The counts are JSON integers; the keys keep their earlier order.
+    fn finish(self, total: usize, start_index: usize) -> Vec<u8> {
+        let Page { mut bytes, items, .. } = self;
+        let head = format!(
+            r#"{{"schemas":["{LIST_RESPONSE_URN}"],"totalResults":{},"startIndex":{start_index},"itemsPerPage":{items},"Resources":["#,
+            total.max(items)
+        );
+        let body = bytes.len();
+        bytes.reserve_exact(head.len() + 2);
+        bytes.resize(head.len() + body, 0);
+        bytes.copy_within(0..body, head.len());
+        bytes[..head.len()].copy_from_slice(head.as_bytes());
+        bytes.extend_from_slice(b"]}");
+        bytes
+    }
 }
 
 /// The checked form of a list request for one resource type.
@@ -214,16 +271,17 @@ impl<D: Directory> ScimHandler<D> {
         let window = window(&params, &self.config);
         let plan = self.plan(rt, &params, window)?;
         let base = self.config.base();
-        let bytes = if std::ptr::eq(rt, &USER) {
+        let mut out = Page::new(self.config.limits.max_page_bytes);
+        let total = if std::ptr::eq(rt, &USER) {
             let page = self.user_page(ws, &plan.query).await?;
-            let resources = page.users.iter().map(|u| Rendered::new(u, base, &plan.projection)).collect();
-            list_response(page.total_results, window.0, resources)
+            out.extend(page.users.iter().map(|u| Rendered::new(u, base, &plan.projection)));
+            page.total_results
         } else {
             let page = self.group_page(ws, &plan.query).await?;
-            let resources = page.groups.iter().map(|g| Rendered::new(g, base, &plan.projection)).collect();
-            list_response(page.total_results, window.0, resources)
+            out.extend(page.groups.iter().map(|g| Rendered::new(g, base, &plan.projection)));
+            page.total_results
         };
-        Ok(respond::serialized(200, bytes, Vec::new()))
+        Ok(respond::serialized(200, out.finish(total, window.0), Vec::new()))
     }
 
     /// `POST /.search` (RFC 7644 §3.4.3): every resource type at once. The filter, sort and
@@ -255,27 +313,17 @@ impl<D: Directory> ScimHandler<D> {
             None => None,
         };
         let base = self.config.base();
-        let mut resources = Vec::new();
+        // One budget over the concatenation: once a user does not fit, no group follows it.
+        let mut out = Page::new(self.config.limits.max_page_bytes);
         if let (Some(page), Some(plan)) = (&user_page, &users) {
-            resources.extend(page.users.iter().map(|u| Rendered::new(u, base, &plan.projection)));
+            out.extend(page.users.iter().map(|u| Rendered::new(u, base, &plan.projection)));
         }
         if let (Some(page), Some(plan)) = (&group_page, &group_plan) {
-            resources.extend(page.groups.iter().map(|g| Rendered::new(g, base, &plan.projection)));
+            out.extend(page.groups.iter().map(|g| Rendered::new(g, base, &plan.projection)));
         }
         let total = user_total + group_page.as_ref().map_or(0, |p| p.total_results);
-        Ok(respond::serialized(200, list_response(total, start_index, resources), Vec::new()))
+        Ok(respond::serialized(200, out.finish(total, start_index), Vec::new()))
     }
-}
-
-fn list_response(total: usize, start_index: usize, resources: Vec<Rendered<'_>>) -> Vec<u8> {
-    let body = ListResponse {
-        schemas: [LIST_RESPONSE_URN],
-        total_results: total.max(resources.len()),
-        start_index,
-        items_per_page: resources.len(),
-        resources,
-    };
-    serde_json::to_vec(&body).expect("a JSON document always serialises")
 }
 
 #[cfg(test)]
@@ -306,5 +354,56 @@ mod tests {
         assert!(ListParams::from_search(&json!({"count": "x"}), true).is_err());
         assert!(ListParams::from_search(&json!({"attributes": [1]}), true).is_err());
         assert!(ListParams::from_search(&json!("x"), true).is_err());
+    }
+
+    /// A resource whose compact JSON is `9 + n` bytes: `{"id":"xx…"}`.
+    fn resource(n: usize) -> Rendered<'static> {
+        let Value::Object(map) = json!({ "id": "x".repeat(n) }) else { unreachable!() };
+        Rendered::Projected(map)
+    }
+
+    fn page(budget: usize, sizes: &[usize], total: usize, start_index: usize) -> Value {
+        let mut page = Page::new(budget);
+        page.extend(sizes.iter().map(|&n| resource(n)));
+        serde_json::from_slice(&page.finish(total, start_index)).expect("a ListResponse is JSON")
+    }
+
+    #[test]
+    fn the_page_budget_cuts_before_the_resource_that_passes_it() {
+        // Three 20-byte resources: two with their comma take 41 bytes, three take 62.
+        for (budget, items) in [(62, 3), (61, 2), (41, 2), (40, 1), (20, 1)] {
+            let body = page(budget, &[11, 11, 11], 7, 3);
+            assert_eq!(body["itemsPerPage"], items, "budget {budget}");
+            assert_eq!(body["Resources"].as_array().map(Vec::len), Some(items), "budget {budget}");
+            assert_eq!((body["totalResults"].as_u64(), body["startIndex"].as_u64()), (Some(7), Some(3)));
+        }
+    }
+
+    #[test]
+    fn a_page_holds_at_least_one_resource_and_stays_a_prefix() {
+        let body = page(1, &[100, 1], 2, 1);
+        assert_eq!(body["itemsPerPage"], 1, "the first resource is returned however large");
+        assert_eq!(body["Resources"][0]["id"].as_str().map(str::len), Some(100));
+        // A small resource after one that did not fit is left out too: the next page starts
+        // at startIndex + itemsPerPage, so the page must not skip any result.
+        let body = page(40, &[11, 40, 1], 3, 1);
+        assert_eq!(body["itemsPerPage"], 1);
+    }
+
+    #[test]
+    fn the_envelope_is_the_list_response() {
+        let mut p = Page::new(1 << 20);
+        p.extend([resource(1), resource(2)].into_iter());
+        let text = String::from_utf8(p.finish(5, 2)).unwrap();
+        assert_eq!(
+            text,
+            format!(
+                r#"{{"schemas":["{LIST_RESPONSE_URN}"],"totalResults":5,"startIndex":2,"itemsPerPage":2,"Resources":[{{"id":"x"}},{{"id":"xx"}}]}}"#
+            )
+        );
+        let empty = page(10, &[], 0, 1);
+        assert_eq!(empty["Resources"], json!([]));
+        assert_eq!((empty["itemsPerPage"].as_u64(), empty["totalResults"].as_u64()), (Some(0), Some(0)));
+        assert_eq!(page(10, &[1], 0, 1)["totalResults"], 1, "totalResults is never below itemsPerPage");
     }
 }

@@ -3,6 +3,7 @@
 
 use std::future::Future;
 
+use serde_json::{Map, Value};
 use time::OffsetDateTime;
 
 use crate::directory::Directory;
@@ -24,6 +25,8 @@ pub(super) trait Stored: Clone + Send + Sync + Sized {
     fn key_text(&self) -> &str;
     /// Whether SCIM can see it (a deprovisioned user cannot).
     fn visible(&self) -> bool;
+    /// The stored resource document (what `max_resource_bytes` measures).
+    fn document(&self) -> &Map<String, Value>;
     /// Whether the content (document and state) equals `other`'s.
     fn same_content(&self, other: &Self) -> bool;
     /// Set a new version and last-modified time.
@@ -66,6 +69,9 @@ impl Stored for UserRecord {
     }
     fn visible(&self) -> bool {
         self.state != UserState::Deprovisioned
+    }
+    fn document(&self) -> &Map<String, Value> {
+        &self.resource
     }
     fn same_content(&self, other: &Self) -> bool {
         self.resource == other.resource && self.state == other.state
@@ -119,6 +125,9 @@ impl Stored for GroupRecord {
     }
     fn visible(&self) -> bool {
         true
+    }
+    fn document(&self) -> &Map<String, Value> {
+        &self.resource
     }
     fn same_content(&self, other: &Self) -> bool {
         self.resource == other.resource

@@ -41,6 +41,8 @@ impl<D: Directory> ScimHandler<D> {
         let key = user_name_key(&user_name);
         let state = state_for(active.unwrap_or(true));
         let mut fresh = UserRecord::new(&ws.id, &new_id(), &ws.default_role, state, OffsetDateTime::UNIX_EPOCH, doc);
+        // Measured once: a re-link stores this same document.
+        self.fits(&fresh)?;
         for _ in 0..MAX_ATTEMPTS {
             let existing = self.directory.find_by_user_name(&ws.id, &key).await.map_err(ScimError::store)?;
             let now = self.now();

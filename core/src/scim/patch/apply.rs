@@ -14,7 +14,7 @@ use crate::scim::config::ScimConfig;
 use crate::scim::error::{ScimError, invalid_value, mutability};
 use crate::scim::filter::{CompValue, CompareOp, Filter, FilterError, PatchPath, parse_patch_path_in};
 use crate::scim::path::{AttrRef, PathError};
-use crate::scim::resource::{Normalizer, key_of, settle_identities};
+use crate::scim::resource::{Normalizer, settle_document};
 use crate::scim::schema::{AttributeDef, Mutability, ResourceType, SchemaDef, find};
 
 /// A document while a PATCH is applied to it. A User's `active` is folded in, so that it is
@@ -37,10 +37,7 @@ impl Working {
     /// The finished document (without `active`) and the `active` flag, if one was folded in.
     pub fn finish(mut self) -> Result<(Map<String, Value>, Option<bool>), ScimError> {
         let active = self.doc.remove("active").map(|v| v.as_bool().unwrap_or(true));
-        settle_identities(self.rt, &mut self.doc)?;
-        if key_of(self.rt, &self.doc).is_none() {
-            return Err(invalid_value(format!("{} is required and must be a non-empty string", self.rt.key_attribute)));
-        }
+        settle_document(self.rt, &mut self.doc)?;
         Ok((self.doc, active))
     }
 }

@@ -381,3 +381,23 @@ fn group_members_keep_an_identity() {
     let renumber = json!([{"op": "replace", "path": "members.value", "value": "u9"}]);
     assert_eq!(members(run(Profile::Strict, renumber)), json!([{"value": "u9"}]), "one member per value");
 }
+
+#[test]
+fn control_characters_in_naming_attributes_are_refused_after_every_operation() {
+    for profile in [Profile::Entra, Profile::Strict] {
+        for (path, value) in [("userName", "a\u{1b}b"), ("externalId", "x\u{0}"), ("displayName", "A\nB")] {
+            let r = run_on(profile, base(), json!([{"op": "replace", "path": path, "value": value}]));
+            assert_eq!(r.expect_err(path), "invalid_value", "{path}");
+        }
+        // A path-less add reaches the same check.
+        let r = run_on(profile, base(), json!([{"op": "add", "value": {"displayName": "\u{7f}"}}]));
+        assert_eq!(r.expect_err("path-less"), "invalid_value");
+        let ok = run_on(
+            profile,
+            base(),
+            json!([{"op": "add", "path": "addresses", "value": [{"formatted": "1 Main St\nSpringfield"}]}]),
+        )
+        .unwrap();
+        assert_eq!(ok["addresses"][0]["formatted"], "1 Main St\nSpringfield");
+    }
+}

@@ -5,6 +5,6 @@ mod normalize;
 mod projection;
 mod render;
 
-pub(crate) use normalize::{Normalizer, key_of, settle_identities, user_name_of};
+pub(crate) use normalize::{Normalizer, key_of, settle_document, user_name_of};
 pub(crate) use projection::Projection;
 pub(crate) use render::{Rendered, location};

@@ -96,10 +96,7 @@ impl Normalizer {
             }
         }
         doc.retain(|_, v| !v.as_object().is_some_and(Map::is_empty));
-        settle_identities(rt, &mut doc)?;
-        if key_of(rt, &doc).is_none() {
-            return Err(invalid_value(format!("{} is required and must be a non-empty string", rt.key_attribute)));
-        }
+        settle_document(rt, &mut doc)?;
         Ok((doc, active))
     }
 
@@ -304,11 +301,41 @@ fn nested<'a>(doc: &'a mut Map<String, Value>, name: &str) -> &'a mut Map<String
     slot.as_object_mut().expect("just made an object")
 }
 
+/// The attributes that name a resource to people and to other systems: shown in admin
+/// consoles and audit logs, written to log lines, matched by filters. A control character in
+/// one (an ESC starting a terminal sequence, a newline forging a log line, a NUL cutting a C
+/// string) is never a real name, so it is refused rather than stored. Other attributes keep
+/// them (a multi-line `addresses.formatted` is valid).
+const NAMING_ATTRIBUTES: [&str; 3] = ["userName", "externalId", "displayName"];
+
+/// Whether `text` holds a C0 control character (U+0000–U+001F) or DEL (U+007F). Bytes suffice:
+/// in UTF-8 every byte of a multi-byte character is 0x80 or above.
+fn has_control_character(text: &str) -> bool {
+    text.bytes().any(|b| b < 0x20 || b == 0x7f)
+}
+
+/// The last checks of every document about to be stored, whether it came whole (POST, PUT)
+/// or from a PATCH: members settled by identity, no control character in a naming
+/// attribute, and the key attribute (`userName`, `displayName`) present.
+pub(crate) fn settle_document(rt: &ResourceType, doc: &mut Map<String, Value>) -> Result<(), ScimError> {
+    settle_identities(rt, doc)?;
+    // Before the key check, so that a userName of only "\n" is refused for what it holds.
+    for name in NAMING_ATTRIBUTES {
+        if doc.get(name).and_then(Value::as_str).is_some_and(has_control_character) {
+            return Err(invalid_value(format!("{name} must not contain control characters (U+0000–U+001F, U+007F)")));
+        }
+    }
+    if key_of(rt, doc).is_none() {
+        return Err(invalid_value(format!("{} is required and must be a non-empty string", rt.key_attribute)));
+    }
+    Ok(())
+}
+
 /// Every value of a multi-valued attribute with an identity (a Group's `members`, by `value`)
 /// must carry it, and carry it once. A member without a `value` names nothing: it could never
 /// be removed by `members[value eq …]`, nor stored by a host that keeps members by id. A
 /// repeated identity is merged into its first value, as a PATCH add merges it.
-pub(crate) fn settle_identities(rt: &ResourceType, doc: &mut Map<String, Value>) -> Result<(), ScimError> {
+fn settle_identities(rt: &ResourceType, doc: &mut Map<String, Value>) -> Result<(), ScimError> {
     for def in rt.core().attributes.iter().filter(|d| d.multi_valued) {
         let Some(key) = def.identity else { continue };
         let Some(Value::Array(items)) = doc.get_mut(def.name) else { continue };
@@ -482,6 +509,37 @@ mod tests {
         }
         let err = LENIENT.user(&json!({"schemas": [CORE_USER_URN, CORE_GROUP_URN], "userName": "a"})).unwrap_err();
         assert_eq!(err.code().as_str(), "invalid_value");
+    }
+
+    #[test]
+    fn control_characters_are_refused_in_naming_attributes_only() {
+        use crate::scim::schema::{CORE_GROUP_URN, GROUP};
+        for n in [LENIENT, STRICT] {
+            for attr in ["userName", "externalId", "displayName"] {
+                for bad in ["a\u{1b}[31m", "a\u{7}", "a\nb", "a\u{0}", "a\u{7f}", "\n", "\t"] {
+                    let mut user = json!({"schemas": [CORE_USER_URN], "userName": "a"});
+                    user[attr] = json!(bad);
+                    let err = n.user(&user).unwrap_err();
+                    assert_eq!(err.code().as_str(), "invalid_value", "{attr}: {bad:?}");
+                    assert_eq!(
+                        err.detail(),
+                        format!("{attr} must not contain control characters (U+0000–U+001F, U+007F)")
+                    );
+                }
+            }
+            for attr in ["displayName", "externalId"] {
+                let mut group = json!({"schemas": [CORE_GROUP_URN], "displayName": "G"});
+                group[attr] = json!("G\u{1b}");
+                let err = n.resource(&GROUP, &group).unwrap_err();
+                assert!(err.detail().starts_with(attr), "{}", err.detail());
+            }
+            let fine = json!({
+                "schemas": [CORE_USER_URN], "userName": "José 日本\u{a0}", "displayName": "Zoë",
+                "addresses": [{"formatted": "1 Main St\nSpringfield"}], "title": "tab\there"
+            });
+            let (doc, _) = n.user(&fine).unwrap();
+            assert_eq!(doc["addresses"][0]["formatted"], "1 Main St\nSpringfield");
+        }
     }
 
     #[test]

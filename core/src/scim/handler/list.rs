@@ -302,22 +302,23 @@ impl<D: Directory> ScimHandler<D> {
             None => None,
         };
         let (user_total, user_count) = user_page.as_ref().map_or((0, 0), |p| (p.total_results, p.users.len()));
+        let base = self.config.base();
+        // One budget over the concatenation: once a user does not fit, no group follows it —
+        // and no group is loaded for nothing (a count of 0 still gives their total).
+        let mut out = Page::new(self.config.limits.max_page_bytes);
+        if let (Some(page), Some(plan)) = (&user_page, &users) {
+            out.extend(page.users.iter().map(|u| Rendered::new(u, base, &plan.projection)));
+        }
         let mut group_plan = groups.and_then(Result::ok);
         let group_page = match &mut group_plan {
             Some(plan) => {
                 // Groups follow the users: skip what the window leaves of them past the users.
                 plan.query.start_index = start_index.saturating_sub(user_total).max(1);
-                plan.query.count = count - user_count;
+                plan.query.count = if out.full { 0 } else { count - user_count };
                 Some(self.group_page(ws, &plan.query).await?)
             }
             None => None,
         };
-        let base = self.config.base();
-        // One budget over the concatenation: once a user does not fit, no group follows it.
-        let mut out = Page::new(self.config.limits.max_page_bytes);
-        if let (Some(page), Some(plan)) = (&user_page, &users) {
-            out.extend(page.users.iter().map(|u| Rendered::new(u, base, &plan.projection)));
-        }
         if let (Some(page), Some(plan)) = (&group_page, &group_plan) {
             out.extend(page.groups.iter().map(|g| Rendered::new(g, base, &plan.projection)));
         }

@@ -239,3 +239,72 @@ fn sigterm_exits_within_the_deadline_despite_a_half_sent_request() {
     let (closed, _) = closed_by_server(&mut half);
     assert!(closed, "the half-open connection was closed");
 }
+
+/// Resident memory high-water mark of a process, in MiB.
+fn peak_mib(pid: u32) -> u64 {
+    let status = std::fs::read_to_string(format!("/proc/{pid}/status")).unwrap();
+    let line = status.lines().find(|l| l.starts_with("VmHWM:")).unwrap();
+    line.split_whitespace().nth(1).unwrap().parse::<u64>().unwrap() / 1024
+}
+
+/// The ceiling README "Serving on the open internet" states for the default settings.
+const CEILING_MIB: u64 = 300;
+
+#[test]
+fn a_tenant_listing_its_largest_users_in_parallel_stays_under_the_memory_ceiling() {
+    let dir = TempDir::new("memory");
+    let server = Server::start(&dir.db());
+    let other = server.bootstrap_token();
+    let out = run_ok(&dir.db(), &["workspace", "create", "--name", "Big"]);
+    let big_ws = out.lines().last().unwrap().trim().to_owned();
+    let big = run_ok(&dir.db(), &["scim-token", "create", "--workspace", &big_ws]).lines().last().unwrap().to_owned();
+    // 200 users at the stored-resource cap (256 KiB): one page of 200 is 51 MB stored.
+    let title = "t".repeat(255 * 1024);
+    for i in 0..200 {
+        let body = format!(
+            r#"{{"schemas":["urn:ietf:params:scim:schemas:core:2.0:User"],"userName":"big{i}@contoso.com","title":"{title}"}}"#
+        );
+        assert_eq!(server.scim(&big, "POST", "/Users", &body).status, 201);
+    }
+    // One byte over the cap is refused whole.
+    let over = format!(
+        r#"{{"schemas":["urn:ietf:params:scim:schemas:core:2.0:User"],"userName":"over@contoso.com","title":"{}"}}"#,
+        "t".repeat(256 * 1024)
+    );
+    let refused = server.scim(&big, "POST", "/Users", &over);
+    assert_eq!(refused.status, 413);
+    assert!(refused.body.contains("max_resource_bytes"), "{}", refused.body);
+    // Twenty clients of that tenant list everything at once, three rounds each.
+    let addr = Arc::new(server.addr.clone());
+    let listers: Vec<_> = (0..20)
+        .map(|_| {
+            let (addr, big) = (addr.clone(), big.clone());
+            thread::spawn(move || {
+                let auth = format!("Bearer {big}");
+                (0..3)
+                    .map(|_| {
+                        let reply = http(&addr, "GET", "/scim/v2/Users?count=200", &[("Authorization", &auth)], "");
+                        let reply = reply.expect("answered");
+                        if reply.status == 200 {
+                            let page = reply.json();
+                            let items = page["itemsPerPage"].as_u64().unwrap();
+                            assert!((1..200).contains(&items), "the page is cut by its byte budget: {items}");
+                            assert_eq!(page["totalResults"], 200);
+                        }
+                        reply.status
+                    })
+                    .collect::<Vec<u16>>()
+            })
+        })
+        .collect();
+    // Meanwhile the other workspace is served.
+    for _ in 0..10 {
+        assert_eq!(server.scim(&other, "GET", "/Users?count=1", "").status, 200);
+    }
+    let statuses: Vec<u16> = listers.into_iter().flat_map(|h| h.join().unwrap()).collect();
+    assert!(statuses.iter().all(|s| [200, 429].contains(s)), "{statuses:?}");
+    assert!(statuses.contains(&200) && statuses.contains(&429), "some served, the surplus refused: {statuses:?}");
+    let peak = peak_mib(server.child.id());
+    eprintln!("peak resident memory of serve: {peak} MiB");
+    assert!(peak < CEILING_MIB, "resident memory reached {peak} MiB; the stated ceiling is {CEILING_MIB} MiB");
+}

@@ -308,3 +308,38 @@ fn a_tenant_listing_its_largest_users_in_parallel_stays_under_the_memory_ceiling
     eprintln!("peak resident memory of serve: {peak} MiB");
     assert!(peak < CEILING_MIB, "resident memory reached {peak} MiB; the stated ceiling is {CEILING_MIB} MiB");
 }
+
+#[test]
+fn queued_sign_ins_whose_clients_have_gone_are_dropped_unrun() {
+    let dir = TempDir::new("gone");
+    // One worker, held 2 s by each verification; room for many in the caps and the queue.
+    let options = ["--workers", "1", "--max-saml-verifications", "8", "--max-saml-per-workspace", "8"];
+    let env = [("SSO_SCIM_TEST_SAML_DELAY_MS", "2000"), ("RUST_LOG", "info")];
+    let (mut server, log) = Server::start_logged(&dir.db(), &options, &env);
+    let ws = saml_workspace(&dir, &server, "B");
+    let form = Arc::new(hostile_form());
+    let first = {
+        let (addr, form, ws) = (server.addr.clone(), form.clone(), ws.clone());
+        thread::spawn(move || post_acs(&addr, &ws, &form).0.status)
+    };
+    thread::sleep(Duration::from_millis(300)); // the first holds the worker
+    // Three more are queued behind it, and their clients hang up at once.
+    for _ in 0..3 {
+        let mut stream = TcpStream::connect(&server.addr).unwrap();
+        let head = format!(
+            "POST /saml/{ws}/acs HTTP/1.1\r\nHost: x\r\nContent-Type: application/x-www-form-urlencoded\r\n\
+             Content-Length: {}\r\n\r\n",
+            form.len()
+        );
+        stream.write_all(head.as_bytes()).unwrap();
+        stream.write_all(form.as_bytes()).unwrap();
+        thread::sleep(Duration::from_millis(100));
+    }
+    assert_eq!(first.join().unwrap(), 400, "the admitted post was verified (and refused as junk)");
+    // A new post is served next: nothing ran for the clients that left.
+    assert_eq!(post_acs(&server.addr, &ws, &form).0.status, 400);
+    Command::new("kill").args(["-TERM", &server.child.id().to_string()]).status().unwrap();
+    assert!(server.child.wait().unwrap().success());
+    let stopped = log.iter().find(|l| l.contains("stopped")).expect("the server logs its stop");
+    assert!(stopped.contains("dropped_jobs=3"), "{stopped}");
+}

@@ -68,17 +68,37 @@ impl Server {
         Server::start_with(db, &[], &[])
     }
 
-    /// Start on `db` with more `serve` options and environment variables.
+    /// Start on `db` with more `serve` options and environment variables (which may set
+    /// `RUST_LOG`; the default is `warn`).
     pub fn start_with(db: &Path, options: &[&str], env: &[(&str, &str)]) -> Server {
+        Server::spawn(db, options, env, Stdio::inherit())
+    }
+
+    /// As [`Server::start_with`], with the server's log lines (stderr) sent to the receiver.
+    pub fn start_logged(db: &Path, options: &[&str], env: &[(&str, &str)]) -> (Server, mpsc::Receiver<String>) {
+        let mut server = Server::spawn(db, options, env, Stdio::piped());
+        let stderr = server.child.stderr.take().unwrap();
+        let (tx, rx) = mpsc::channel();
+        std::thread::spawn(move || {
+            for line in BufReader::new(stderr).lines().map_while(Result::ok) {
+                if tx.send(line).is_err() {
+                    break;
+                }
+            }
+        });
+        (server, rx)
+    }
+
+    fn spawn(db: &Path, options: &[&str], env: &[(&str, &str)], stderr: Stdio) -> Server {
         let mut child = Command::new(bin())
             .arg("--db")
             .arg(db)
             .args(["serve", "--listen", "127.0.0.1:0"])
             .args(options)
-            .envs(env.iter().copied())
             .env("RUST_LOG", "warn")
+            .envs(env.iter().copied())
             .stdout(Stdio::piped())
-            .stderr(Stdio::inherit())
+            .stderr(stderr)
             .spawn()
             .expect("spawn serve");
         let stdout = child.stdout.take().unwrap();

@@ -199,8 +199,22 @@ fn slow_heads_slow_bodies_and_idle_connections_are_cut_off() {
 fn past_the_connection_cap_new_clients_are_told_503_until_one_closes() {
     let dir = TempDir::new("conncap");
     let server = Server::start_with(&dir.db(), &["--max-connections", "3", "--header-timeout", "60s"], &[]);
-    let held: Vec<TcpStream> = (0..3).map(|_| TcpStream::connect(&server.addr).unwrap()).collect();
-    thread::sleep(Duration::from_millis(200)); // let the server accept all three
+    // Three kept-alive connections, each known to be accepted: it has answered a request.
+    let held: Vec<TcpStream> = (0..3)
+        .map(|_| {
+            let mut stream = TcpStream::connect(&server.addr).unwrap();
+            stream.write_all(b"GET /healthz HTTP/1.1\r\nHost: x\r\n\r\n").unwrap();
+            stream.set_read_timeout(Some(GUARD)).unwrap();
+            let mut answer = Vec::new();
+            let mut buf = [0u8; 512];
+            while !String::from_utf8_lossy(&answer).contains("\"ok\"") {
+                let n = stream.read(&mut buf).unwrap();
+                assert!(n > 0, "closed early");
+                answer.extend_from_slice(&buf[..n]);
+            }
+            stream
+        })
+        .collect();
     let mut fourth = TcpStream::connect(&server.addr).unwrap();
     let (closed, got) = closed_by_server(&mut fourth);
     let text = String::from_utf8_lossy(&got);
@@ -312,9 +326,9 @@ fn a_tenant_listing_its_largest_users_in_parallel_stays_under_the_memory_ceiling
 #[test]
 fn queued_sign_ins_whose_clients_have_gone_are_dropped_unrun() {
     let dir = TempDir::new("gone");
-    // One worker, held 2 s by each verification; room for many in the caps and the queue.
+    // One worker, held 4 s by each verification; room for many in the caps and the queue.
     let options = ["--workers", "1", "--max-saml-verifications", "8", "--max-saml-per-workspace", "8"];
-    let env = [("SSO_SCIM_TEST_SAML_DELAY_MS", "2000"), ("RUST_LOG", "info")];
+    let env = [("SSO_SCIM_TEST_SAML_DELAY_MS", "4000"), ("RUST_LOG", "info")];
     let (mut server, log) = Server::start_logged(&dir.db(), &options, &env);
     let ws = saml_workspace(&dir, &server, "B");
     let form = Arc::new(hostile_form());
@@ -322,7 +336,7 @@ fn queued_sign_ins_whose_clients_have_gone_are_dropped_unrun() {
         let (addr, form, ws) = (server.addr.clone(), form.clone(), ws.clone());
         thread::spawn(move || post_acs(&addr, &ws, &form).0.status)
     };
-    thread::sleep(Duration::from_millis(300)); // the first holds the worker
+    thread::sleep(Duration::from_millis(1000)); // the first holds the worker
     // Three more are queued behind it, and their clients hang up at once.
     for _ in 0..3 {
         let mut stream = TcpStream::connect(&server.addr).unwrap();
@@ -333,7 +347,7 @@ fn queued_sign_ins_whose_clients_have_gone_are_dropped_unrun() {
         );
         stream.write_all(head.as_bytes()).unwrap();
         stream.write_all(form.as_bytes()).unwrap();
-        thread::sleep(Duration::from_millis(100));
+        thread::sleep(Duration::from_millis(300)); // read and queued before the client leaves
     }
     assert_eq!(first.join().unwrap(), 400, "the admitted post was verified (and refused as junk)");
     // A new post is served next: nothing ran for the clients that left.

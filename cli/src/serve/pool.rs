@@ -104,6 +104,18 @@ impl Pool {
         rx.await.map_err(|_| JobError::Panicked)
     }
 
+    /// Jobs waiting for a worker now.
+    #[cfg(test)]
+    fn waiting(&self) -> usize {
+        self.shared.lock().waiting.len()
+    }
+
+    /// Jobs running now.
+    #[cfg(test)]
+    fn running(&self) -> usize {
+        self.shared.lock().running.values().sum()
+    }
+
     /// Jobs skipped so far because their caller had gone.
     pub fn skipped(&self) -> u64 {
         self.skipped.load(Ordering::Relaxed)
@@ -142,6 +154,24 @@ mod tests {
     use std::sync::mpsc;
     use std::time::Duration;
 
+    /// Wait (bounded) until `pool` has `n` jobs waiting: the tests' tasks enqueue on their own
+    /// threads.
+    pub(super) fn until_waiting(pool: &Pool, n: usize) {
+        let deadline = std::time::Instant::now() + Duration::from_secs(30);
+        while pool.waiting() != n {
+            assert!(std::time::Instant::now() < deadline, "never {n} waiting");
+            std::thread::sleep(Duration::from_millis(2));
+        }
+    }
+
+    fn until_running(pool: &Pool, n: usize) {
+        let deadline = std::time::Instant::now() + Duration::from_secs(30);
+        while pool.running() != n {
+            assert!(std::time::Instant::now() < deadline, "never {n} running");
+            std::thread::sleep(Duration::from_millis(2));
+        }
+    }
+
     fn runtime() -> tokio::runtime::Runtime {
         tokio::runtime::Builder::new_multi_thread().worker_threads(1).enable_all().build().unwrap()
     }
@@ -156,10 +186,10 @@ mod tests {
         let g = gate.clone();
         let p = pool.clone();
         let running = rt.spawn(async move { p.run("ws", move || g.lock().unwrap().recv().is_ok()).await });
-        std::thread::sleep(Duration::from_millis(50));
+        until_running(&pool, 1);
         let p = pool.clone();
         let queued = rt.spawn(async move { p.run("ws", || 2).await });
-        std::thread::sleep(Duration::from_millis(50));
+        until_waiting(&pool, 1);
         assert_eq!(rt.block_on(pool.run("ws", || 3)), Err(JobError::Busy));
         release.send(()).unwrap();
         assert_eq!(rt.block_on(running).unwrap(), Ok(true));
@@ -175,9 +205,9 @@ mod tests {
         let (release, gate) = mpsc::channel::<()>();
         let p = pool.clone();
         let blocker = rt.spawn(async move { p.run("ws", move || gate.recv().is_ok()).await });
-        std::thread::sleep(Duration::from_millis(50));
+        until_running(&pool, 1);
         let ran = Arc::new(AtomicU64::new(0));
-        for _ in 0..3 {
+        for i in 0..3 {
             let ran = ran.clone();
             let p = pool.clone();
             // Queued, then abandoned as a server abandons a disconnected client's request.
@@ -187,7 +217,7 @@ mod tests {
                 })
                 .await
             });
-            rt.block_on(async { tokio::time::sleep(Duration::from_millis(10)).await });
+            until_waiting(&pool, i + 1);
             task.abort();
             let _ = rt.block_on(task);
         }
@@ -218,7 +248,7 @@ mod fairness {
                 rt.spawn(async move { p.run("a", move || g.lock().unwrap().recv().is_ok()).await })
             })
             .collect();
-        std::thread::sleep(Duration::from_millis(100));
+        super::tests::until_waiting(&pool, 2); // one of A's runs, two wait
         // B's job, queued after all of A's, runs at once on the second worker.
         assert_eq!(rt.block_on(pool.run("b", || "b ran")), Ok("b ran"));
         for _ in 0..3 {

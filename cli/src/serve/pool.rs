@@ -233,7 +233,6 @@ mod tests {
 mod fairness {
     use super::*;
     use std::sync::mpsc;
-    use std::time::Duration;
 
     #[test]
     fn one_workspace_never_holds_more_than_its_share_of_workers() {

@@ -113,6 +113,9 @@ pub enum ErrorCode {
     InvalidStore,
     /// A binding call received an argument of the wrong type or shape.
     InvalidArgument,
+    /// A fault inside sso-scim itself (a caught panic): never the host's or the client's doing.
+    /// Bindings raise it as their documented error type (C: `PANIC`).
+    InternalError,
 }
 
 impl ErrorCode {
@@ -169,6 +172,7 @@ impl ErrorCode {
         ErrorCode::InvalidMetadata,
         ErrorCode::InvalidStore,
         ErrorCode::InvalidArgument,
+        ErrorCode::InternalError,
     ];
 
     /// The stable snake_case string of this code.
@@ -225,6 +229,7 @@ impl ErrorCode {
             ErrorCode::InvalidMetadata => "invalid_metadata",
             ErrorCode::InvalidStore => "invalid_store",
             ErrorCode::InvalidArgument => "invalid_argument",
+            ErrorCode::InternalError => "internal_error",
         }
     }
 }

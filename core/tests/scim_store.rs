@@ -34,6 +34,12 @@ struct Faulty {
     foreign_users: AtomicBool,
     wrong_token_hash: AtomicBool,
     lose_races: AtomicU32,
+    /// `update_user` answers an older version than it was asked to write.
+    stale_versions: AtomicBool,
+    /// `query_users` lists its first record twice.
+    repeat_rows: AtomicBool,
+    /// `query_users` ignores `count` and lists everything.
+    ignore_count: AtomicBool,
 }
 
 impl Faulty {
@@ -75,7 +81,16 @@ impl Directory for Faulty {
 
     async fn query_users(&self, ws: &str, q: &ListQuery) -> Result<UserPage, StoreError> {
         self.failing("query_users")?;
-        let mut page = self.inner.query_users(ws, q).await?;
+        let mut q = q.clone();
+        if self.ignore_count.load(Ordering::SeqCst) {
+            q.count = usize::MAX;
+        }
+        let mut page = self.inner.query_users(ws, &q).await?;
+        if self.repeat_rows.load(Ordering::SeqCst)
+            && let Some(first) = page.users.first().cloned()
+        {
+            page.users.push(first);
+        }
         page.users = page.users.into_iter().map(|u| self.disguise(Some(u)).unwrap()).collect();
         Ok(page)
     }
@@ -91,7 +106,11 @@ impl Directory for Faulty {
             self.lose_races.fetch_sub(1, Ordering::SeqCst);
             return Err(StoreError::new(StoreErrorKind::VersionMismatch, "a concurrent writer won"));
         }
-        self.inner.update_user(user, expected).await
+        let mut saved = self.inner.update_user(user, expected).await?;
+        if self.stale_versions.load(Ordering::SeqCst) {
+            saved.version = 2;
+        }
+        Ok(saved)
     }
 
     async fn remember_assertion(&self, ws: &str, id: &str, until: OffsetDateTime) -> Result<bool, StoreError> {
@@ -220,4 +239,40 @@ fn lost_races_are_retried_and_if_match_turns_them_into_412() {
     );
     assert_eq!(r.status, 409);
     assert_eq!(r.error_code(), Some("conflict"));
+}
+
+#[test]
+fn answers_that_break_the_contract_are_refused_not_served() {
+    let (h, token) = faulty();
+    let id = create(&h, &token, "a@x.com")["id"].as_str().unwrap().to_owned();
+    create(&h, &token, "b@x.com");
+    create(&h, &token, "c@x.com");
+    let rename = |n: u32| {
+        authed("PATCH", &format!("/Users/{id}"), &token).with_json(&json!({
+            "schemas": ["urn:ietf:params:scim:api:messages:2.0:PatchOp"],
+            "Operations": [{"op": "replace", "path": "title", "value": format!("v{n}")}]
+        }))
+    };
+    for n in 0..4 {
+        assert_eq!(call(&h, rename(n)).status, 200);
+    }
+    // Version 6 written, version 2 answered: versions would go backwards.
+    h.directory().stale_versions.store(true, Ordering::SeqCst);
+    let r = call(&h, rename(9));
+    assert_eq!((r.status, r.error_code()), (500, Some("store_contract_violated")));
+    let kept = r.error.as_ref().and_then(|e| e.store_error()).unwrap();
+    assert!(kept.message().contains("version 2") && kept.message().contains("version 6"), "{}", kept.message());
+    h.directory().stale_versions.store(false, Ordering::SeqCst);
+    // The same record listed twice.
+    h.directory().repeat_rows.store(true, Ordering::SeqCst);
+    let r = call(&h, authed("GET", "/Users", &token));
+    assert_eq!((r.status, r.error_code()), (500, Some("store_contract_violated")));
+    assert!(r.error.as_ref().and_then(|e| e.store_error()).unwrap().message().contains("twice"));
+    h.directory().repeat_rows.store(false, Ordering::SeqCst);
+    // More rows than asked for.
+    h.directory().ignore_count.store(true, Ordering::SeqCst);
+    let r = call(&h, authed("GET", "/Users?count=2", &token));
+    assert_eq!((r.status, r.error_code()), (500, Some("store_contract_violated")));
+    let kept = r.error.as_ref().and_then(|e| e.store_error()).unwrap();
+    assert!(kept.message().contains("3 records for a count of 2"), "{}", kept.message());
 }

@@ -192,8 +192,9 @@ const CORE: [sso_scim_result; 51] = [
     R::InvalidArgument,
 ];
 
-// A new core code must get its C value before the library builds again.
-const _: () = assert!(CORE.len() == ErrorCode::ALL.len());
+// A new core code must get its C value before the library builds again. The last,
+// `internal_error`, is the C ABI's own `PANIC`: a caught bug of the library.
+const _: () = assert!(CORE.len() + 1 == ErrorCode::ALL.len());
 
 /// The C ABI's own results, beyond the core's codes.
 const OWN: [(sso_scim_result, &str); 4] =
@@ -207,6 +208,9 @@ impl sso_scim_result {
 
     /// The result for a core code.
     pub fn from_code(code: ErrorCode) -> Self {
+        if code == ErrorCode::InternalError {
+            return R::Panic;
+        }
         let at = ErrorCode::ALL.iter().position(|c| *c == code);
         at.and_then(|i| CORE.get(i).copied()).unwrap_or(R::InvalidArgument)
     }
@@ -493,6 +497,10 @@ mod tests {
         }
         for (i, code) in ErrorCode::ALL.iter().enumerate() {
             let r = sso_scim_result::from_code(*code);
+            if *code == ErrorCode::InternalError {
+                assert_eq!(r, R::Panic, "a caught bug is PANIC in C");
+                continue;
+            }
             assert_eq!((r as u32 as usize, r.name()), (i + 1, code.as_str()));
         }
         assert!(sso_scim_result_name(52).is_null());

@@ -58,7 +58,19 @@ impl<H: HostStore> ForeignDirectory<H> {
     }
 
     async fn call<T: DeserializeOwned>(&self, method: StoreMethod, args: Vec<Value>) -> Result<T, StoreError> {
+        let limit = method.row_limit(&args);
         let answer = self.host.call(method, args).await?;
+        // Before any record is converted: a store that ignores `count` is refused at the cost
+        // of reading one length.
+        if let (Some(limit), Some(key)) = (limit, method.rows_key())
+            && let Some(rows) = answer.get(key).and_then(Value::as_array)
+            && rows.len() > limit
+        {
+            return Err(StoreError::new(
+                StoreErrorKind::ContractViolated,
+                format!("the store's {} listed {} records for a count of {limit}", method.name(self.case), rows.len()),
+            ));
+        }
         let answer = self.case.from_host(answer);
         // Read from a borrow: the answer is only kept to be quoted when it is malformed.
         T::deserialize(&answer).map_err(|e| {

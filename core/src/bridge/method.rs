@@ -140,4 +140,28 @@ impl StoreMethod {
             _ => 2,
         }
     }
+
+    /// The most records an answer may list: for `query_users`/`query_groups`, the query's
+    /// `count` (in `args`, as this method was called). A binding checks the length of the
+    /// host's `users`/`groups` array against it **before** converting a single record, so a
+    /// store that ignores `count` costs nothing: the answer is refused as
+    /// `store_contract_violated` (the core checks again after conversion, for every store).
+    pub fn row_limit(self, args: &[serde_json::Value]) -> Option<usize> {
+        match self {
+            StoreMethod::QueryUsers | StoreMethod::QueryGroups => {
+                let count = args.get(1)?.get("count")?.as_u64()?;
+                Some(usize::try_from(count).unwrap_or(usize::MAX))
+            }
+            _ => None,
+        }
+    }
+
+    /// The key of the record list in this method's answer (`users`, `groups`), if it has one.
+    pub const fn rows_key(self) -> Option<&'static str> {
+        match self {
+            StoreMethod::QueryUsers => Some("users"),
+            StoreMethod::QueryGroups => Some("groups"),
+            _ => None,
+        }
+    }
 }

@@ -24,6 +24,7 @@ mod foreign;
 pub mod json;
 mod method;
 mod query;
+mod quiet;
 
 pub use case::KeyCase;
 pub use drive::{Driven, PendingCall, Relay, Step};
@@ -31,6 +32,7 @@ pub use error::BridgeError;
 pub use foreign::{ForeignDirectory, HostStore};
 pub use method::StoreMethod;
 pub use query::{query_to_wire, select_groups, select_users};
+pub use quiet::catch_quietly;
 
 /// The message of a panic caught at a binding's boundary (it never unwinds into the host):
 /// the same words in every binding, with the panic's own text.

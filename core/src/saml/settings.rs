@@ -13,6 +13,12 @@ use super::xml::XmlLimits;
 use crate::error::ErrorCode;
 use crate::saml::error::SamlError;
 
+/// Largest clock skew a setting may give (one day): anything more is not a clock problem.
+pub const MAX_CLOCK_SKEW_SECONDS: u64 = 86_400;
+
+/// Largest `max_response_bytes` a setting may give (64 MiB).
+pub const MAX_RESPONSE_BYTES_LIMIT: u64 = 64 << 20;
+
 /// Default clock skew tolerated on every time check (crewjam, samael and Shibboleth use 180 s).
 pub const DEFAULT_CLOCK_SKEW_SECONDS: u64 = 180;
 /// Default cap on a decoded SAMLResponse (Entra's are 5–15 KB).
@@ -250,6 +256,31 @@ fn check_url(field: &str, url: &str) -> Result<(), SamlError> {
     }
 }
 
+/// `field` must lie in `range`: every number a host can set is bounded here, at construction,
+/// so no later call can overflow on it (a clock skew of 2^63 seconds once made every
+/// validation panic on date arithmetic).
+fn in_range(field: &str, value: u64, range: std::ops::RangeInclusive<u64>) -> Result<(), SamlError> {
+    if range.contains(&value) {
+        return Ok(());
+    }
+    Err(invalid(format!("{field} must be between {} and {}, got {value}", range.start(), range.end())))
+}
+
+fn check_numbers(s: &SamlSettings) -> Result<(), SamlError> {
+    in_range("clock_skew_seconds", s.clock_skew_seconds, 0..=MAX_CLOCK_SKEW_SECONDS)?;
+    in_range("max_response_bytes", s.max_response_bytes as u64, 1..=MAX_RESPONSE_BYTES_LIMIT)?;
+    let l = &s.xml_limits;
+    let size = |v: usize| v as u64;
+    in_range("xml_limits.max_depth", size(l.max_depth), 1..=256)?;
+    in_range("xml_limits.max_nodes", u64::from(l.max_nodes), 1..=1_000_000)?;
+    in_range("xml_limits.max_attributes", size(l.max_attributes), 1..=256)?;
+    in_range("xml_limits.max_namespaced_attributes", size(l.max_namespaced_attributes), 1..=256)?;
+    in_range("xml_limits.max_namespace_declarations", size(l.max_namespace_declarations), 1..=4096)?;
+    in_range("xml_limits.max_namespaces_in_scope", size(l.max_namespaces_in_scope), 1..=256)?;
+    in_range("xml_limits.max_name_bytes", size(l.max_name_bytes), 1..=4096)?;
+    in_range("xml_limits.max_namespace_uri_bytes", size(l.max_namespace_uri_bytes), 1..=4096)
+}
+
 impl ServiceProvider {
     /// Check `settings` and parse every certificate and key.
     pub fn new(settings: SamlSettings) -> Result<Self, SamlError> {
@@ -269,9 +300,7 @@ impl ServiceProvider {
         if settings.idp_certificates.is_empty() {
             return Err(invalid("idp_certificates is empty: at least one IdP signing certificate is required"));
         }
-        if settings.max_response_bytes == 0 {
-            return Err(invalid("max_response_bytes must be at least 1"));
-        }
+        check_numbers(&settings)?;
         if !MIN_RSA_KEY_BITS_RANGE.contains(&settings.min_rsa_key_bits) {
             return Err(invalid(format!(
                 "min_rsa_key_bits must be between {} and {}, got {}",
@@ -400,6 +429,26 @@ mod tests {
             ..base()
         };
         assert_eq!(code(mismatched), "invalid_settings");
+    }
+
+    #[test]
+    fn every_number_is_bounded_at_construction() {
+        let message = |s: SamlSettings| ServiceProvider::new(s).unwrap_err().message().to_owned();
+        for skew in [86_401, 1_000_000_000_000, u64::MAX] {
+            assert_eq!(
+                message(SamlSettings { clock_skew_seconds: skew, ..base() }),
+                format!("clock_skew_seconds must be between 0 and 86400, got {skew}")
+            );
+        }
+        assert!(ServiceProvider::new(SamlSettings { clock_skew_seconds: 86_400, ..base() }).is_ok());
+        assert!(message(SamlSettings { max_response_bytes: usize::MAX, ..base() }).starts_with("max_response_bytes"));
+        let deep = XmlLimits { max_depth: 1_000_000, ..XmlLimits::default() };
+        assert_eq!(
+            message(SamlSettings { xml_limits: deep, ..base() }),
+            "xml_limits.max_depth must be between 1 and 256, got 1000000"
+        );
+        let none = XmlLimits { max_nodes: 0, ..XmlLimits::default() };
+        assert!(message(SamlSettings { xml_limits: none, ..base() }).starts_with("xml_limits.max_nodes"));
     }
 
     #[test]

@@ -180,6 +180,22 @@ impl ScimConfig {
         if let Some((name, _)) = positive.iter().find(|(_, v)| *v == 0) {
             return Err(ConfigError(format!("limits.{name} must be at least 1")));
         }
+        // Upper bounds: a depth bounds recursion (past the stack, a process aborts rather
+        // than panics) and a size bounds memory; none can be "unlimited".
+        let ceilings = [
+            ("max_body_bytes", l.max_body_bytes, 64 << 20),
+            ("max_json_depth", l.max_json_depth, 128),
+            ("max_filter_bytes", l.max_filter_bytes, 1 << 20),
+            ("max_filter_depth", l.max_filter_depth, 64),
+            ("max_patch_operations", l.max_patch_operations, 10_000),
+            ("max_results", l.max_results, 10_000),
+            ("max_attribute_paths", l.max_attribute_paths, 1024),
+            ("max_resource_bytes", l.max_resource_bytes, 64 << 20),
+            ("max_page_bytes", l.max_page_bytes, 256 << 20),
+        ];
+        if let Some((name, value, max)) = ceilings.iter().find(|(_, v, max)| v > max) {
+            return Err(ConfigError(format!("limits.{name} must be between 1 and {max}, got {value}")));
+        }
         if l.default_page_size > l.max_results {
             return Err(ConfigError(format!(
                 "limits.default_page_size ({}) exceeds limits.max_results ({})",
@@ -238,6 +254,9 @@ mod tests {
             r#"{"limits":{"maxPageBytes":4096}}"#,
             r#"{"limits":{"max_results":10}}"#,
             r#"{"base_url":"ftp://x"}"#,
+            r#"{"limits":{"max_json_depth":1000000000}}"#,
+            r#"{"limits":{"max_filter_depth":65}}"#,
+            r#"{"limits":{"max_body_bytes":18446744073709551615}}"#,
             "[]",
         ] {
             assert!(ScimConfig::from_json(bad).is_err(), "{bad}");

@@ -113,7 +113,7 @@ impl ScimError {
             ErrorCode::PayloadTooLarge | ErrorCode::TooManyOperations => 413,
             ErrorCode::Uniqueness | ErrorCode::Conflict => 409,
             ErrorCode::NotImplemented => 501,
-            ErrorCode::StoreFailed | ErrorCode::StoreContractViolated => 500,
+            ErrorCode::StoreFailed | ErrorCode::StoreContractViolated | ErrorCode::InternalError => 500,
             _ => 400,
         }
     }

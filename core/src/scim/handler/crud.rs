@@ -83,6 +83,19 @@ pub(super) fn document_bytes(doc: &Map<String, Value>) -> usize {
     }
 }
 
+/// The store must answer the record it was asked to write — same id, the version written —
+/// or versions could go backwards (an `ETag` that names an older state).
+pub(super) fn check_written<R: Stored>(saved: &R, id: &str, version: u64) -> Result<(), ScimError> {
+    if saved.id() != id || saved.version() != version {
+        return Err(ScimError::contract_violated(&format!(
+            "the directory store answered id \"{}\" version {} for a write of id \"{id}\" version {version}",
+            saved.id(),
+            saved.version()
+        )));
+    }
+    Ok(())
+}
+
 /// A fresh random UUID for a new resource.
 pub(super) fn new_id() -> String {
     let mut bytes = [0u8; 16];
@@ -188,6 +201,7 @@ impl<D: Directory> ScimHandler<D> {
             match R::update(&self.directory, &next, current.version()).await {
                 Ok(saved) => {
                     self.owns(ws, saved.workspace_id())?;
+                    check_written(&saved, next.id(), next.version())?;
                     return Ok(saved);
                 }
                 Err(e) => match e.kind() {

@@ -59,6 +59,7 @@ impl<D: Directory> ScimHandler<D> {
         match self.directory.insert_group(&group).await {
             Ok(saved) => {
                 self.owns(ws, &saved.workspace_id)?;
+                super::crud::check_written(&saved, &group.id, group.version)?;
                 Ok(self.representation(&saved, render(&saved, self.config.base(), &projection), 201))
             }
             Err(e) if e.kind() == StoreErrorKind::Conflict => Err(taken::<GroupRecord>(&name)),

@@ -129,6 +129,24 @@ impl ListParams {
     }
 }
 
+/// A page is at most `count` records, each listed once: anything else is a store bug the
+/// client must not see (a resource twice, or a page the size limits never allowed).
+fn check_rows<'a>(ids: impl ExactSizeIterator<Item = &'a str>, count: usize) -> Result<(), ScimError> {
+    if ids.len() > count {
+        return Err(ScimError::contract_violated(&format!(
+            "the directory store listed {} records for a count of {count}",
+            ids.len()
+        )));
+    }
+    let mut seen = std::collections::HashSet::with_capacity(ids.len());
+    for id in ids {
+        if !seen.insert(id) {
+            return Err(ScimError::contract_violated(&format!("the directory store listed id \"{id}\" twice")));
+        }
+    }
+    Ok(())
+}
+
 /// The `Resources` of one ListResponse (RFC 7644 §3.4.2), serialised one resource at a time
 /// within a byte budget (`limits.max_page_bytes`), so a page never holds more than the budget
 /// plus one resource of rendered JSON, however many resources the store handed back.
@@ -238,8 +256,8 @@ impl<D: Directory> ScimHandler<D> {
 
     /// One page of users, checked against the store contract.
     async fn user_page(&self, ws: &Workspace, query: &ListQuery) -> Result<UserPage, ScimError> {
-        let mut page = self.directory.query_users(&ws.id, query).await.map_err(ScimError::store)?;
-        page.users.truncate(query.count);
+        let page = self.directory.query_users(&ws.id, query).await.map_err(ScimError::store)?;
+        check_rows(page.users.iter().map(|u| u.id.as_str()), query.count)?;
         for user in &page.users {
             self.owns(ws, &user.workspace_id)?;
             if !user.state.visible_to_scim() {
@@ -253,8 +271,8 @@ impl<D: Directory> ScimHandler<D> {
 
     /// One page of groups, checked against the store contract.
     async fn group_page(&self, ws: &Workspace, query: &ListQuery) -> Result<GroupPage, ScimError> {
-        let mut page = self.directory.query_groups(&ws.id, query).await.map_err(ScimError::store)?;
-        page.groups.truncate(query.count);
+        let page = self.directory.query_groups(&ws.id, query).await.map_err(ScimError::store)?;
+        check_rows(page.groups.iter().map(|g| g.id.as_str()), query.count)?;
         for group in &page.groups {
             self.owns(ws, &group.workspace_id)?;
         }

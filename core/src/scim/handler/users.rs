@@ -5,7 +5,7 @@
 
 use time::OffsetDateTime;
 
-use super::crud::{MAX_ATTEMPTS, concurrent, new_id, next_version, taken};
+use super::crud::{MAX_ATTEMPTS, check_written, concurrent, new_id, next_version, taken};
 use super::{ScimHandler, list::ListParams, respond};
 use crate::directory::Directory;
 use crate::error::StoreErrorKind;
@@ -46,6 +46,7 @@ impl<D: Directory> ScimHandler<D> {
         for _ in 0..MAX_ATTEMPTS {
             let existing = self.directory.find_by_user_name(&ws.id, &key).await.map_err(ScimError::store)?;
             let now = self.now();
+            let mut written = (fresh.id.clone(), fresh.version);
             let result = match existing {
                 Some(holder) => {
                     self.owns(ws, &holder.workspace_id)?;
@@ -65,6 +66,7 @@ impl<D: Directory> ScimHandler<D> {
                     next.version = next_version(&holder)?;
                     next.last_modified = now;
                     next.sync_from_resource();
+                    written = (next.id.clone(), next.version);
                     self.directory.update_user(&next, holder.version).await
                 }
                 None => {
@@ -76,6 +78,7 @@ impl<D: Directory> ScimHandler<D> {
             match result {
                 Ok(saved) => {
                     self.owns(ws, &saved.workspace_id)?;
+                    check_written(&saved, &written.0, written.1)?;
                     return Ok(self.representation(&saved, render(&saved, self.config.base(), &projection), 201));
                 }
                 Err(e) if matches!(e.kind(), StoreErrorKind::VersionMismatch | StoreErrorKind::NotFound) => continue,

@@ -2,7 +2,6 @@
 //! argument checks, panic catching, out-params written only on success.
 
 use std::ffi::{CStr, CString, c_char};
-use std::panic::{AssertUnwindSafe, catch_unwind};
 use std::sync::LazyLock;
 
 use sso_scim_core::ErrorCode;
@@ -135,6 +134,7 @@ pub enum sso_scim_result {
     InvalidUtf8 = 1002,
 }
 
+use sso_scim_core::bridge::catch_quietly;
 use sso_scim_result as R;
 
 /// The core's codes in `ErrorCode::ALL` order: `CORE[i]` is code `i + 1`.
@@ -307,10 +307,12 @@ pub(crate) fn boundary(
     error_out: *mut *mut sso_scim_error,
     body: impl FnOnce() -> Result<(), Failure>,
 ) -> sso_scim_result {
-    let failure = match catch_unwind(AssertUnwindSafe(body)) {
+    // Quietly: a caught bug of ours is reported through the result, never printed on the
+    // host process's stderr.
+    let failure = match catch_quietly(body) {
         Ok(Ok(())) => return R::Ok,
         Ok(Err(failure)) => failure,
-        Err(payload) => Failure::new(R::Panic, sso_scim_core::bridge::panic_message(payload.as_ref())),
+        Err(message) => Failure::new(R::Panic, message),
     };
     let result = failure.result;
     if !error_out.is_null() {
@@ -323,7 +325,7 @@ pub(crate) fn boundary(
 
 /// Run the body of an infallible accessor: a panic gives `fallback`.
 pub(crate) fn boundary_value<T>(fallback: T, body: impl FnOnce() -> T) -> T {
-    catch_unwind(AssertUnwindSafe(body)).unwrap_or(fallback)
+    catch_quietly(body).unwrap_or(fallback)
 }
 
 /// The result of a failed call.

@@ -205,6 +205,9 @@ static void test_handler_ownership_and_settings(void) {
     expect_error(sso_scim_handler_new(&v, "{\"limits\":{\"max_results\":0}}", &h, &err), &err,
                  SSO_SCIM_RESULT_INVALID_SETTINGS, "invalid_settings", "a limit of 0");
     err = NULL;
+    expect_error(sso_scim_handler_new(&v, "{\"limits\":{\"max_json_depth\":1000000000}}", &h, &err), &err,
+                 SSO_SCIM_RESULT_INVALID_SETTINGS, "invalid_settings", "a JSON depth past its ceiling");
+    err = NULL;
     expect_error(sso_scim_handler_new(&v, "not json", &h, &err), &err, SSO_SCIM_RESULT_INVALID_SETTINGS,
                  "invalid_settings", "SCIM settings not JSON");
     check(h == (sso_scim_handler *)SENTINEL && destroyed == 0, "failed _new writes nothing and takes nothing");
@@ -398,6 +401,15 @@ static void test_service_provider(void) {
           "imported IdP entity ID");
     check(cJSON_GetArraySize(cJSON_GetObjectItem(cJSON_GetObjectItem(json, "metadata"), "signing_certificates")) >= 1,
           "imported signing certificates");
+    /* Every number is bounded where it is set: a skew of 10^12 s once made each validation panic. */
+    cJSON_DeleteItemFromObject(settings, "clock_skew_seconds");
+    cJSON_AddNumberToObject(settings, "clock_skew_seconds", 1e12);
+    xml = cJSON_PrintUnformatted(settings);
+    expect_error(sso_scim_service_provider_new(xml, &sp, &err), &err, SSO_SCIM_RESULT_INVALID_SETTINGS,
+                 "invalid_settings", "a clock skew of 10^12 s");
+    check(sp == (sso_scim_service_provider *)SENTINEL, "a refused SP writes nothing");
+    cJSON_free(xml);
+    cJSON_DeleteItemFromObject(settings, "clock_skew_seconds");
     xml = cJSON_PrintUnformatted(settings);
     sp = NULL;
     check(sso_scim_service_provider_new(xml, &sp, &err) == SSO_SCIM_RESULT_OK, "SP from imported settings: %s",

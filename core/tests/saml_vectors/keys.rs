@@ -75,6 +75,20 @@ pub(super) fn keys_file() -> VectorFile {
             .settings(json!({"min_rsa_key_bits": 1023})),
         settings_error("min_rsa_key_bits over 16384 is refused", &b.signed(&idp), "invalid_settings")
             .settings(json!({"min_rsa_key_bits": 16385})),
+        // Every number is bounded where it is set: a skew of 10^12 s once made each validation
+        // panic on date arithmetic.
+        settings_error("clock_skew_seconds over a day is refused", &b.signed(&idp), "invalid_settings")
+            .settings(json!({"clock_skew_seconds": 86_401})),
+        settings_error("clock_skew_seconds of 10^12 is refused", &b.signed(&idp), "invalid_settings")
+            .settings(json!({"clock_skew_seconds": 1_000_000_000_000u64})),
+        settings_error("clock_skew_seconds of 2^64-1 is refused", &b.signed(&idp), "invalid_settings")
+            .settings(json!({"clock_skew_seconds": u64::MAX})),
+        settings_error("max_response_bytes over 64 MiB is refused", &b.signed(&idp), "invalid_settings")
+            .settings(json!({"max_response_bytes": 1_u64 << 40})),
+        settings_error("xml_limits.max_depth over 256 is refused", &b.signed(&idp), "invalid_settings")
+            .settings(json!({"xml_limits": {"max_depth": 1_000_000}})),
+        Case::ok("clock_skew_seconds of exactly a day is accepted", &b.signed(&idp))
+            .settings(json!({"clock_skew_seconds": 86_400})),
         Case::ok("RSA-1024 with RSA-SHA256, accepted with min_rsa_key_bits 1024 (signed by xmlsec1)", &legacy_sha256)
             .settings(legacy(&rsa1024)),
         Case::ok(

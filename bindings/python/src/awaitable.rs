@@ -25,7 +25,8 @@ use sso_scim_core::bridge::{Driven, Step, StoreMethod};
 use sso_scim_core::login::{LoginDecision, LoginError};
 use sso_scim_core::scim::ScimResponse as CoreResponse;
 
-use crate::errors::{error, host_failure};
+use crate::convert::type_name;
+use crate::errors::{coroutine_error, error, guarded, host_failure, internal_error};
 use crate::handler::{Handler, decision_to_py, respond};
 use crate::host::{Called, answer, call};
 
@@ -57,6 +58,8 @@ struct Delegate {
     /// The call it answers.
     id: u64,
     method: StoreMethod,
+    /// [`StoreMethod::row_limit`] of the call.
+    limit: Option<usize>,
 }
 
 #[derive(Clone, Copy, PartialEq, Eq)]
@@ -128,17 +131,26 @@ impl AsyncCall {
 
     /// Run one step with the state locked; leftovers are dropped after the lock is released.
     fn step(&self, py: Python<'_>, input: Input<'_>) -> PyResult<Py<PyAny>> {
-        let mut guard = match self.state.try_lock() {
-            Ok(guard) => guard,
-            Err(TryLockError::Poisoned(p)) => p.into_inner(),
-            // A store method (or the code it ran) came back into this very request.
-            Err(TryLockError::WouldBlock) => return Err(PyValueError::new_err("coroutine already executing")),
-        };
-        let mut leftovers = None;
-        let out = drive(py, &mut guard, input, &mut leftovers);
-        drop(guard);
-        drop(leftovers);
-        out
+        guarded(py, || {
+            let mut guard = match self.state.try_lock() {
+                Ok(guard) => guard,
+                Err(TryLockError::Poisoned(p)) => p.into_inner(),
+                // A store method (or the code it ran) came back into this very request.
+                Err(TryLockError::WouldBlock) => return Err(PyValueError::new_err("coroutine already executing")),
+            };
+            let mut leftovers = None;
+            let out = match sso_scim_core::bridge::catch_quietly(|| drive(py, &mut guard, input, &mut leftovers)) {
+                Ok(out) => out,
+                // A bug of ours: the request cannot go on, so it is over.
+                Err(message) => {
+                    leftovers = Some(guard.end());
+                    Err(internal_error(py, &message))
+                }
+            };
+            drop(guard);
+            drop(leftovers);
+            out
+        })
     }
 }
 
@@ -196,8 +208,8 @@ fn drive(
                 }
                 Err(e) if e.is_instance_of::<PyStopIteration>(py) => {
                     match e.value(py).getattr(pyo3::intern!(py, "value")) {
-                        Ok(value) => answer(delegate.method, &value),
-                        Err(e) => Err(host_failure(py, e)),
+                        Ok(value) => answer(delegate.method, delegate.limit, &value),
+                        Err(e) => Err(host_failure(py, delegate.method, e)),
                     }
                 }
                 // A thrown exception (a cancelled task) that the delegate let through ends the
@@ -206,7 +218,7 @@ fn drive(
                     *leftovers = Some(state.end());
                     return Err(e);
                 }
-                Err(e) => Err(host_failure(py, e)),
+                Err(e) => Err(host_failure(py, delegate.method, e)),
             };
             let Some(active) = state.active.as_ref() else { break };
             active.request.answer(delegate.id, outcome);
@@ -222,16 +234,28 @@ fn drive(
                 *leftovers = Some(state.end());
                 return Err(match outcome.into_py(py) {
                     Ok(value) => stop(py, value),
-                    Err(e) => e,
+                    // The call's exception (a store failure among them), never read as a return.
+                    Err(e) => coroutine_error(py, e),
                 });
             }
             Step::Call(pending) => match call(py, handler.get().slot(), pending.method, &pending.args) {
                 Called::Ready(outcome) => request.answer(pending.id, outcome),
                 Called::Awaitable(awaitable) => match awaitable.call_method0(pyo3::intern!(py, "__await__")) {
-                    Ok(iter) => {
-                        state.delegate = Some(Delegate { iter: iter.unbind(), id: pending.id, method: pending.method });
+                    // As `await` says it: the store's bug, not a missing `__next__` later.
+                    Ok(iter) if !iter.hasattr(pyo3::intern!(py, "__next__")).unwrap_or(false) => {
+                        let message = format!("__await__() returned non-iterator of type '{}'", type_name(&iter));
+                        request
+                            .answer(pending.id, Err(host_failure(py, pending.method, PyTypeError::new_err(message))));
                     }
-                    Err(e) => request.answer(pending.id, Err(host_failure(py, e))),
+                    Ok(iter) => {
+                        state.delegate = Some(Delegate {
+                            iter: iter.unbind(),
+                            id: pending.id,
+                            method: pending.method,
+                            limit: pending.method.row_limit(&pending.args),
+                        });
+                    }
+                    Err(e) => request.answer(pending.id, Err(host_failure(py, pending.method, e))),
                 },
             },
             // Every call handed out is answered before the request is resumed; a request
@@ -281,12 +305,14 @@ fn exception(typ: &Bound<'_, PyAny>, val: Option<&Bound<'_, PyAny>>) -> PyErr {
 #[pymethods]
 impl AsyncCall {
     fn __await__<'py>(slf: &Bound<'py, Self>) -> PyResult<Bound<'py, Self>> {
-        let phase = slf.get().state.try_lock().map(|s| s.phase).unwrap_or(Phase::Running);
-        match phase {
-            Phase::Fresh => Ok(slf.clone()),
-            Phase::Running => Err(PyRuntimeError::new_err("coroutine is being awaited already")),
-            Phase::Over => Err(PyRuntimeError::new_err("cannot reuse already awaited coroutine")),
-        }
+        guarded(slf.py(), || {
+            let phase = slf.get().state.try_lock().map(|s| s.phase).unwrap_or(Phase::Running);
+            match phase {
+                Phase::Fresh => Ok(slf.clone()),
+                Phase::Running => Err(PyRuntimeError::new_err("coroutine is being awaited already")),
+                Phase::Over => Err(PyRuntimeError::new_err("cannot reuse already awaited coroutine")),
+            }
+        })
     }
 
     fn __next__(&self, py: Python<'_>) -> PyResult<Py<PyAny>> {
@@ -316,25 +342,28 @@ impl AsyncCall {
             }
         }
         let args = PyTuple::new(py, args)?;
-        self.step(py, Input::Throw(args, thrown(typ, val, tb)))
+        let err = guarded(py, || Ok(thrown(typ, val, tb)))?;
+        self.step(py, Input::Throw(args, err))
     }
 
     /// Abandon the request: the store answer being awaited is closed, nothing more runs.
     fn close(&self, py: Python<'_>) -> PyResult<()> {
-        let (active, delegate) = match self.state.try_lock() {
-            Ok(mut state) => state.end(),
-            Err(TryLockError::Poisoned(p)) => p.into_inner().end(),
-            Err(TryLockError::WouldBlock) => return Err(PyValueError::new_err("coroutine already executing")),
-        };
-        let closed = match &delegate {
-            Some(d) => match d.iter.bind(py).getattr(pyo3::intern!(py, "close")) {
-                Ok(close) => close.call0().map(drop),
-                Err(_) => Ok(()),
-            },
-            None => Ok(()),
-        };
-        drop((delegate, active));
-        closed
+        guarded(py, || {
+            let (active, delegate) = match self.state.try_lock() {
+                Ok(mut state) => state.end(),
+                Err(TryLockError::Poisoned(p)) => p.into_inner().end(),
+                Err(TryLockError::WouldBlock) => return Err(PyValueError::new_err("coroutine already executing")),
+            };
+            let closed = match &delegate {
+                Some(d) => match d.iter.bind(py).getattr(pyo3::intern!(py, "close")) {
+                    Ok(close) => close.call0().map(drop),
+                    Err(_) => Ok(()),
+                },
+                None => Ok(()),
+            };
+            drop((delegate, active));
+            closed
+        })
     }
 
     fn __traverse__(&self, visit: pyo3::PyVisit<'_>) -> Result<(), pyo3::PyTraverseError> {
@@ -351,12 +380,15 @@ impl AsyncCall {
     }
 
     fn __clear__(&self) {
-        let leftovers = match self.state.try_lock() {
-            Ok(mut state) => Some(state.end()),
-            Err(TryLockError::Poisoned(p)) => Some(p.into_inner().end()),
-            Err(TryLockError::WouldBlock) => None,
-        };
-        drop(leftovers);
+        // Nothing to report to from the collector: a panic while dropping is swallowed (quietly).
+        let _ = sso_scim_core::bridge::catch_quietly(|| {
+            let leftovers = match self.state.try_lock() {
+                Ok(mut state) => Some(state.end()),
+                Err(TryLockError::Poisoned(p)) => Some(p.into_inner().end()),
+                Err(TryLockError::WouldBlock) => None,
+            };
+            drop(leftovers);
+        });
     }
 
     fn __repr__(&self) -> String {

@@ -160,6 +160,44 @@ pub fn argument(obj: &Bound<'_, PyAny>, name: &str) -> PyResult<Value> {
     from_py(obj).map_err(|NotJson(e)| argument_error(obj.py(), &format!("{name}: {e}")))
 }
 
+/// Refuse a settings object (`what`: `"SAML settings"`, `"SCIM settings"`) holding a number
+/// that is not a whole number from 0 to 2^64 − 1, naming where: every number setting is a
+/// count, a size or seconds, and the core's own message for `-1` would not name the field.
+/// (An int past 64 bits is refused earlier, by [`argument`].)
+pub fn check_setting_numbers(py: Python<'_>, value: &Value, what: &str) -> PyResult<()> {
+    fn find(value: &Value, path: &mut Vec<String>) -> Option<Number> {
+        match value {
+            Value::Number(n) if n.as_u64().is_none() => Some(n.clone()),
+            Value::Array(items) => items.iter().enumerate().find_map(|(i, v)| {
+                path.push(format!("[{i}]"));
+                let found = find(v, path);
+                if found.is_none() {
+                    path.pop();
+                }
+                found
+            }),
+            Value::Object(map) => map.iter().find_map(|(k, v)| {
+                path.push(if path.is_empty() { k.clone() } else { format!(".{k}") });
+                let found = find(v, path);
+                if found.is_none() {
+                    path.pop();
+                }
+                found
+            }),
+            _ => None,
+        }
+    }
+    let mut path = Vec::new();
+    match find(value, &mut path) {
+        Some(n) => Err(crate::errors::error(
+            py,
+            sso_scim_core::ErrorCode::InvalidSettings,
+            &format!("{what}: {} must be a whole number from 0 to {}, got {n}", path.concat(), u64::MAX),
+        )),
+        None => Ok(()),
+    }
+}
+
 /// `now`: `None` (the current time), an aware `datetime`, or an RFC 3339 string.
 pub fn instant(now: Option<&Bound<'_, PyAny>>) -> PyResult<OffsetDateTime> {
     let Some(now) = now.filter(|n| !n.is_none()) else {

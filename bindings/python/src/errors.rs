@@ -5,12 +5,14 @@
 //! exception behaviour (pickling, multiple inheritance with `ValueError`); this module only
 //! picks the class for a code and instantiates it.
 
+use std::cell::Cell;
 use std::fmt;
 
+use pyo3::exceptions::{PyRecursionError, PyRuntimeError};
 use pyo3::prelude::*;
 use pyo3::sync::PyOnceLock;
 use pyo3::types::PyType;
-use sso_scim_core::bridge::BridgeError;
+use sso_scim_core::bridge::{BridgeError, StoreMethod, catch_quietly};
 use sso_scim_core::saml::SamlError;
 use sso_scim_core::{ErrorCode, StoreError, StoreErrorKind};
 
@@ -38,6 +40,7 @@ pub fn family(code: ErrorCode) -> &'static str {
             "ConfigurationError"
         }
         C::InvalidArgument => "InvalidArgumentError",
+        C::InternalError => "InternalError",
         // Every SAML validation code and the login refusals.
         _ => "SamlError",
     }
@@ -72,6 +75,41 @@ pub fn argument_error(py: Python<'_>, message: &str) -> PyErr {
     error(py, ErrorCode::InvalidArgument, message)
 }
 
+/// `InternalError` (`internal_error`): a fault inside sso-scim (a caught panic).
+pub fn internal_error(py: Python<'_>, message: &str) -> PyErr {
+    error(py, ErrorCode::InternalError, message)
+}
+
+/// How many entry points may run nested on one thread: a store method calling back into the
+/// handler (`handle` from `get_user`…) is refused with `RecursionError` past this depth,
+/// instead of overflowing the thread's stack (each level costs the core's frames too: a
+/// debug build used up 8 MiB in 133 levels).
+pub const MAX_NESTING: usize = 32;
+
+thread_local! {
+    /// Entry points running on this thread, outermost first.
+    static NESTING: Cell<usize> = const { Cell::new(0) };
+}
+
+/// Run the work of an entry point: a panic inside it (a bug of sso-scim) is raised as
+/// `InternalError` instead of pyo3's `PanicException` (a `BaseException`, past
+/// `except Exception`), and nothing is printed on the host's stderr for it. Entered more than
+/// [`MAX_NESTING`] deep on one thread (a store calling back in, again and again), it raises
+/// `RecursionError` without running `f`.
+pub fn guarded<T>(py: Python<'_>, f: impl FnOnce() -> PyResult<T>) -> PyResult<T> {
+    let depth = NESTING.with(Cell::get);
+    if depth >= MAX_NESTING {
+        return Err(PyRecursionError::new_err(format!(
+            "sso_scim entered {MAX_NESTING} calls deep on this thread (a store method calling the \
+             handler, which calls the store again?)"
+        )));
+    }
+    NESTING.with(|n| n.set(depth + 1));
+    let out = catch_quietly(f);
+    NESTING.with(|n| n.set(depth));
+    out.unwrap_or_else(|message| Err(internal_error(py, &message)))
+}
+
 /// A refused binding call.
 pub fn bridge_error(py: Python<'_>, e: &BridgeError) -> PyErr {
     error(py, e.code(), e.message())
@@ -92,6 +130,8 @@ pub fn saml_error(py: Python<'_>, e: &SamlError) -> PyErr {
 pub struct HostException {
     err: PyErr,
     message: String,
+    /// The store method that raised it.
+    method: &'static str,
 }
 
 impl HostException {
@@ -115,27 +155,65 @@ impl fmt::Display for HostException {
 
 impl std::error::Error for HostException {}
 
-/// A store method raised `err`: the kind it signals through a `code` attribute
+/// The store's `method` raised `err`: the kind it signals through a `code` attribute
 /// (`conflict`, `version_mismatch`, `not_found`, `unsupported`; anything else is a plain
 /// failure), with the exception kept as the source.
-pub fn host_failure(py: Python<'_>, err: PyErr) -> StoreError {
+pub fn host_failure(py: Python<'_>, method: StoreMethod, err: PyErr) -> StoreError {
     let value = err.value(py);
     let code = value.getattr("code").ok().and_then(|c| c.extract::<String>().ok());
     let kind = code.as_deref().map_or(StoreErrorKind::Failed, StoreErrorKind::from_host_code);
     let type_name = value.get_type().name().map(|n| n.to_string()).unwrap_or_else(|_| "Exception".into());
     let text = value.str().map(|s| s.to_string()).unwrap_or_default();
     let message = if text.is_empty() { type_name } else { format!("{type_name}: {text}") };
-    StoreError::new(kind, message.clone()).with_source(HostException { err, message })
+    StoreError::new(kind, message.clone()).with_source(HostException { err, message, method: method.snake_name() })
 }
 
-/// What a call raises for a store error that ends it: the host's own exception when there
-/// is one, else `StoreContractError` with the core's code (`store_contract_violated` quotes
-/// the malformed answer).
+/// What a call raises for a store error that ends it: the host's own exception when it is a
+/// plain failure; a kind signalled where it does not apply (`StoreConflict` from `get_user`…)
+/// as `StoreContractError` (`store_failed`) naming the method, with the host's exception as
+/// its `__cause__`; else `StoreContractError` with the core's code (`store_contract_violated`
+/// quotes the malformed answer).
 pub fn store_error_to_py(py: Python<'_>, mut e: StoreError) -> PyErr {
+    let kind = e.kind();
     if let Some(source) = e.take_host_error()
         && let Ok(host) = source.downcast::<HostException>()
     {
-        return host.into_inner();
+        return match kind {
+            // `unsupported` from a required method keeps its historical behaviour (raised as is).
+            StoreErrorKind::Failed | StoreErrorKind::Unsupported => host.into_inner(),
+            _ => misapplied_signal(py, *host),
+        };
     }
-    error(py, e.kind().error_code(), e.message())
+    error(py, kind.error_code(), e.message())
+}
+
+/// `StoreContractError` (`store_failed`) for a signal raised where it does not apply, caused
+/// by the host's exception.
+pub fn misapplied_signal(py: Python<'_>, host: HostException) -> PyErr {
+    let HostException { err, message, method } = host;
+    let code = err.value(py).getattr("code").ok().and_then(|c| c.extract::<String>().ok()).unwrap_or_default();
+    let raised = error(
+        py,
+        ErrorCode::StoreFailed,
+        &format!(
+            "the store's {method} raised {message} (the `{code}` signal), which does not apply to {method}: \
+             the exception is this error's __cause__"
+        ),
+    );
+    raised.set_cause(py, Some(err));
+    raised
+}
+
+/// The exception to raise for the error outcome `e` of an `AsyncCall` step. A store's
+/// `StopIteration` (a plain method raised it) would read as the coroutine's return, so it is
+/// raised as `RuntimeError` with it as the cause, as Python does for a coroutine (PEP 479).
+pub fn coroutine_error(py: Python<'_>, e: PyErr) -> PyErr {
+    if !e.is_instance_of::<pyo3::exceptions::PyStopIteration>(py)
+        && !e.is_instance_of::<pyo3::exceptions::PyStopAsyncIteration>(py)
+    {
+        return e;
+    }
+    let raised = PyRuntimeError::new_err("a store method raised StopIteration (its __cause__)");
+    raised.set_cause(py, Some(e));
+    raised
 }

@@ -14,8 +14,8 @@ use sso_scim_core::saml::Identity;
 use sso_scim_core::scim::{ScimHandler, ScimRequest as CoreRequest, ScimResponse as CoreResponse};
 
 use crate::awaitable::{AsyncCall, Outcome};
-use crate::convert::{argument, instant, saml_input, to_py};
-use crate::errors::{argument_error, bridge_error, error, saml_error, store_error_to_py};
+use crate::convert::{argument, check_setting_numbers, instant, saml_input, to_py};
+use crate::errors::{argument_error, bridge_error, error, guarded, saml_error, store_error_to_py};
 use crate::host::{PyHost, StoreSlot};
 use crate::saml::{ServiceProvider, one_request};
 
@@ -64,6 +64,31 @@ impl ScimRequest {
         body: Option<&Bound<'_, PyAny>>,
         json: Option<&Bound<'_, PyAny>>,
     ) -> PyResult<Self> {
+        guarded(py, || Self::build(py, method, path, query, headers, body, json))
+    }
+
+    /// The first value of a header (names compare case-insensitively).
+    fn header(&self, name: &str) -> Option<String> {
+        self.headers.iter().find(|(n, _)| n.eq_ignore_ascii_case(name)).map(|(_, v)| v.clone())
+    }
+
+    fn __repr__(&self) -> String {
+        let query = if self.query.is_empty() { String::new() } else { format!("?{}", self.query) };
+        format!("<ScimRequest {} {}{}>", self.method, self.path, query)
+    }
+}
+
+impl ScimRequest {
+    /// The work of `ScimRequest(...)`.
+    fn build(
+        py: Python<'_>,
+        method: String,
+        path: String,
+        query: &str,
+        headers: Option<&Bound<'_, PyAny>>,
+        body: Option<&Bound<'_, PyAny>>,
+        json: Option<&Bound<'_, PyAny>>,
+    ) -> PyResult<Self> {
         let mut headers = match headers {
             Some(h) if !h.is_none() => header_pairs(h)?,
             _ => Vec::new(),
@@ -91,18 +116,6 @@ impl ScimRequest {
         Ok(ScimRequest { method, path, query: query.to_owned(), headers, body: PyBytes::new(py, &body).unbind() })
     }
 
-    /// The first value of a header (names compare case-insensitively).
-    fn header(&self, name: &str) -> Option<String> {
-        self.headers.iter().find(|(n, _)| n.eq_ignore_ascii_case(name)).map(|(_, v)| v.clone())
-    }
-
-    fn __repr__(&self) -> String {
-        let query = if self.query.is_empty() { String::new() } else { format!("?{}", self.query) };
-        format!("<ScimRequest {} {}{}>", self.method, self.path, query)
-    }
-}
-
-impl ScimRequest {
     fn to_core(&self, py: Python<'_>) -> CoreRequest {
         CoreRequest {
             method: self.method.clone(),
@@ -163,21 +176,23 @@ impl ScimResponse {
 
     /// The body parsed as JSON; `None` when it is empty.
     fn json<'py>(&self, py: Python<'py>) -> PyResult<Bound<'py, PyAny>> {
-        let body = self.body.bind(py).as_bytes();
-        if body.is_empty() {
-            return Ok(py.None().into_bound(py));
-        }
-        let value: Value =
-            serde_json::from_slice(body).map_err(|e| argument_error(py, &format!("the body is not JSON: {e}")))?;
-        to_py(py, &value)
+        guarded(py, || {
+            let body = self.body.bind(py).as_bytes();
+            if body.is_empty() {
+                return Ok(py.None().into_bound(py));
+            }
+            let value: Value =
+                serde_json::from_slice(body).map_err(|e| argument_error(py, &format!("the body is not JSON: {e}")))?;
+            to_py(py, &value)
+        })
     }
 
     /// Raise an error answer as its exception (`ScimError` for SCIM codes); nothing on success.
     fn raise_for_error(&self, py: Python<'_>) -> PyResult<()> {
-        match &self.error {
+        guarded(py, || match &self.error {
             Some((code, message)) => Err(error(py, *code, message)),
             None => Ok(()),
-        }
+        })
     }
 
     fn __repr__(&self) -> String {
@@ -192,6 +207,15 @@ impl ScimResponse {
 /// (`Failed`, the host's own exception) or a contract violation ends the call.
 pub fn respond(py: Python<'_>, mut resp: CoreResponse) -> PyResult<ScimResponse> {
     if let Some(store_error) = resp.take_raised_store_error() {
+        return Err(store_error_to_py(py, store_error));
+    }
+    // A kind signalled where it does not apply (`StoreConflict` from `get_user`) is answered
+    // 500 `store_failed` by the core ("the logs have the cause"): raise it instead, with the
+    // host's exception as the cause, so the cause is not lost.
+    if let Some(error) = resp.error.as_mut()
+        && error.code() == ErrorCode::StoreFailed
+        && let Some(store_error) = error.take_store_error()
+    {
         return Err(store_error_to_py(py, store_error));
     }
     Ok(ScimResponse {
@@ -244,17 +268,14 @@ impl Handler {
     }
 }
 
-#[pymethods]
 impl Handler {
-    /// `store` implements the `Store` protocol; `scim_config` is the JSON form of the SCIM
-    /// settings (`None`: defaults).
-    #[new]
-    #[pyo3(signature = (store, scim_config = None))]
-    fn new(py: Python<'_>, store: &Bound<'_, PyAny>, scim_config: Option<&Bound<'_, PyAny>>) -> PyResult<Self> {
+    /// The work of `Handler(store, scim_config)`.
+    fn build(py: Python<'_>, store: &Bound<'_, PyAny>, scim_config: Option<&Bound<'_, PyAny>>) -> PyResult<Self> {
         let config_value = match scim_config {
             Some(c) => argument(c, "scim_config")?,
             None => Value::Null,
         };
+        check_setting_numbers(py, &config_value, "SCIM settings")?;
         let config = json::scim_config(KeyCase::Snake, config_value).map_err(|e| bridge_error(py, &e))?;
         let slot = Arc::new(StoreSlot::new(store)?);
         let invalid = |e: sso_scim_core::scim::ConfigError| error(py, ErrorCode::InvalidSettings, &e.to_string());
@@ -264,6 +285,17 @@ impl Handler {
         let inner = Arc::new(Inner { sync, driven });
         let config = serde_json::to_value(&config).unwrap_or(Value::Null);
         Ok(Handler { inner, slot, config })
+    }
+}
+
+#[pymethods]
+impl Handler {
+    /// `store` implements the `Store` protocol; `scim_config` is the JSON form of the SCIM
+    /// settings (`None`: defaults).
+    #[new]
+    #[pyo3(signature = (store, scim_config = None))]
+    fn new(py: Python<'_>, store: &Bound<'_, PyAny>, scim_config: Option<&Bound<'_, PyAny>>) -> PyResult<Self> {
+        guarded(py, || Self::build(py, store, scim_config))
     }
 
     /// The store object.
@@ -275,25 +307,29 @@ impl Handler {
     /// The SCIM settings in force (every default filled in).
     #[getter]
     fn scim_config<'py>(&self, py: Python<'py>) -> PyResult<Bound<'py, PyAny>> {
-        to_py(py, &self.config)
+        guarded(py, || to_py(py, &self.config))
     }
 
     /// Answer one SCIM request with a synchronous store (the GIL is released while the core
     /// works; each store call takes it back).
     fn handle(&self, py: Python<'_>, request: &Bound<'_, ScimRequest>) -> PyResult<ScimResponse> {
-        let request = request.get().to_core(py);
-        let inner = &self.inner;
-        let resp = py.detach(|| now_or_never(inner.sync.handle(request)));
-        respond(py, ready(py, resp)?)
+        guarded(py, || {
+            let request = request.get().to_core(py);
+            let inner = &self.inner;
+            let resp = py.detach(|| now_or_never(inner.sync.handle(request)));
+            respond(py, ready(py, resp)?)
+        })
     }
 
     /// Answer one SCIM request on asyncio: store methods may be `async def` (awaited by the
     /// awaiting task) or plain (called on its thread, like any sync call in an asyncio app).
-    fn handle_async(slf: &Bound<'_, Self>, request: &Bound<'_, ScimRequest>) -> AsyncCall {
-        let request = request.get().to_core(slf.py());
-        let inner = slf.get().inner.clone();
-        let driven = Driven::new(async move { Outcome::Scim(inner.driven.handle(request).await) });
-        AsyncCall::new(slf.clone().unbind(), driven, false, "handle_async")
+    fn handle_async(slf: &Bound<'_, Self>, request: &Bound<'_, ScimRequest>) -> PyResult<AsyncCall> {
+        guarded(slf.py(), || {
+            let request = request.get().to_core(slf.py());
+            let inner = slf.get().inner.clone();
+            let driven = Driven::new(async move { Outcome::Scim(inner.driven.handle(request).await) });
+            Ok(AsyncCall::new(slf.clone().unbind(), driven, false, "handle_async"))
+        })
     }
 
     /// Validate a SAMLResponse and decide whether it signs a user in to `workspace_id`:
@@ -311,14 +347,16 @@ impl Handler {
         request_id: Option<&Bound<'_, PyAny>>,
         now: Option<&Bound<'_, PyAny>>,
     ) -> PyResult<Py<PyAny>> {
-        let input = saml_input(saml_response)?;
-        let request_id = one_request(py, request_id)?;
-        let now = instant(now)?;
-        let sp = service_provider.get().core();
-        let dir = self.inner.sync.directory();
-        let out =
-            py.detach(|| now_or_never(login::sign_in(dir, workspace_id, &sp, &input, now, request_id.as_deref())));
-        decision_to_py(py, ready(py, out)?)
+        guarded(py, || {
+            let input = saml_input(saml_response)?;
+            let request_id = one_request(py, request_id)?;
+            let now = instant(now)?;
+            let sp = service_provider.get().core();
+            let dir = self.inner.sync.directory();
+            let out =
+                py.detach(|| now_or_never(login::sign_in(dir, workspace_id, &sp, &input, now, request_id.as_deref())));
+            decision_to_py(py, ready(py, out)?)
+        })
     }
 
     /// `sign_in` on asyncio. The SAML response is verified on the awaiting thread with the
@@ -333,16 +371,18 @@ impl Handler {
         request_id: Option<&Bound<'_, PyAny>>,
         now: Option<&Bound<'_, PyAny>>,
     ) -> PyResult<AsyncCall> {
-        let input = saml_input(saml_response)?;
-        let request_id = one_request(slf.py(), request_id)?;
-        let now = instant(now)?;
-        let sp = service_provider.get().core();
-        let inner = slf.get().inner.clone();
-        let driven = Driven::new(async move {
-            let dir = inner.driven.directory();
-            Outcome::Login(login::sign_in(dir, &workspace_id, &sp, &input, now, request_id.as_deref()).await)
-        });
-        Ok(AsyncCall::new(slf.clone().unbind(), driven, true, "sign_in_async"))
+        guarded(slf.py(), || {
+            let input = saml_input(saml_response)?;
+            let request_id = one_request(slf.py(), request_id)?;
+            let now = instant(now)?;
+            let sp = service_provider.get().core();
+            let inner = slf.get().inner.clone();
+            let driven = Driven::new(async move {
+                let dir = inner.driven.directory();
+                Outcome::Login(login::sign_in(dir, &workspace_id, &sp, &input, now, request_id.as_deref()).await)
+            });
+            Ok(AsyncCall::new(slf.clone().unbind(), driven, true, "sign_in_async"))
+        })
     }
 
     /// The login decision for an identity `ServiceProvider.validate` returned.
@@ -353,11 +393,13 @@ impl Handler {
         service_provider: &Bound<'_, ServiceProvider>,
         identity: &Bound<'_, PyAny>,
     ) -> PyResult<Py<PyAny>> {
-        let identity = Self::identity(py, identity)?;
-        let sp = service_provider.get().core();
-        let dir = self.inner.sync.directory();
-        let out = py.detach(|| now_or_never(login::decide(dir, workspace_id, &sp, &identity)));
-        decision_to_py(py, ready(py, out)?)
+        guarded(py, || {
+            let identity = Self::identity(py, identity)?;
+            let sp = service_provider.get().core();
+            let dir = self.inner.sync.directory();
+            let out = py.detach(|| now_or_never(login::decide(dir, workspace_id, &sp, &identity)));
+            decision_to_py(py, ready(py, out)?)
+        })
     }
 
     /// `decide` on asyncio.
@@ -367,13 +409,15 @@ impl Handler {
         service_provider: &Bound<'_, ServiceProvider>,
         identity: &Bound<'_, PyAny>,
     ) -> PyResult<AsyncCall> {
-        let identity = Self::identity(slf.py(), identity)?;
-        let sp = service_provider.get().core();
-        let inner = slf.get().inner.clone();
-        let driven = Driven::new(async move {
-            Outcome::Login(login::decide(inner.driven.directory(), &workspace_id, &sp, &identity).await)
-        });
-        Ok(AsyncCall::new(slf.clone().unbind(), driven, false, "decide_async"))
+        guarded(slf.py(), || {
+            let identity = Self::identity(slf.py(), identity)?;
+            let sp = service_provider.get().core();
+            let inner = slf.get().inner.clone();
+            let driven = Driven::new(async move {
+                Outcome::Login(login::decide(inner.driven.directory(), &workspace_id, &sp, &identity).await)
+            });
+            Ok(AsyncCall::new(slf.clone().unbind(), driven, false, "decide_async"))
+        })
     }
 
     fn __traverse__(&self, visit: pyo3::PyVisit<'_>) -> Result<(), pyo3::PyTraverseError> {

@@ -96,8 +96,22 @@ fn is_awaitable(obj: &Bound<'_, PyAny>) -> bool {
     obj.hasattr(pyo3::intern!(obj.py(), "__await__")).unwrap_or(false)
 }
 
-/// A method's answer as JSON, or the contract violation quoting what it was.
-pub fn answer(method: StoreMethod, obj: &Bound<'_, PyAny>) -> Result<Value, StoreError> {
+/// A method's answer as JSON, or the contract violation quoting what it was. `limit` is
+/// [`StoreMethod::row_limit`] of the call: a `users`/`groups` list longer than that is refused
+/// on its length alone, before a single record is converted (a store ignoring `count` could
+/// otherwise hand over a million records to convert and then refuse).
+pub fn answer(method: StoreMethod, limit: Option<usize>, obj: &Bound<'_, PyAny>) -> Result<Value, StoreError> {
+    if let (Some(limit), Some(key)) = (limit, method.rows_key())
+        && let Ok(dict) = obj.cast::<PyDict>()
+        && let Ok(Some(rows)) = dict.get_item(key)
+        && let Ok(len) = rows.len()
+        && len > limit
+    {
+        return Err(StoreError::new(
+            StoreErrorKind::ContractViolated,
+            format!("the store's {} listed {len} records for a count of {limit}", method.snake_name()),
+        ));
+    }
     from_py(obj).map_err(|e| {
         StoreError::new(
             StoreErrorKind::ContractViolated,
@@ -121,6 +135,9 @@ pub enum Called<'py> {
 /// Call the store's method for `method` with `args` (JSON, converted to Python) on this
 /// thread. An optional method the store lacks is `unsupported` without a call.
 pub fn call<'py>(py: Python<'py>, slot: &StoreSlot, method: StoreMethod, args: &[Value]) -> Called<'py> {
+    #[cfg(debug_assertions)]
+    test_hook::panic_if_armed(method);
+    let json_args = args;
     if method.is_optional() && !slot.present[index(method)] {
         return Called::Ready(Err(StoreError::unsupported(method.snake_name())));
     }
@@ -136,9 +153,9 @@ pub fn call<'py>(py: Python<'py>, slot: &StoreSlot, method: StoreMethod, args: &
     };
     let result = PyTuple::new(py, args).and_then(|args| store.bind(py).call_method1(method_name(py, method), args));
     match result {
-        Err(e) => Called::Ready(Err(host_failure(py, e))),
+        Err(e) => Called::Ready(Err(host_failure(py, method, e))),
         Ok(obj) if is_awaitable(&obj) => Called::Awaitable(obj),
-        Ok(obj) => Called::Ready(answer(method, &obj)),
+        Ok(obj) => Called::Ready(answer(method, method.row_limit(json_args), &obj)),
     }
 }
 
@@ -166,7 +183,7 @@ fn refuse_awaitable(py: Python<'_>, method: StoreMethod, awaitable: &Bound<'_, P
          (and sign_in_async / decide_async)",
         method.snake_name()
     );
-    host_failure(py, PyTypeError::new_err(msg))
+    host_failure(py, method, PyTypeError::new_err(msg))
 }
 
 impl HostStore for PyHost {
@@ -175,5 +192,39 @@ impl HostStore for PyHost {
             Called::Ready(outcome) => outcome,
             Called::Awaitable(awaitable) => Err(refuse_awaitable(py, method, &awaitable)),
         })
+    }
+}
+
+/// Test-only (debug builds, which `make test-python` installs): make the next store calls on
+/// this thread panic inside the binding, so the tests can check that a panic reaches Python as
+/// `InternalError` and prints nothing. Absent from release builds.
+#[cfg(debug_assertions)]
+pub mod test_hook {
+    use std::cell::Cell;
+
+    use pyo3::prelude::*;
+    use sso_scim_core::bridge::StoreMethod;
+
+    thread_local! {
+        static ARMED: Cell<bool> = const { Cell::new(false) };
+    }
+
+    /// Panic (deliberately: the hook's whole point) when armed on this thread.
+    pub fn panic_if_armed(method: StoreMethod) {
+        if ARMED.with(Cell::get) {
+            panic!("test hook: a panic inside the binding, calling the store's {}", method.snake_name());
+        }
+    }
+
+    /// `_native._debug_panic_in_store_calls(armed)`: arm or disarm the hook on this thread.
+    #[pyfunction]
+    pub fn _debug_panic_in_store_calls(armed: bool) {
+        ARMED.with(|a| a.set(armed));
+    }
+
+    /// `_native._debug_panic(message)`: panic inside an entry point.
+    #[pyfunction]
+    pub fn _debug_panic(py: Python<'_>, message: &str) -> PyResult<()> {
+        crate::errors::guarded(py, || panic!("{message}"))
     }
 }

@@ -18,7 +18,7 @@ mod host;
 mod saml;
 
 use convert::{argument, to_py};
-use errors::bridge_error;
+use errors::{bridge_error, guarded};
 
 /// The version of this package (and of the core it wraps).
 #[pyfunction]
@@ -30,50 +30,56 @@ fn version() -> &'static str {
 /// store only the hash (64 lower-case hex digits), which `workspace_for_token` receives.
 #[pyfunction]
 fn generate_token(py: Python<'_>) -> PyResult<Py<PyAny>> {
-    let t = ScimToken::generate();
-    let value = serde_json::json!({"token": t.as_str(), "hash": t.hash().to_hex()});
-    Ok(to_py(py, &value)?.unbind())
+    guarded(py, || {
+        let t = ScimToken::generate();
+        let value = serde_json::json!({"token": t.as_str(), "hash": t.hash().to_hex()});
+        Ok(to_py(py, &value)?.unbind())
+    })
 }
 
 /// The hash a store keeps for a token (SHA-256, lower-case hex).
 #[pyfunction]
-fn hash_token(text: &str) -> String {
-    token::hash_token(text).to_hex()
+fn hash_token(py: Python<'_>, text: &str) -> PyResult<String> {
+    guarded(py, || Ok(token::hash_token(text).to_hex()))
 }
 
 /// Whether `text` has the shape of a token this library generates.
 #[pyfunction]
-fn is_well_formed_token(text: &str) -> bool {
-    token::is_well_formed(text)
+fn is_well_formed_token(py: Python<'_>, text: &str) -> PyResult<bool> {
+    guarded(py, || Ok(token::is_well_formed(text)))
 }
 
 /// The key a store indexes userName under (what `find_by_user_name` receives).
 #[pyfunction]
-fn user_name_key(user_name: &str) -> String {
-    core_user_name_key(user_name)
+fn user_name_key(py: Python<'_>, user_name: &str) -> PyResult<String> {
+    guarded(py, || Ok(core_user_name_key(user_name)))
 }
 
 /// The key a store indexes a group's displayName under.
 #[pyfunction]
-fn display_name_key(display_name: &str) -> String {
-    core_display_name_key(display_name)
+fn display_name_key(py: Python<'_>, display_name: &str) -> PyResult<String> {
+    guarded(py, || Ok(core_display_name_key(display_name)))
 }
 
 /// Answer `query_users` from every user a simple store keeps for the workspace: filtered,
 /// sorted and paged as the core's own in-memory store does (deprovisioned users left out).
 #[pyfunction]
 fn select_users(py: Python<'_>, query: &Bound<'_, PyAny>, users: &Bound<'_, PyAny>) -> PyResult<Py<PyAny>> {
-    let (query, records) = select_args(query, users, "users")?;
-    let page = core_select_users(KeyCase::Snake, query, records).map_err(|e| bridge_error(py, &e))?;
-    Ok(to_py(py, &page)?.unbind())
+    guarded(py, || {
+        let (query, records) = select_args(query, users, "users")?;
+        let page = core_select_users(KeyCase::Snake, query, records).map_err(|e| bridge_error(py, &e))?;
+        Ok(to_py(py, &page)?.unbind())
+    })
 }
 
 /// `select_users` for `query_groups`.
 #[pyfunction]
 fn select_groups(py: Python<'_>, query: &Bound<'_, PyAny>, groups: &Bound<'_, PyAny>) -> PyResult<Py<PyAny>> {
-    let (query, records) = select_args(query, groups, "groups")?;
-    let page = core_select_groups(KeyCase::Snake, query, records).map_err(|e| bridge_error(py, &e))?;
-    Ok(to_py(py, &page)?.unbind())
+    guarded(py, || {
+        let (query, records) = select_args(query, groups, "groups")?;
+        let page = core_select_groups(KeyCase::Snake, query, records).map_err(|e| bridge_error(py, &e))?;
+        Ok(to_py(py, &page)?.unbind())
+    })
 }
 
 fn select_args(
@@ -113,5 +119,11 @@ fn _native(m: &Bound<'_, PyModule>) -> PyResult<()> {
         families.set_item(code.as_str(), errors::family(*code))?;
     }
     m.add("ERROR_FAMILIES", families)?;
+    // Test-only hooks (debug builds, which `make test-python` installs; not in release wheels).
+    #[cfg(debug_assertions)]
+    {
+        m.add_function(wrap_pyfunction!(host::test_hook::_debug_panic_in_store_calls, m)?)?;
+        m.add_function(wrap_pyfunction!(host::test_hook::_debug_panic, m)?)?;
+    }
     Ok(())
 }

@@ -4,15 +4,15 @@
 use std::sync::Arc;
 
 use pyo3::prelude::*;
-use pyo3::types::PyString;
+use pyo3::types::{PyInt, PyString};
 use serde_json::Value;
 use sso_scim_core::bridge::{KeyCase, json};
 use sso_scim_core::saml::metadata::sp_metadata_for;
 use sso_scim_core::saml::{Identity, SamlError, SamlSettings, ServiceProvider as CoreSp};
 use time::OffsetDateTime;
 
-use crate::convert::{argument, instant, saml_input, to_py, type_name};
-use crate::errors::{argument_error, bridge_error, saml_error};
+use crate::convert::{argument, check_setting_numbers, instant, saml_input, to_py, type_name};
+use crate::errors::{argument_error, bridge_error, guarded, saml_error};
 
 /// The request(s) a response may answer, as `request_id` names them.
 enum Requests {
@@ -68,7 +68,9 @@ pub fn one_request(py: Python<'_>, request_id: Option<&Bound<'_, PyAny>>) -> PyR
 }
 
 fn settings_from(py: Python<'_>, settings: &Bound<'_, PyAny>) -> PyResult<SamlSettings> {
-    json::saml_settings(KeyCase::Snake, argument(settings, "settings")?).map_err(|e| bridge_error(py, &e))
+    let value = argument(settings, "settings")?;
+    check_setting_numbers(py, &value, "SAML settings")?;
+    json::saml_settings(KeyCase::Snake, value).map_err(|e| bridge_error(py, &e))
 }
 
 /// One workspace's SAML service provider: settings checked and keys parsed once. Keep one
@@ -92,9 +94,11 @@ impl ServiceProvider {
     /// so is an IdP RSA key shorter than `min_rsa_key_bits` (`invalid_certificate`).
     #[new]
     fn new(py: Python<'_>, settings: &Bound<'_, PyAny>) -> PyResult<Self> {
-        let settings = settings_from(py, settings)?;
-        let sp = CoreSp::new(settings).map_err(|e| saml_error(py, &e))?;
-        Ok(ServiceProvider { sp: Arc::new(sp) })
+        guarded(py, || {
+            let settings = settings_from(py, settings)?;
+            let sp = CoreSp::new(settings).map_err(|e| saml_error(py, &e))?;
+            Ok(ServiceProvider { sp: Arc::new(sp) })
+        })
     }
 
     /// Validate a SAMLResponse (the base64 form value or raw XML, `str` or `bytes`) at `now`
@@ -112,19 +116,23 @@ impl ServiceProvider {
         request_id: Option<&Bound<'_, PyAny>>,
         now: Option<&Bound<'_, PyAny>>,
     ) -> PyResult<Py<PyAny>> {
-        let input = saml_input(saml_response)?;
-        let requests = Requests::read(request_id)?;
-        let now = instant(now)?;
-        let sp = &self.sp;
-        let identity = py.detach(|| requests.validate(sp, &input, now)).map_err(|e| saml_error(py, &e))?;
-        Ok(to_py(py, &json::identity(&identity))?.unbind())
+        guarded(py, || {
+            let input = saml_input(saml_response)?;
+            let requests = Requests::read(request_id)?;
+            let now = instant(now)?;
+            let sp = &self.sp;
+            let identity = py.detach(|| requests.validate(sp, &input, now)).map_err(|e| saml_error(py, &e))?;
+            Ok(to_py(py, &json::identity(&identity))?.unbind())
+        })
     }
 
     /// Verify the enveloped signature of the root element only and return the verified
     /// canonical XML (diagnostics; never a substitute for `validate`).
     fn verify_signed_element(&self, py: Python<'_>, xml: &str) -> PyResult<String> {
-        let sp = &self.sp;
-        py.detach(|| sp.verify_signed_element(xml)).map_err(|e| saml_error(py, &e))
+        guarded(py, || {
+            let sp = &self.sp;
+            py.detach(|| sp.verify_signed_element(xml)).map_err(|e| saml_error(py, &e))
+        })
     }
 
     /// The InResponseTo a response claims (the Response's, or when absent the bearer
@@ -134,9 +142,11 @@ impl ServiceProvider {
     /// `validate` with the ID it found, decodes and parses the untrusted response twice, where
     /// `validate` reads the claim from the one parse it validates. Kept for existing hosts.
     fn in_response_to_hint(&self, saml_response: &Bound<'_, PyAny>) -> PyResult<Option<String>> {
-        // Deprecated in the core for the same reason.
-        #[allow(deprecated)]
-        Ok(self.sp.in_response_to_hint(saml_input(saml_response)?))
+        guarded(saml_response.py(), || {
+            // Deprecated in the core for the same reason.
+            #[allow(deprecated)]
+            Ok(self.sp.in_response_to_hint(saml_input(saml_response)?))
+        })
     }
 
     /// A new AuthnRequest: `id` (keep it to validate the answer), `redirect_url`
@@ -148,27 +158,33 @@ impl ServiceProvider {
         relay_state: Option<&str>,
         now: Option<&Bound<'_, PyAny>>,
     ) -> PyResult<Py<PyAny>> {
-        let request = self.sp.authn_request(instant(now)?, relay_state).map_err(|e| saml_error(py, &e))?;
-        Ok(to_py(py, &json::authn_request(&request))?.unbind())
+        guarded(py, || {
+            let request = self.sp.authn_request(instant(now)?, relay_state).map_err(|e| saml_error(py, &e))?;
+            Ok(to_py(py, &json::authn_request(&request))?.unbind())
+        })
     }
 
     /// Our SP metadata XML, for the admin to upload to the IdP.
-    fn metadata(&self) -> String {
-        self.sp.sp_metadata()
+    fn metadata(&self, py: Python<'_>) -> PyResult<String> {
+        guarded(py, || Ok(self.sp.sp_metadata()))
     }
 
     /// The settings in force (every default filled in).
     #[getter]
     fn settings(&self, py: Python<'_>) -> PyResult<Py<PyAny>> {
-        let value = serde_json::to_value(self.sp.settings()).unwrap_or(Value::Null);
-        Ok(to_py(py, &value)?.unbind())
+        guarded(py, || {
+            let value = serde_json::to_value(self.sp.settings()).unwrap_or(Value::Null);
+            Ok(to_py(py, &value)?.unbind())
+        })
     }
 
     /// The trusted IdP certificates: subject, validity, key type and bits, SHA-256 fingerprint, PEM.
     #[getter]
     fn idp_certificates(&self, py: Python<'_>) -> PyResult<Py<PyAny>> {
-        let list: Vec<Value> = self.sp.idp_certificates().iter().map(json::certificate).collect();
-        Ok(to_py(py, &Value::Array(list))?.unbind())
+        guarded(py, || {
+            let list: Vec<Value> = self.sp.idp_certificates().iter().map(json::certificate).collect();
+            Ok(to_py(py, &Value::Array(list))?.unbind())
+        })
     }
 
     /// IdP certificates that expire within `days` of `now` (rollover warnings).
@@ -176,13 +192,18 @@ impl ServiceProvider {
     fn certificates_expiring_within(
         &self,
         py: Python<'_>,
-        days: i64,
+        days: &Bound<'_, PyInt>,
         now: Option<&Bound<'_, PyAny>>,
     ) -> PyResult<Py<PyAny>> {
-        let days = u32::try_from(days).map_err(|_| argument_error(py, "days: expected 0 to 4294967295"))?;
-        let list: Vec<Value> =
-            self.sp.certificates_expiring_within(instant(now)?, days).into_iter().map(json::certificate).collect();
-        Ok(to_py(py, &Value::Array(list))?.unbind())
+        guarded(py, || {
+            // Any int: one that does not fit is refused like a negative one, not `OverflowError`.
+            let days = days
+                .extract::<u32>()
+                .map_err(|_| argument_error(py, &format!("days: expected 0 to 4294967295, got {days}")))?;
+            let list: Vec<Value> =
+                self.sp.certificates_expiring_within(instant(now)?, days).into_iter().map(json::certificate).collect();
+            Ok(to_py(py, &Value::Array(list))?.unbind())
+        })
     }
 
     fn __repr__(&self) -> String {
@@ -194,8 +215,10 @@ impl ServiceProvider {
 /// SP metadata for settings whose IdP is not configured yet (only our own fields are read).
 #[pyfunction]
 pub fn sp_metadata(py: Python<'_>, settings: &Bound<'_, PyAny>) -> PyResult<String> {
-    let settings = settings_from(py, settings)?;
-    sp_metadata_for(&settings).map_err(|e| saml_error(py, &e))
+    guarded(py, || {
+        let settings = settings_from(py, settings)?;
+        sp_metadata_for(&settings).map_err(|e| saml_error(py, &e))
+    })
 }
 
 /// Import IdP federation metadata: `{"settings": …, "metadata": …}`, the settings trusting
@@ -211,6 +234,8 @@ pub fn import_metadata(
     acs_url: &str,
     entity_id: Option<&str>,
 ) -> PyResult<Py<PyAny>> {
-    let value = json::import_metadata(xml, sp_entity_id, acs_url, entity_id).map_err(|e| bridge_error(py, &e))?;
-    Ok(to_py(py, &value)?.unbind())
+    guarded(py, || {
+        let value = json::import_metadata(xml, sp_entity_id, acs_url, entity_id).map_err(|e| bridge_error(py, &e))?;
+        Ok(to_py(py, &value)?.unbind())
+    })
 }

@@ -13,6 +13,7 @@ The protocol work happens in the Rust core; this package is its Python face:
 
 from ._errors import (
     ConfigurationError,
+    InternalError,
     InvalidArgumentError,
     SamlError,
     ScimError,
@@ -92,6 +93,7 @@ __all__ = [
     "IdpMetadata",
     "ImportedMetadata",
     "IndexHint",
+    "InternalError",
     "InvalidArgumentError",
     "LoginAllowed",
     "LoginDecision",

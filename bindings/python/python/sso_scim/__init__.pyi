@@ -5,6 +5,7 @@ from datetime import datetime
 from typing import Any, Final, final
 
 from ._errors import ConfigurationError as ConfigurationError
+from ._errors import InternalError as InternalError
 from ._errors import InvalidArgumentError as InvalidArgumentError
 from ._errors import SamlError as SamlError
 from ._errors import ScimError as ScimError
@@ -63,6 +64,7 @@ __all__ = [
     "IdpMetadata",
     "ImportedMetadata",
     "IndexHint",
+    "InternalError",
     "InvalidArgumentError",
     "LoginAllowed",
     "LoginDecision",
@@ -242,7 +244,9 @@ class Handler:
     """The SCIM service provider and the login decision over a host store.
 
     Store failures are raised, not answered: the store's own exception is re-raised
-    unchanged, and an unusable answer raises ``StoreContractError``.
+    unchanged, and an unusable answer raises ``StoreContractError`` (as does a signal raised
+    where it does not apply, with the store's exception as ``__cause__``). A bug inside
+    sso_scim raises ``InternalError``; calls nested over 32 deep raise ``RecursionError``.
     """
 
     def __new__(cls, store: Store, scim_config: ScimConfig | None = None) -> Handler: ...

@@ -16,6 +16,7 @@ __all__ = [
     "ConfigurationError",
     "InvalidArgumentError",
     "StoreContractError",
+    "InternalError",
     "StoreSignal",
     "StoreConflict",
     "StoreVersionMismatch",
@@ -64,6 +65,12 @@ class StoreContractError(SsoScimError):
     """The host store answered something the core cannot use (``store_contract_violated``:
     the message quotes the answer), or failed without an exception of its own
     (``store_failed``)."""
+
+
+class InternalError(SsoScimError):
+    """A fault inside sso_scim itself (``internal_error``): a bug of the library, caught where
+    the call ends, never the host's or the client's doing. Nothing is printed for it; the
+    message says what failed — please report it."""
 
 
 class StoreSignal(Exception):

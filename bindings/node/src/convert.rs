@@ -39,30 +39,134 @@ thread_local! {
         const { std::mem::ManuallyDrop::new(std::cell::RefCell::new(None)) };
 }
 
-/// `JSON.stringify(arg)` (`to_text`) or `JSON.parse(arg)`.
-fn call_json<'e>(env: &'e Env, to_text: bool, arg: napi::sys::napi_value) -> Result<Unknown<'e>> {
+/// `JSON.stringify(arg)` (`to_text`) or `JSON.parse(arg)`. What it threw (a `toJSON`, a getter
+/// or a Proxy trap of the host's value) is taken off as [`Refused::thrown`], never left
+/// pending nor coerced.
+fn call_json<'e>(env: &'e Env, to_text: bool, arg: napi::sys::napi_value) -> std::result::Result<Unknown<'e>, Refused> {
     let found = JSON.with(|j| {
         let j = j.borrow();
         let j = j.as_ref().filter(|j| j.env == env.raw() as usize)?;
         Some(if to_text { j.stringify.borrow_back(env) } else { j.parse.borrow_back(env) })
     });
     let function = match found {
-        Some(function) => function?,
+        Some(function) => function.map_err(|e| Refused::from_error(env, &e))?,
         None => {
-            let global = env.get_global()?;
-            let json: Object = global.get_named_property("JSON")?;
-            let stringify: Function<JsArgs, Unknown<'static>> = json.get_named_property("stringify")?;
-            let parse: Function<JsArgs, Unknown<'static>> = json.get_named_property("parse")?;
-            let made = Json { env: env.raw() as usize, stringify: stringify.create_ref()?, parse: parse.create_ref()? };
+            let made = (|| {
+                let global = env.get_global()?;
+                let json: Object = global.get_named_property("JSON")?;
+                let stringify: Function<JsArgs, Unknown<'static>> = json.get_named_property("stringify")?;
+                let parse: Function<JsArgs, Unknown<'static>> = json.get_named_property("parse")?;
+                Ok::<_, napi::Error>(Json {
+                    env: env.raw() as usize,
+                    stringify: stringify.create_ref()?,
+                    parse: parse.create_ref()?,
+                })
+            })()
+            .map_err(|e| Refused::from_error(env, &e))?;
             // Another env's functions on this thread cannot be released safely: forgotten.
             JSON.with(|j| std::mem::forget(j.borrow_mut().replace(made)));
             return call_json(env, to_text, arg);
         }
     };
-    let value = function.call(JsArgs(vec![arg]))?;
-    // SAFETY: the value was just made in this env's current scope.
-    Ok(unsafe { Unknown::from_raw_unchecked(env.raw(), value.raw()) })
+    call_raw(env, function.raw(), &[arg])
 }
+
+/// Call a JS function with `this` undefined; a throw is taken off as [`Refused::thrown`].
+pub fn call_raw<'e>(
+    env: &'e Env,
+    function: napi::sys::napi_value,
+    args: &[napi::sys::napi_value],
+) -> std::result::Result<Unknown<'e>, Refused> {
+    let mut this = std::ptr::null_mut();
+    let mut result = std::ptr::null_mut();
+    // SAFETY: plain N-API calls on this env's own thread, with values of its current scope.
+    let status = unsafe {
+        napi::sys::napi_get_undefined(env.raw(), &mut this);
+        napi::sys::napi_call_function(env.raw(), this, function, args.len(), args.as_ptr(), &mut result)
+    };
+    if status != napi::sys::Status::napi_ok || result.is_null() {
+        return Err(Refused::taken(env, "converting it to JSON threw"));
+    }
+    // SAFETY: the value was just made in this env's current scope.
+    Ok(unsafe { Unknown::from_raw_unchecked(env.raw(), result) })
+}
+
+/// Why a host value could not be read: a message, and what the host's code (a getter,
+/// `toJSON`, a Proxy trap) threw meanwhile, retained uncoerced to become `cause`.
+pub struct Refused {
+    /// What was wrong, for the error's message.
+    pub message: String,
+    /// The thrown value, if the host's code threw.
+    pub thrown: Option<napi::Error>,
+}
+
+impl Refused {
+    /// A refusal with no thrown value.
+    pub fn new(message: impl Into<String>) -> Refused {
+        Refused { message: message.into(), thrown: None }
+    }
+
+    /// The pending exception (if any) taken off as the cause; the message is `what`, with the
+    /// thrown Error's own `message` after it.
+    pub fn taken(env: &Env, what: &str) -> Refused {
+        match take_exception(env) {
+            Some(value) => {
+                let thrown = napi::Error::from_unknown_without_coercion(value);
+                let message =
+                    if thrown.reason.is_empty() { what.to_owned() } else { format!("{what}: {}", thrown.reason) };
+                Refused { message, thrown: Some(thrown) }
+            }
+            None => Refused::new(what),
+        }
+    }
+
+    /// A napi failure: the pending exception if there is one, else napi's reason.
+    fn from_error(env: &Env, e: &napi::Error) -> Refused {
+        Refused::taken(env, &e.reason)
+    }
+
+    /// The message with `context` before it.
+    pub fn within(self, context: &str) -> Refused {
+        Refused { message: format!("{context}: {}", self.message), thrown: self.thrown }
+    }
+
+    /// As an `Error` with `code`, the thrown value as `cause`.
+    pub fn into_error(self, env: &Env, code: sso_scim_core::ErrorCode) -> napi::Error {
+        crate::error::js_error(env, code.as_str(), &self.message, self.thrown)
+    }
+}
+
+/// `object[name]`, a throwing getter or Proxy trap taken off as [`Refused::thrown`].
+pub fn property<'e>(env: &'e Env, object: &Object, name: &str) -> std::result::Result<Unknown<'e>, Refused> {
+    let key = std::ffi::CString::new(name).map_err(|_| Refused::new(format!("{name} is not a property name")))?;
+    let mut value = std::ptr::null_mut();
+    // SAFETY: a plain N-API call on this env's own thread; `object` belongs to its scope.
+    let status = unsafe { napi::sys::napi_get_named_property(env.raw(), object.raw(), key.as_ptr(), &mut value) };
+    if status != napi::sys::Status::napi_ok || value.is_null() {
+        return Err(Refused::taken(env, &format!("reading {name} threw")));
+    }
+    // SAFETY: the value was just read in this env's current scope.
+    Ok(unsafe { Unknown::from_raw_unchecked(env.raw(), value) })
+}
+
+/// Whether `value` is a Promise or a thenable (an object with a callable `then`): what a
+/// host hands over when it forgot an `await`. A `then` getter that throws counts as no.
+pub fn is_thenable(env: &Env, value: &Unknown) -> bool {
+    if !matches!(value.get_type(), Ok(ValueType::Object) | Ok(ValueType::Function)) {
+        return false;
+    }
+    if value.is_promise().unwrap_or(false) {
+        return true;
+    }
+    let Ok(object) = (unsafe { value.cast::<Object>() }) else { return false };
+    match property(env, &object, "then") {
+        Ok(then) => then.get_type().ok() == Some(ValueType::Function),
+        Err(_) => false,
+    }
+}
+
+/// The words for a thenable where a plain value belongs.
+pub const THENABLE: &str = "a Promise or thenable, not a plain value: did you forget await?";
 
 /// Take the pending JS exception, if there is one (a store method that threw, a getter that
 /// threw while we read a property), so that the next N-API call works and nothing escapes into
@@ -96,33 +200,78 @@ pub fn unknown<'e, T: ToNapiValue>(env: &'e Env, value: T) -> Result<Unknown<'e>
 
 /// `JSON.parse(text)`.
 fn parse_json(env: &Env, text: String) -> Result<Unknown<'_>> {
-    call_json(env, false, unknown(env, text)?.raw())
+    call_json(env, false, unknown(env, text)?.raw()).map_err(|r| napi::Error::from_reason(r.message))
 }
 
-/// A host value as JSON (`undefined`, functions and symbols read as `null`). The error is
-/// JavaScript's own reason when `JSON.stringify` refuses the value.
-pub fn to_json(env: &Env, value: Unknown) -> std::result::Result<Value, String> {
-    match value.get_type().map_err(|e| e.reason.clone())? {
+/// A host value as JSON (`undefined`, functions and symbols read as `null`). Refused, with
+/// JavaScript's own reason, when `JSON.stringify` refuses the value (what it threw kept as
+/// [`Refused::thrown`]); a Promise or thenable is refused ("did you forget await?"), and so is
+/// a string holding a lone surrogate (not Unicode text), naming where it is.
+pub fn to_json(env: &Env, value: Unknown) -> std::result::Result<Value, Refused> {
+    let kind = value.get_type().map_err(|e| Refused::from_error(env, &e))?;
+    match kind {
         ValueType::Undefined | ValueType::Null => return Ok(Value::Null),
-        ValueType::String => {
-            // SAFETY: the type was just checked.
-            let text: String = unsafe { value.cast() }.map_err(|e| e.reason.clone())?;
-            return Ok(Value::String(text));
-        }
         ValueType::Boolean => {
-            let flag: bool = unsafe { value.cast() }.map_err(|e| e.reason.clone())?;
+            let flag: bool = unsafe { value.cast() }.map_err(|e| Refused::from_error(env, &e))?;
             return Ok(Value::Bool(flag));
         }
+        ValueType::Object | ValueType::Function if is_thenable(env, &value) => {
+            return Err(Refused::new(format!("it is {THENABLE}")));
+        }
+        // Strings go through `JSON.stringify` too: its escapes keep a lone surrogate visible.
         _ => {}
     }
-    let text = call_json(env, true, value.raw()).map_err(|e| e.reason.clone())?;
-    match text.get_type().map_err(|e| e.reason.clone())? {
+    let text = call_json(env, true, value.raw())?;
+    match text.get_type().map_err(|e| Refused::from_error(env, &e))? {
         ValueType::String => {
-            let text: String = unsafe { text.cast() }.map_err(|e| e.reason.clone())?;
-            serde_json::from_str(&text).map_err(|e| e.to_string())
+            let text: String = unsafe { text.cast() }.map_err(|e| Refused::from_error(env, &e))?;
+            serde_json::from_str(&text).map_err(|e| match lone_surrogate(env, &text) {
+                Some(found) => Refused::new(found),
+                None => Refused::new(e.to_string()),
+            })
         }
         _ => Ok(Value::Null),
     }
+}
+
+/// Finds the first string (or key) of a JSON text holding a lone surrogate: `[path, code
+/// unit]`, or `null`. Only our own `JSON.stringify` output is parsed, so no host code runs.
+const SURROGATE_FINDER: &str = r"(function (text) {
+  'use strict';
+  var bad = /[\uD800-\uDBFF](?![\uDC00-\uDFFF])|(?<![\uD800-\uDBFF])[\uDC00-\uDFFF]/;
+  function unit(s) { return s.match(bad)[0].charCodeAt(0).toString(16).toUpperCase(); }
+  function clean(s) { return s.replace(new RegExp(bad.source, 'g'), '\uFFFD'); }
+  function walk(v, path) {
+    if (typeof v === 'string') return bad.test(v) ? [path, unit(v)] : null;
+    if (v === null || typeof v !== 'object') return null;
+    if (Array.isArray(v)) {
+      for (var i = 0; i < v.length; i++) { var f = walk(v[i], path + '[' + i + ']'); if (f) return f; }
+      return null;
+    }
+    for (var k of Object.keys(v)) {
+      var p = path === '' ? clean(k) : path + '.' + clean(k);
+      if (bad.test(k)) return ['a key of ' + (path === '' ? 'the object' : path) + ' (' + clean(k) + ')', unit(k)];
+      var g = walk(v[k], p);
+      if (g) return g;
+    }
+    return null;
+  }
+  return walk(JSON.parse(text), '');
+})";
+
+/// Where `text` (from `JSON.stringify`) holds a lone surrogate, as words naming the field.
+fn lone_surrogate(env: &Env, text: &str) -> Option<String> {
+    let finder: Unknown = env.run_script(SURROGATE_FINDER).ok()?;
+    let found = call_raw(env, finder.raw(), &[unknown(env, text).ok()?.raw()]);
+    clear_exception(env);
+    let found = found.ok()?;
+    if !found.is_array().unwrap_or(false) {
+        return None;
+    }
+    let pair: Vec<String> = unsafe { found.cast::<Vec<String>>() }.ok()?;
+    let (path, unit) = (pair.first()?, pair.get(1)?);
+    let place = if path.is_empty() { "the string" } else { path.as_str() };
+    Some(format!("{place} holds a lone surrogate (\\u{unit}), which is not Unicode text"))
 }
 
 /// The JS value of a JSON value: strings, numbers, booleans and `null` directly, objects and
@@ -189,10 +338,10 @@ pub fn bytes(what: &str, value: Option<Unknown>) -> std::result::Result<Vec<u8>,
 
 /// Request headers: an object whose values are strings or arrays of strings (Node's
 /// `req.headers`; `undefined` values skipped), or an array of `[name, value]` pairs.
-pub fn headers(env: &Env, value: Option<Unknown>) -> std::result::Result<Vec<(String, String)>, BridgeError> {
+pub fn headers(env: &Env, value: Option<Unknown>) -> std::result::Result<Vec<(String, String)>, Refused> {
     let Some(value) = value else { return Ok(Vec::new()) };
-    let wrong = |detail: &str| BridgeError::argument(format!("headers: {detail}"));
-    let json = to_json(env, value).map_err(|m| wrong(&m))?;
+    let wrong = |detail: &str| Refused::new(format!("headers: {detail}"));
+    let json = to_json(env, value).map_err(|r| r.within("headers"))?;
     let mut out = Vec::new();
     match json {
         Value::Null => {}

@@ -10,23 +10,27 @@
 //! id: far cheaper than two native functions with finalizers per Promise. The Promise `handle`
 //! returned is a plain N-API deferred, settled on this thread.
 //!
-//! A panic in the core or in this glue rejects the request's Promise; it never unwinds into
-//! Node.
+//! A panic in the core or in this glue rejects the request's Promise with `internal_error`
+//! (caught by `bridge::catch_quietly`: nothing is printed); it never unwinds into Node.
+//!
+//! A store method may call `handle` (or `decide`) again while it runs: each such call drives
+//! its own request on top of the native stack of the one that called the store. Past
+//! [`MAX_DEPTH`] requests driven at once on this thread, a new one is refused at once, so a
+//! store that recurses without end gets an error instead of running the process out of stack.
 
-use std::cell::RefCell;
+use std::cell::{Cell, RefCell};
 use std::collections::HashMap;
 use std::future::Future;
 use std::mem::ManuallyDrop;
-use std::panic::{AssertUnwindSafe, catch_unwind};
 use std::ptr;
 use std::rc::Rc;
 use std::sync::Arc;
 
 use napi::bindgen_prelude::*;
-use napi::{Env, Error, JsValue, Unknown, sys};
+use napi::{Env, JsValue, Unknown, sys};
 use serde_json::Value;
-use sso_scim_core::bridge::{Driven, Step, StoreMethod, panic_message};
-use sso_scim_core::{StoreError, StoreErrorKind};
+use sso_scim_core::bridge::{Driven, Step, StoreMethod, catch_quietly, panic_message};
+use sso_scim_core::{ErrorCode, StoreError, StoreErrorKind};
 
 use crate::convert::{self, FunctionHandle, JsArgs};
 use crate::store::{Called, JsStore, host_failure, reply};
@@ -34,15 +38,40 @@ use crate::store::{Called, JsStore, host_failure, reply};
 /// Turns a finished request's output into what its Promise resolves with (or rejects with).
 pub type Finish<T> = for<'e> fn(&'e Env, T) -> Result<Unknown<'e>>;
 
+/// How many requests may be driven at once on one thread, one inside another's store call
+/// (a store method that calls `handle` or `decide`). Each level holds a few hundred KiB of
+/// native stack in a debug build (the JS frames of the store method, N-API, the core's future):
+/// 128 levels crashed the process. Sixteen is far more nesting than any sane store needs.
+pub const MAX_DEPTH: usize = 16;
+
+thread_local! {
+    /// Requests being driven on this thread right now (nested through store calls).
+    static DEPTH: Cell<usize> = const { Cell::new(0) };
+}
+
 /// A Promise for `future` (a core future over a `Relay` store), driven on this thread with
 /// `store` answering its calls. With a store whose methods answer plainly, the request is
-/// finished (and the Promise settled) before this returns.
+/// finished (and the Promise settled) before this returns. Refused (the Promise rejected) when
+/// [`MAX_DEPTH`] requests are being driven already.
 pub fn drive<'e, T: 'static>(
     env: &'e Env,
     store: &Arc<JsStore>,
     future: impl Future<Output = T> + Send + 'static,
     finish: Finish<T>,
 ) -> Result<PromiseRaw<'e, Unknown<'e>>> {
+    if DEPTH.with(Cell::get) >= MAX_DEPTH {
+        // `store_contract_violated`: the call is well formed, the fault is the store's (its
+        // method re-entered the handler without end, or deeper than any store needs), and a
+        // host already treats that code as "the store broke the rules". The store method
+        // that made this call gets the rejection; if it hands it back, the request above fails
+        // with `store_failed` and this error as its `cause`, and so on up.
+        let message = format!(
+            "a store method called the handler again {MAX_DEPTH} levels deep: a store must not re-enter handle or \
+             decide without end (refused before the stack runs out)"
+        );
+        let e = crate::error::js_error(env, ErrorCode::StoreContractViolated.as_str(), &message, None);
+        return crate::error::rejected(env, e);
+    }
     let (deferred, promise) = Deferred::new(env)?;
     let request = Rc::new(Request {
         driven: RefCell::new(Driven::new(future)),
@@ -52,10 +81,6 @@ pub fn drive<'e, T: 'static>(
     });
     request.pump(env);
     Ok(PromiseRaw::new(env.raw(), promise))
-}
-
-fn internal(message: String) -> Error {
-    Error::new(Status::GenericFailure, message)
 }
 
 /// The Promise of one request: an N-API deferred, settled once on this thread. Dropped
@@ -87,6 +112,14 @@ impl Deferred {
                     sys::napi_resolve_deferred(env, raw, value.raw());
                 }
                 Err(error) => {
+                    // A stray pending exception would make the calls below fail and leave the
+                    // Promise pending for ever.
+                    let mut stray = ptr::null_mut();
+                    let mut pending = false;
+                    sys::napi_is_exception_pending(env, &mut pending);
+                    if pending {
+                        sys::napi_get_and_clear_last_exception(env, &mut stray);
+                    }
                     let mut reason = ToNapiValue::to_napi_value(env, error).unwrap_or(ptr::null_mut());
                     if reason.is_null() {
                         sys::napi_get_undefined(env, &mut reason);
@@ -101,7 +134,10 @@ impl Deferred {
 impl Drop for Deferred {
     fn drop(&mut self) {
         let unsettled = Deferred { env: self.env, raw: self.raw };
-        unsettled.settle(Err(internal(panic_message(&"the request stopped without an answer"))));
+        // Dropped on the JS thread that made it (a request never leaves it).
+        let env = Env::from_raw(self.env);
+        let message = panic_message(&"the request stopped without an answer");
+        unsettled.settle(Err(crate::error::internal(&env, &message)));
     }
 }
 
@@ -133,10 +169,13 @@ impl<T: 'static> Request<T> {
         if self.deferred.borrow().is_none() {
             return; // settled already (a panic, or an answer arriving after the end)
         }
-        match catch_unwind(AssertUnwindSafe(|| Rc::clone(&self).run(env))) {
+        DEPTH.with(|d| d.set(d.get() + 1));
+        let outcome = catch_quietly(|| Rc::clone(&self).run(env));
+        DEPTH.with(|d| d.set(d.get().saturating_sub(1)));
+        match outcome {
             Ok(None) => {}
             Ok(Some(outcome)) => self.settle(outcome),
-            Err(panic) => self.settle(Err(internal(panic_message(&*panic)))),
+            Err(message) => self.settle(Err(crate::error::internal(env, &message))),
         }
     }
 
@@ -152,9 +191,13 @@ impl<T: 'static> Request<T> {
             };
             match self.store.call(env, call.method, call.args) {
                 Called::Now(outcome) => self.driven.borrow().answer(call.id, outcome),
-                Called::Later(promise) => {
-                    let waiter =
-                        Waiter { request: Rc::clone(&self) as Rc<dyn Resume>, call: call.id, method: call.method };
+                Called::Later(promise, limit) => {
+                    let waiter = Waiter {
+                        request: Rc::clone(&self) as Rc<dyn Resume>,
+                        call: call.id,
+                        method: call.method,
+                        limit,
+                    };
                     if let Err(e) = wait(env, promise, waiter) {
                         convert::clear_exception(env);
                         let message = format!(
@@ -182,6 +225,8 @@ struct Waiter {
     request: Rc<dyn Resume>,
     call: u64,
     method: StoreMethod,
+    /// The answer's row limit ([`StoreMethod::row_limit`]).
+    limit: Option<usize>,
 }
 
 /// Made once per JS thread: `awaitStore(promise, id)` attaches two reactions to a store's
@@ -259,16 +304,16 @@ fn wait(env: &Env, promise: Unknown, waiter: Waiter) -> Result<()> {
 /// unhandled rejection of the Promise `then` returned).
 fn reacted(ctx: FunctionCallContext, fulfilled: bool) {
     let env: &Env = ctx.env;
-    let _ = catch_unwind(AssertUnwindSafe(|| {
+    let _ = catch_quietly(|| {
         let Ok(id) = ctx.get::<f64>(0) else { return };
         let waiter = REACTIONS.with(|r| r.borrow_mut().as_mut().and_then(|r| r.waiting.remove(&(id as u64))));
-        let Some(Waiter { request, call, method }) = waiter else { return };
+        let Some(Waiter { request, call, method, limit }) = waiter else { return };
         let outcome = match ctx.get::<Unknown>(1) {
-            Ok(value) if fulfilled => reply(env, method, value),
-            Ok(value) => Err(host_failure(env, value)),
+            Ok(value) if fulfilled => reply(env, method, limit, value),
+            Ok(value) => Err(host_failure(env, method, value)),
             Err(e) => Err(StoreError::new(StoreErrorKind::Failed, e.reason.clone())),
         };
         request.answered(env, call, outcome);
-    }));
+    });
     convert::clear_exception(env);
 }

@@ -26,11 +26,23 @@ pub fn js_error(env: &Env, code: &str, message: &str, cause: Option<Error>) -> E
 fn build(env: &Env, code: &str, message: &str, cause: Option<Error>) -> Result<Error> {
     let mut object = env.create_error(Error::new(Status::GenericFailure, message))?;
     object.set_named_property("code", code)?;
+    // The `napi::Error` is made while the object has no `cause` yet: napi's conversion reads
+    // `cause` and coerces it to a string (a Symbol would throw there, and leave that exception
+    // pending). The error holds a reference to this very object, so the `cause` set afterwards
+    // is what JS sees.
+    let error = Error::from(object.to_unknown());
     if let Some(cause) = cause {
         // `Error`'s conversion hands back the retained host value itself, whatever its type.
         object.set_named_property("cause", cause)?;
     }
-    Ok(Error::from(object.to_unknown()))
+    Ok(error)
+}
+
+/// `internal_error`: a caught panic (a bug of ours), with its message.
+pub fn internal(env: &Env, message: &str) -> Error {
+    // Whatever the panic left pending must not be thrown in place of this error.
+    crate::convert::clear_exception(env);
+    js_error(env, ErrorCode::InternalError.as_str(), message, None)
 }
 
 /// `invalid_argument` with a message.
@@ -54,6 +66,8 @@ pub fn store(env: &Env, mut e: StoreError) -> Error {
 /// A Promise already rejected with `e`: argument errors of Promise-returning calls reject
 /// rather than throw, so every failure of such a call arrives the same way.
 pub fn rejected<'e>(env: &'e Env, e: Error) -> Result<PromiseRaw<'e, Unknown<'e>>> {
+    // A stray pending exception would make every N-API call below fail.
+    crate::convert::clear_exception(env);
     PromiseRaw::reject(env, e)
 }
 
@@ -66,5 +80,23 @@ pub fn promise<'e, T>(
     match prepared {
         Ok(value) => run(value),
         Err(e) => rejected(env, e),
+    }
+}
+
+/// The body of an exported call: a panic inside it (a bug of ours) is thrown as
+/// `internal_error`, and nothing is printed on the host's stderr (`bridge::catch_quietly`).
+/// napi's own `catch_unwind` stays on every export for its glue around the body.
+pub fn guard<T>(env: &Env, body: impl FnOnce() -> Result<T>) -> Result<T> {
+    sso_scim_core::bridge::catch_quietly(body).unwrap_or_else(|message| Err(internal(env, &message)))
+}
+
+/// [`guard`] for a Promise-returning call: a panic rejects the Promise with `internal_error`.
+pub fn guard_promise<'e>(
+    env: &'e Env,
+    body: impl FnOnce() -> Result<PromiseRaw<'e, Unknown<'e>>>,
+) -> Result<PromiseRaw<'e, Unknown<'e>>> {
+    match sso_scim_core::bridge::catch_quietly(body) {
+        Ok(outcome) => outcome,
+        Err(message) => rejected(env, internal(env, &message)),
     }
 }

@@ -3,7 +3,9 @@
 //! (`drive.rs`); the SAML validation of `signIn` runs on libuv's thread pool first
 //! (`offload.rs`).
 
-use std::sync::Arc;
+use std::cell::RefCell;
+use std::collections::HashMap;
+use std::sync::{Arc, Weak};
 
 use napi::bindgen_prelude::*;
 use napi::{Env, JsValue, Unknown, ValueType};
@@ -15,7 +17,7 @@ use sso_scim_core::login::{self, LoginError};
 use sso_scim_core::saml::Identity;
 use sso_scim_core::scim::{ScimHandler, ScimRequest, ScimResponse};
 
-use crate::convert;
+use crate::convert::{self, Refused};
 use crate::drive;
 use crate::error;
 use crate::offload;
@@ -26,12 +28,29 @@ use crate::store::JsStore;
 /// which calls the host's methods.
 type Core = ScimHandler<ForeignDirectory<Relay>>;
 
+thread_local! {
+    /// The cores alive on this thread, by the JSON text of their settings: handlers built with
+    /// the same settings share one. A core holds no state of its store (its store calls are
+    /// relayed to the request driving them, which calls the handler's own store), and it is
+    /// most of a handler's native memory (≈57 KiB: the settings and the discovery documents
+    /// rendered once), so a handler per store costs ≈4 KiB past the first (measured over 10,000).
+    static CORES: RefCell<HashMap<String, Weak<Core>>> = RefCell::new(HashMap::new());
+}
+
 /// A SCIM 2.0 service provider over the host's `Directory` object, and the login decision
 /// over the same store.
 #[napi]
 pub struct Handler {
     core: Arc<Core>,
     store: Arc<JsStore>,
+}
+
+impl Handler {
+    /// The host store (the test-only panic hook drives a request over it).
+    #[cfg(all(debug_assertions, not(test)))]
+    pub(crate) fn store(&self) -> &Arc<JsStore> {
+        &self.store
+    }
 }
 
 #[napi]
@@ -41,16 +60,35 @@ impl Handler {
     /// `invalid_settings` for settings that cannot work.
     #[napi(constructor, catch_unwind, ts_args_type = "store: Directory, config?: ScimConfig | null")]
     pub fn new(env: Env, store: Unknown, config: Option<Unknown>) -> Result<Self> {
-        let config = match config {
-            Some(c) => convert::to_json(&env, c).map_err(|m| error::argument(&env, &format!("config: {m}")))?,
-            None => Value::Null,
-        };
-        let config = bridge::json::scim_config(KeyCase::Camel, config).map_err(|e| error::bridge(&env, &e))?;
-        let store =
-            JsStore::new(&env, store).map_err(|m| error::js_error(&env, ErrorCode::InvalidStore.as_str(), &m, None))?;
-        let core = ScimHandler::new(ForeignDirectory::new(Relay, KeyCase::Camel), config)
-            .map_err(|e| error::bridge(&env, &BridgeError::from(e)))?;
-        Ok(Handler { core: Arc::new(core), store: Arc::new(store) })
+        error::guard(&env, || {
+            let config = match config {
+                Some(c) => convert::to_json(&env, c)
+                    .map_err(|r| r.within("config").into_error(&env, ErrorCode::InvalidSettings))?,
+                None => Value::Null,
+            };
+            let key = config.to_string();
+            let shared = CORES.with(|cores| cores.borrow().get(&key).and_then(Weak::upgrade));
+            let core = match shared {
+                Some(core) => core,
+                None => {
+                    let scim = bridge::json::scim_config(KeyCase::Camel, config.clone()).map_err(|first| {
+                        let check = |v: &Value| bridge::json::scim_config(KeyCase::Camel, v.clone()).map(drop);
+                        error::bridge(&env, &crate::settings::explain(&config, first, check))
+                    })?;
+                    let core = ScimHandler::new(ForeignDirectory::new(Relay, KeyCase::Camel), scim)
+                        .map_err(|e| error::bridge(&env, &BridgeError::from(e)))?;
+                    let core = Arc::new(core);
+                    CORES.with(|cores| {
+                        let mut cores = cores.borrow_mut();
+                        cores.retain(|_, core| core.strong_count() > 0);
+                        cores.insert(key, Arc::downgrade(&core));
+                    });
+                    core
+                }
+            };
+            let store = JsStore::new(&env, store).map_err(|r| r.into_error(&env, ErrorCode::InvalidStore))?;
+            Ok(Handler { core, store: Arc::new(store) })
+        })
     }
 
     /// Answer one SCIM request (path below the SCIM base). Resolves with the response for every
@@ -59,10 +97,12 @@ impl Handler {
     /// (`store_contract_violated`), or for a request of the wrong shape (`invalid_argument`).
     #[napi(catch_unwind, ts_args_type = "request: ScimRequest", ts_return_type = "Promise<ScimResponse>")]
     pub fn handle<'e>(&self, env: &'e Env, request: Unknown) -> Result<PromiseRaw<'e, Unknown<'e>>> {
-        let prepared = scim_request(env, request).map_err(|e| error::bridge(env, &e));
-        error::promise(env, prepared, |request| {
-            let core = Arc::clone(&self.core);
-            drive::drive(env, &self.store, async move { core.handle(request).await }, js_response)
+        error::guard_promise(env, || {
+            let prepared = scim_request(env, request).map_err(|r| r.into_error(env, ErrorCode::InvalidArgument));
+            error::promise(env, prepared, |request| {
+                let core = Arc::clone(&self.core);
+                drive::drive(env, &self.store, async move { core.handle(request).await }, js_response)
+            })
         })
     }
 
@@ -84,27 +124,29 @@ impl Handler {
         saml_response: Unknown,
         options: Option<Unknown>,
     ) -> Result<PromiseRaw<'e, Unknown<'e>>> {
-        let prepared = convert::string("workspaceId", workspace_id)
-            .map_err(|e| error::bridge(env, &e))
-            .and_then(|ws| Ok((ws, SamlArgs::read(env, Some(saml_response), options, false)?)));
-        // `login::sign_in` is exactly these two steps: the validation (≈150 µs of CPU) on the
-        // thread pool, then the decision driven here, its store calls made on this thread.
-        error::promise(env, prepared, |(workspace_id, args)| {
-            let (core, store) = (Arc::clone(&self.core), Arc::clone(&self.store));
-            let sp = service_provider.core();
-            let validating = Arc::clone(&sp);
-            offload::promise(
-                env,
-                move || args.validate(&validating),
-                move |env, validated| match validated {
-                    Ok(identity) => {
-                        let deciding =
-                            async move { login::decide(core.directory(), &workspace_id, &sp, &identity).await };
-                        drive::drive(env, &store, deciding, js_decision).map(|p| p.to_unknown())
-                    }
-                    Err(e) => js_decision(env, Err(LoginError::Saml(e))),
-                },
-            )
+        error::guard_promise(env, || {
+            let prepared = convert::string("workspaceId", workspace_id)
+                .map_err(|e| error::bridge(env, &e))
+                .and_then(|ws| Ok((ws, SamlArgs::read(env, Some(saml_response), options, false)?)));
+            // `login::sign_in` is exactly these two steps: the validation (≈150 µs of CPU) on the
+            // thread pool, then the decision driven here, its store calls made on this thread.
+            error::promise(env, prepared, |(workspace_id, args)| {
+                let (core, store) = (Arc::clone(&self.core), Arc::clone(&self.store));
+                let sp = service_provider.core();
+                let validating = Arc::clone(&sp);
+                offload::promise(
+                    env,
+                    move || args.validate(&validating),
+                    move |env, validated| match validated {
+                        Ok(identity) => {
+                            let deciding =
+                                async move { login::decide(core.directory(), &workspace_id, &sp, &identity).await };
+                            drive::drive(env, &store, deciding, js_decision).map(|p| p.to_unknown())
+                        }
+                        Err(e) => js_decision(env, Err(LoginError::Saml(e))),
+                    },
+                )
+            })
         })
     }
 
@@ -122,49 +164,57 @@ impl Handler {
         service_provider: &ServiceProvider,
         identity: Unknown,
     ) -> Result<PromiseRaw<'e, Unknown<'e>>> {
-        let prepared = (|| {
-            let workspace_id = convert::string("workspaceId", workspace_id).map_err(|e| error::bridge(env, &e))?;
-            let identity =
-                convert::to_json(env, identity).map_err(|m| error::argument(env, &format!("identity: {m}")))?;
-            let identity: Identity = serde_json::from_value(KeyCase::Camel.from_host(identity))
-                .map_err(|e| error::argument(env, &format!("identity: {e}")))?;
-            Ok((workspace_id, identity))
-        })();
-        error::promise(env, prepared, |(workspace_id, identity)| {
-            let core = Arc::clone(&self.core);
-            let sp = service_provider.core();
-            let deciding = async move { login::decide(core.directory(), &workspace_id, &sp, &identity).await };
-            drive::drive(env, &self.store, deciding, js_decision)
+        error::guard_promise(env, || {
+            let prepared = (|| {
+                let workspace_id = convert::string("workspaceId", workspace_id).map_err(|e| error::bridge(env, &e))?;
+                let identity = convert::to_json(env, identity)
+                    .map_err(|r| r.within("identity").into_error(env, ErrorCode::InvalidArgument))?;
+                let identity: Identity = serde_json::from_value(KeyCase::Camel.from_host(identity))
+                    .map_err(|e| error::argument(env, &format!("identity: {e}")))?;
+                Ok((workspace_id, identity))
+            })();
+            error::promise(env, prepared, |(workspace_id, identity)| {
+                let core = Arc::clone(&self.core);
+                let sp = service_provider.core();
+                let deciding = async move { login::decide(core.directory(), &workspace_id, &sp, &identity).await };
+                drive::drive(env, &self.store, deciding, js_decision)
+            })
         })
     }
 }
 
-fn scim_request(env: &Env, value: Unknown) -> std::result::Result<ScimRequest, BridgeError> {
+fn scim_request(env: &Env, value: Unknown) -> std::result::Result<ScimRequest, Refused> {
     if value.get_type().ok() != Some(ValueType::Object) {
-        return Err(BridgeError::argument("the request is an object {method, path, query?, headers?, body?}"));
+        return Err(Refused::new("the request is an object {method, path, query?, headers?, body?}"));
     }
-    let object: Object = unsafe { value.cast() }.map_err(|e| BridgeError::argument(e.reason.clone()))?;
-    let field = |name: &str| -> std::result::Result<Option<Unknown>, BridgeError> {
-        let v: Unknown = object.get_named_property(name).map_err(|e| BridgeError::argument(e.reason.clone()))?;
+    if convert::is_thenable(env, &value) {
+        return Err(Refused::new(format!("the request is {}", convert::THENABLE)));
+    }
+    let object: Object = unsafe { value.cast() }.map_err(|e| Refused::new(e.reason.clone()))?;
+    // Read with `convert::property`: a getter that throws is refused with what it threw as
+    // `cause`, never left pending.
+    let field = |name: &str| -> std::result::Result<Option<Unknown>, Refused> {
+        let v = convert::property(env, &object, name).map_err(|r| r.within(&format!("request.{name}")))?;
         Ok(match v.get_type() {
             Ok(ValueType::Undefined) | Ok(ValueType::Null) => None,
             _ => Some(v),
         })
     };
-    let text = |name: &str, required: bool| -> std::result::Result<String, BridgeError> {
+    let text = |name: &str, required: bool| -> std::result::Result<String, Refused> {
         match field(name)? {
-            None if required => Err(BridgeError::argument(format!("request.{name} is required"))),
+            None if required => Err(Refused::new(format!("request.{name} is required"))),
             None => Ok(String::new()),
             Some(v) if v.get_type().ok() == Some(ValueType::String) => {
-                unsafe { v.cast::<String>() }.map_err(|e| BridgeError::argument(e.reason.clone()))
+                unsafe { v.cast::<String>() }.map_err(|e| Refused::new(e.reason.clone()))
             }
-            Some(_) => Err(BridgeError::argument(format!("request.{name} is a string"))),
+            Some(_) => Err(Refused::new(format!("request.{name} is a string"))),
         }
     };
+    let bridge = |e: BridgeError| Refused::new(e.message().to_owned());
     let mut request = ScimRequest::new(&text("method", true)?, &text("path", true)?);
     request.query = text("query", false)?.trim_start_matches('?').to_owned();
     request.headers = convert::headers(env, field("headers")?)?;
-    request.body = convert::bytes("request.body", field("body")?)?;
+    request.body = convert::bytes("request.body", field("body")?).map_err(bridge)?;
     Ok(request)
 }
 

@@ -19,7 +19,7 @@ export type ErrorCode =
   | 'not_yet_valid' | 'expired' | 'subject_confirmation_missing' | 'name_id_missing'
   | 'decryption_failed' | 'replayed' | 'unknown_user' | 'user_archived' | 'wrong_workspace'
   | 'invalid_settings' | 'invalid_certificate' | 'invalid_key' | 'invalid_metadata' | 'invalid_store'
-  | 'invalid_argument'
+  | 'invalid_argument' | 'internal_error'
 
 /**
  * Every error this package throws or rejects with. For `store_failed`, `cause` is the very

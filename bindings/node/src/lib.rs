@@ -18,7 +18,10 @@ mod error;
 mod handler;
 mod offload;
 mod saml;
+mod settings;
 mod store;
+#[cfg(all(debug_assertions, not(test)))]
+mod testing;
 
 use napi::bindgen_prelude::*;
 use napi_derive::napi;
@@ -30,14 +33,14 @@ pub use saml::{ServiceProvider, import_metadata, sp_metadata};
 
 /// The version of this package (and of the core it was built with).
 #[napi(catch_unwind)]
-pub fn version() -> String {
-    env!("CARGO_PKG_VERSION").to_owned()
+pub fn version(env: &Env) -> Result<String> {
+    error::guard(env, || Ok(env!("CARGO_PKG_VERSION").to_owned()))
 }
 
 /// Every stable error code, in the core's order (the `ErrorCode` type lists the same).
 #[napi(catch_unwind, ts_return_type = "ErrorCode[]")]
-pub fn error_codes() -> Vec<&'static str> {
-    sso_scim_core::ErrorCode::ALL.iter().map(|c| c.as_str()).collect()
+pub fn error_codes(env: &Env) -> Result<Vec<&'static str>> {
+    error::guard(env, || Ok(sso_scim_core::ErrorCode::ALL.iter().map(|c| c.as_str()).collect()))
 }
 
 /// A new SCIM bearer token and the SHA-256 hash to store in its place.
@@ -51,33 +54,35 @@ pub struct GeneratedToken {
 
 /// Generate a SCIM bearer token (`ssoscim_…`, 256 random bits) with its hash.
 #[napi(catch_unwind)]
-pub fn generate_token() -> GeneratedToken {
-    let secret = token::ScimToken::generate();
-    GeneratedToken { hash: secret.hash().to_hex(), token: secret.as_str().to_owned() }
+pub fn generate_token(env: &Env) -> Result<GeneratedToken> {
+    error::guard(env, || {
+        let secret = token::ScimToken::generate();
+        Ok(GeneratedToken { hash: secret.hash().to_hex(), token: secret.as_str().to_owned() })
+    })
 }
 
 /// The hash a store keeps for a presented token (what `workspaceForToken` is asked about).
 #[napi(catch_unwind)]
-pub fn hash_token(text: String) -> String {
-    token::hash_token(&text).to_hex()
+pub fn hash_token(env: &Env, text: String) -> Result<String> {
+    error::guard(env, || Ok(token::hash_token(&text).to_hex()))
 }
 
 /// Whether `text` has the shape of a token this library generates.
 #[napi(catch_unwind)]
-pub fn is_well_formed_token(text: String) -> bool {
-    token::is_well_formed(&text)
+pub fn is_well_formed_token(env: &Env, text: String) -> Result<bool> {
+    error::guard(env, || Ok(token::is_well_formed(&text)))
 }
 
 /// The key a store indexes `userName` under (`findByUserName` receives it): Unicode lower case.
 #[napi(catch_unwind)]
-pub fn user_name_key(user_name: String) -> String {
-    sso_scim_core::user_name_key(&user_name)
+pub fn user_name_key(env: &Env, user_name: String) -> Result<String> {
+    error::guard(env, || Ok(sso_scim_core::user_name_key(&user_name)))
 }
 
 /// The key a store indexes a group's `displayName` under (`findGroupByDisplayName`).
 #[napi(catch_unwind)]
-pub fn display_name_key(display_name: String) -> String {
-    sso_scim_core::display_name_key(&display_name)
+pub fn display_name_key(env: &Env, display_name: String) -> Result<String> {
+    error::guard(env, || Ok(sso_scim_core::display_name_key(&display_name)))
 }
 
 /// Answer `queryUsers` from every user a simple store keeps for the workspace: filter, sort
@@ -85,13 +90,13 @@ pub fn display_name_key(display_name: String) -> String {
 /// out). Synchronous, so a synchronous store stays synchronous.
 #[napi(catch_unwind, ts_args_type = "query: StoreQuery, users: UserRecord[]", ts_return_type = "UserPage")]
 pub fn select_users<'e>(env: &'e Env, query: Unknown, users: Unknown) -> Result<Unknown<'e>> {
-    select(env, query, users, bridge::select_users)
+    error::guard(env, || select(env, query, users, bridge::select_users))
 }
 
 /// `selectUsers` for `queryGroups`.
 #[napi(catch_unwind, ts_args_type = "query: StoreQuery, groups: GroupRecord[]", ts_return_type = "GroupPage")]
 pub fn select_groups<'e>(env: &'e Env, query: Unknown, groups: Unknown) -> Result<Unknown<'e>> {
-    select(env, query, groups, bridge::select_groups)
+    error::guard(env, || select(env, query, groups, bridge::select_groups))
 }
 
 type Select = fn(
@@ -101,11 +106,12 @@ type Select = fn(
 ) -> std::result::Result<serde_json::Value, bridge::BridgeError>;
 
 fn select<'e>(env: &'e Env, query: Unknown, records: Unknown, run: Select) -> Result<Unknown<'e>> {
-    let query = convert::to_json(env, query).map_err(|m| error::argument(env, &format!("query: {m}")))?;
+    let argument = sso_scim_core::ErrorCode::InvalidArgument;
+    let query = convert::to_json(env, query).map_err(|r| r.within("query").into_error(env, argument))?;
     let records = match convert::to_json(env, records) {
         Ok(serde_json::Value::Array(items)) => items,
         Ok(_) => return Err(error::argument(env, "records are an array")),
-        Err(m) => return Err(error::argument(env, &format!("records: {m}"))),
+        Err(r) => return Err(r.within("records").into_error(env, argument)),
     };
     let page = run(KeyCase::Camel, query, records).map_err(|e| error::bridge(env, &e))?;
     convert::from_json(env, &page)

@@ -3,16 +3,15 @@
 //! becomes a JS value on the JS thread, and the queued work keeps Node running until it has
 //! settled, as any pending I/O does.
 //!
-//! A panic in the work or in its conversion rejects the Promise; it never unwinds into Node
-//! (napi runs both from `extern "C"` callbacks without catching).
-
-use std::panic::{AssertUnwindSafe, catch_unwind};
+//! A panic in the work or in its conversion rejects the Promise with `internal_error`, printing
+//! nothing (`bridge::catch_quietly`); it never unwinds into Node (napi runs both from
+//! `extern "C"` callbacks without catching).
 
 use napi::bindgen_prelude::*;
 use napi::{Env, Error, ScopedTask, Unknown};
 
 use crate::error;
-use sso_scim_core::bridge::panic_message;
+use sso_scim_core::bridge::catch_quietly;
 
 /// The work and what its result becomes on the JS thread.
 struct Offload<W, R> {
@@ -31,14 +30,13 @@ where
 
     fn compute(&mut self) -> Result<Self::Output> {
         let work = self.work.take().ok_or_else(|| Error::from_reason("sso-scim: the work ran twice"))?;
-        Ok(catch_unwind(AssertUnwindSafe(work)).map_err(|panic| panic_message(&*panic)))
+        Ok(catch_quietly(work))
     }
 
     fn resolve(&mut self, env: &'task Env, output: Self::Output) -> Result<Self::JsValue> {
-        let output = output.map_err(|message| Error::new(Status::GenericFailure, message))?;
-        let then = self.then.take().ok_or_else(|| Error::from_reason("sso-scim: the result was taken twice"))?;
-        catch_unwind(AssertUnwindSafe(|| then(env, output)))
-            .unwrap_or_else(|panic| Err(Error::new(Status::GenericFailure, panic_message(&*panic))))
+        let output = output.map_err(|message| error::internal(env, &message))?;
+        let then = self.then.take().ok_or_else(|| error::internal(env, "sso-scim: the result was taken twice"))?;
+        catch_quietly(|| then(env, output)).unwrap_or_else(|message| Err(error::internal(env, &message)))
     }
 }
 

@@ -9,6 +9,7 @@ use napi::bindgen_prelude::*;
 use napi::{Env, JsValue, Unknown, ValueType};
 use napi_derive::napi;
 use serde_json::Value;
+use sso_scim_core::ErrorCode;
 use sso_scim_core::bridge::{self, BridgeError, KeyCase};
 use sso_scim_core::saml::{self, Identity, SamlError, ServiceProvider as CoreServiceProvider};
 use time::OffsetDateTime;
@@ -61,6 +62,12 @@ impl SamlArgs {
     }
 }
 
+/// A refusal as an argument error (the thrown value, if any, is not kept: these are the
+/// host's own option objects, and the message names what threw).
+fn refused(r: convert::Refused) -> BridgeError {
+    BridgeError::argument(r.message)
+}
+
 fn options_of(
     env: &Env,
     options: Option<Unknown>,
@@ -74,7 +81,7 @@ fn options_of(
         _ => return Err(BridgeError::argument("options is an object {requestId?, now?}")),
     }
     let object: Object = unsafe { options.cast() }.map_err(|e| BridgeError::argument(e.reason.clone()))?;
-    let rid: Unknown = object.get_named_property("requestId").map_err(|e| BridgeError::argument(e.reason.clone()))?;
+    let rid = convert::property(env, &object, "requestId").map_err(|r| refused(r.within("options.requestId")))?;
     let requests = match rid.get_type() {
         Ok(ValueType::Undefined) | Ok(ValueType::Null) => Requests::One(None),
         Ok(ValueType::String) => {
@@ -99,14 +106,14 @@ fn options_of(
             ));
         }
     };
-    let now: Unknown = object.get_named_property("now").map_err(|e| BridgeError::argument(e.reason.clone()))?;
+    let now = convert::property(env, &object, "now").map_err(|r| refused(r.within("options.now")))?;
     Ok((requests, convert::instant(Some(now))?))
 }
 
 /// `options.requestId` as an array: every element a string.
 fn string_list(env: &Env, array: Unknown) -> std::result::Result<Vec<String>, BridgeError> {
     let wrong = || BridgeError::argument("options.requestId: every element of the array is a string");
-    match convert::to_json(env, array).map_err(|m| BridgeError::argument(format!("options.requestId: {m}")))? {
+    match convert::to_json(env, array).map_err(|r| refused(r.within("options.requestId")))? {
         Value::Array(items) => items
             .into_iter()
             .map(|item| match item {
@@ -119,8 +126,15 @@ fn string_list(env: &Env, array: Unknown) -> std::result::Result<Vec<String>, Br
 }
 
 fn settings_of(env: &Env, settings: Unknown) -> Result<saml::SamlSettings> {
-    let value = convert::to_json(env, settings).map_err(|m| error::argument(env, &format!("settings: {m}")))?;
-    bridge::json::saml_settings(KeyCase::Camel, value).map_err(|e| error::bridge(env, &e))
+    let value = convert::to_json(env, settings)
+        .map_err(|r| r.within("settings").into_error(env, ErrorCode::InvalidSettings))?;
+    bridge::json::saml_settings(KeyCase::Camel, value.clone()).map_err(|first| {
+        let check = |v: &Value| {
+            let settings = bridge::json::saml_settings(KeyCase::Camel, v.clone())?;
+            CoreServiceProvider::new(settings).map(drop).map_err(BridgeError::from)
+        };
+        error::bridge(env, &crate::settings::explain(&value, first, check))
+    })
 }
 
 fn saml_error(env: &Env, e: SamlError) -> napi::Error {
@@ -149,9 +163,11 @@ impl ServiceProvider {
     /// `invalid_certificate` (also for an IdP RSA key under `minRsaKeyBits`) or `invalid_key`.
     #[napi(constructor, catch_unwind, ts_args_type = "settings: SamlSettings")]
     pub fn new(env: Env, settings: Unknown) -> Result<Self> {
-        let settings = settings_of(&env, settings)?;
-        let core = CoreServiceProvider::new(settings).map_err(|e| saml_error(&env, e))?;
-        Ok(ServiceProvider { core: Arc::new(core) })
+        error::guard(&env, || {
+            let settings = settings_of(&env, settings)?;
+            let core = CoreServiceProvider::new(settings).map_err(|e| saml_error(&env, e))?;
+            Ok(ServiceProvider { core: Arc::new(core) })
+        })
     }
 
     /// The core service provider (shared with in-flight calls).
@@ -162,7 +178,7 @@ impl ServiceProvider {
     /// The settings, camelCase, every default filled in.
     #[napi(getter, catch_unwind, ts_return_type = "Required<SamlSettings>")]
     pub fn settings<'e>(&self, env: &'e Env) -> Result<Unknown<'e>> {
-        camel(env, serde_json::to_value(self.core.settings()).unwrap_or(Value::Null))
+        error::guard(env, || camel(env, serde_json::to_value(self.core.settings()).unwrap_or(Value::Null)))
     }
 
     /// Validate a SAMLResponse (the base64 form value, or raw XML): resolves with the verified
@@ -183,9 +199,11 @@ impl ServiceProvider {
         saml_response: Unknown,
         options: Option<Unknown>,
     ) -> Result<PromiseRaw<'e, Unknown<'e>>> {
-        error::promise(env, SamlArgs::read(env, Some(saml_response), options, true), |args| {
-            let sp = self.core();
-            spawn(env, move || Ok(bridge::json::identity(&args.validate(&sp)?)))
+        error::guard_promise(env, || {
+            error::promise(env, SamlArgs::read(env, Some(saml_response), options, true), |args| {
+                let sp = self.core();
+                spawn(env, move || Ok(bridge::json::identity(&args.validate(&sp)?)))
+            })
         })
     }
 
@@ -202,9 +220,11 @@ impl ServiceProvider {
         saml_response: Unknown,
         options: Option<Unknown>,
     ) -> Result<Unknown<'e>> {
-        let args = SamlArgs::read(env, Some(saml_response), options, true)?;
-        let identity = args.validate(&self.core).map_err(|e| saml_error(env, e))?;
-        camel(env, bridge::json::identity(&identity))
+        error::guard(env, || {
+            let args = SamlArgs::read(env, Some(saml_response), options, true)?;
+            let identity = args.validate(&self.core).map_err(|e| saml_error(env, e))?;
+            camel(env, bridge::json::identity(&identity))
+        })
     }
 
     /// Verify the enveloped signature of the root element of `xml` (a signed Assertion or
@@ -212,10 +232,12 @@ impl ServiceProvider {
     /// profile check is made, so this never replaces `validate`.
     #[napi(catch_unwind, ts_args_type = "xml: string", ts_return_type = "Promise<string>")]
     pub fn verify_signed_element<'e>(&self, env: &'e Env, xml: Unknown) -> Result<PromiseRaw<'e, Unknown<'e>>> {
-        let prepared = convert::string("xml", xml).map_err(|e| error::bridge(env, &e));
-        error::promise(env, prepared, |xml| {
-            let sp = self.core();
-            spawn(env, move || Ok(Value::String(sp.verify_signed_element(&xml)?)))
+        error::guard_promise(env, || {
+            let prepared = convert::string("xml", xml).map_err(|e| error::bridge(env, &e));
+            error::promise(env, prepared, |xml| {
+                let sp = self.core();
+                spawn(env, move || Ok(Value::String(sp.verify_signed_element(&xml)?)))
+            })
         })
     }
 
@@ -229,13 +251,15 @@ impl ServiceProvider {
     /// it validates.
     #[napi(catch_unwind, ts_args_type = "samlResponse: string | Uint8Array", ts_return_type = "Promise<string | null>")]
     pub fn in_response_to_hint<'e>(&self, env: &'e Env, saml_response: Unknown) -> Result<PromiseRaw<'e, Unknown<'e>>> {
-        let prepared = convert::bytes("samlResponse", Some(saml_response)).map_err(|e| error::bridge(env, &e));
-        error::promise(env, prepared, |input| {
-            let sp = self.core();
-            // Kept for hosts written against it; deprecated in the core for the same reason.
-            #[allow(deprecated)]
-            let hint = move || Ok(sp.in_response_to_hint(&input).map_or(Value::Null, Value::String));
-            spawn(env, hint)
+        error::guard_promise(env, || {
+            let prepared = convert::bytes("samlResponse", Some(saml_response)).map_err(|e| error::bridge(env, &e));
+            error::promise(env, prepared, |input| {
+                let sp = self.core();
+                // Kept for hosts written against it; deprecated in the core for the same reason.
+                #[allow(deprecated)]
+                let hint = move || Ok(sp.in_response_to_hint(&input).map_or(Value::Null, Value::String));
+                spawn(env, hint)
+            })
         })
     }
 
@@ -252,20 +276,24 @@ impl ServiceProvider {
         relay_state: Option<Unknown>,
         now: Option<Unknown>,
     ) -> Result<PromiseRaw<'e, Unknown<'e>>> {
-        let prepared = convert::optional_string("relayState", relay_state)
-            .and_then(|relay| Ok((relay, convert::instant(now)?)))
-            .map_err(|e| error::bridge(env, &e));
-        error::promise(env, prepared, |(relay_state, now)| {
-            let sp = self.core();
-            spawn(env, move || Ok(bridge::json::authn_request(&sp.authn_request(now, relay_state.as_deref())?)))
+        error::guard_promise(env, || {
+            let prepared = convert::optional_string("relayState", relay_state)
+                .and_then(|relay| Ok((relay, convert::instant(now)?)))
+                .map_err(|e| error::bridge(env, &e));
+            error::promise(env, prepared, |(relay_state, now)| {
+                let sp = self.core();
+                spawn(env, move || Ok(bridge::json::authn_request(&sp.authn_request(now, relay_state.as_deref())?)))
+            })
         })
     }
 
     /// This SP's metadata XML (entity ID, ACS, certificate when configured).
     #[napi(catch_unwind, ts_return_type = "Promise<string>")]
     pub fn metadata<'e>(&self, env: &'e Env) -> Result<PromiseRaw<'e, Unknown<'e>>> {
-        let sp = self.core();
-        spawn(env, move || Ok(Value::String(sp.sp_metadata())))
+        error::guard_promise(env, || {
+            let sp = self.core();
+            spawn(env, move || Ok(Value::String(sp.sp_metadata())))
+        })
     }
 
     /// The IdP certificates that expire within `days` of `now` (default: the current time),
@@ -281,13 +309,15 @@ impl ServiceProvider {
         days: Unknown,
         now: Option<Unknown>,
     ) -> Result<PromiseRaw<'e, Unknown<'e>>> {
-        let prepared =
-            convert::days(days).and_then(|d| Ok((d, convert::instant(now)?))).map_err(|e| error::bridge(env, &e));
-        error::promise(env, prepared, |(days, now)| {
-            let sp = self.core();
-            spawn(env, move || {
-                let certs = sp.certificates_expiring_within(now, days);
-                Ok(Value::Array(certs.into_iter().map(bridge::json::certificate).collect()))
+        error::guard_promise(env, || {
+            let prepared =
+                convert::days(days).and_then(|d| Ok((d, convert::instant(now)?))).map_err(|e| error::bridge(env, &e));
+            error::promise(env, prepared, |(days, now)| {
+                let sp = self.core();
+                spawn(env, move || {
+                    let certs = sp.certificates_expiring_within(now, days);
+                    Ok(Value::Array(certs.into_iter().map(bridge::json::certificate).collect()))
+                })
             })
         })
     }
@@ -296,8 +326,10 @@ impl ServiceProvider {
 /// SP metadata for `settings` without building a service provider first.
 #[napi(catch_unwind, ts_args_type = "settings: SamlSettings", ts_return_type = "Promise<string>")]
 pub fn sp_metadata<'e>(env: &'e Env, settings: Unknown) -> Result<PromiseRaw<'e, Unknown<'e>>> {
-    error::promise(env, settings_of(env, settings), |settings| {
-        spawn(env, move || Ok(Value::String(saml::metadata::sp_metadata_for(&settings)?)))
+    error::guard_promise(env, || {
+        error::promise(env, settings_of(env, settings), |settings| {
+            spawn(env, move || Ok(Value::String(saml::metadata::sp_metadata_for(&settings)?)))
+        })
     })
 }
 
@@ -317,16 +349,18 @@ pub fn import_metadata<'e>(
     acs_url: Unknown,
     entity_id: Option<Unknown>,
 ) -> Result<PromiseRaw<'e, Unknown<'e>>> {
-    let prepared = (|| {
-        Ok((
-            convert::string("xml", xml)?,
-            convert::string("spEntityId", sp_entity_id)?,
-            convert::string("acsUrl", acs_url)?,
-            convert::optional_string("entityId", entity_id)?,
-        ))
-    })()
-    .map_err(|e: BridgeError| error::bridge(env, &e));
-    error::promise(env, prepared, |(xml, sp_entity_id, acs_url, entity_id)| {
-        spawn(env, move || bridge::json::import_metadata(&xml, &sp_entity_id, &acs_url, entity_id.as_deref()))
+    error::guard_promise(env, || {
+        let prepared = (|| {
+            Ok((
+                convert::string("xml", xml)?,
+                convert::string("spEntityId", sp_entity_id)?,
+                convert::string("acsUrl", acs_url)?,
+                convert::optional_string("entityId", entity_id)?,
+            ))
+        })()
+        .map_err(|e: BridgeError| error::bridge(env, &e));
+        error::promise(env, prepared, |(xml, sp_entity_id, acs_url, entity_id)| {
+            spawn(env, move || bridge::json::import_metadata(&xml, &sp_entity_id, &acs_url, entity_id.as_deref()))
+        })
     })
 }

@@ -15,7 +15,7 @@ use serde_json::Value;
 use sso_scim_core::bridge::StoreMethod;
 use sso_scim_core::{StoreError, StoreErrorKind};
 
-use crate::convert::{self, FunctionHandle, JsArgs};
+use crate::convert::{self, FunctionHandle, JsArgs, Refused};
 
 /// The host's thrown or rejected value, retained until the handler turns it into `cause`.
 pub struct HostError {
@@ -47,8 +47,9 @@ impl std::error::Error for HostError {}
 pub enum Called<'e> {
     /// The answer (or failure), known now.
     Now(std::result::Result<Value, StoreError>),
-    /// A Promise to await.
-    Later(Unknown<'e>),
+    /// A Promise to await, and the row limit its answer is held to
+    /// ([`StoreMethod::row_limit`]).
+    Later(Unknown<'e>, Option<usize>),
 }
 
 /// A host store object, its methods by [`StoreMethod::ALL`] index (`None`: an optional method
@@ -60,33 +61,31 @@ pub struct JsStore {
 impl JsStore {
     /// Read every method of `store`. A missing required method is refused
     /// (`invalid_store`); a missing optional one answers `unsupported` when called.
-    pub fn new(env: &Env, store: Unknown) -> std::result::Result<JsStore, String> {
-        if !matches!(store.get_type().map_err(|e| e.reason.clone())?, ValueType::Object | ValueType::Function) {
-            return Err("the store is an object with the Directory methods".into());
+    pub fn new(env: &Env, store: Unknown) -> std::result::Result<JsStore, Refused> {
+        let napi = |e: Error| Refused::new(e.reason.clone());
+        if !matches!(store.get_type().map_err(napi)?, ValueType::Object | ValueType::Function) {
+            return Err(Refused::new("the store is an object with the Directory methods"));
         }
-        let object: Object = unsafe { store.cast() }.map_err(|e| e.reason.clone())?;
+        let object: Object = unsafe { store.cast() }.map_err(napi)?;
         let mut methods = Vec::with_capacity(StoreMethod::ALL.len());
         for method in StoreMethod::ALL {
             let name = method.camel_name();
-            let value = object.get_named_property::<Unknown>(name);
-            if convert::clear_exception(env) {
-                return Err(format!("reading the store's {name} threw"));
-            }
-            let value = value.map_err(|e| format!("reading the store's {name}: {}", e.reason))?;
-            match value.get_type().map_err(|e| e.reason.clone())? {
+            // A getter that throws: refused, with what it threw as `cause`.
+            let value = convert::property(env, &object, name).map_err(|r| r.within("the store"))?;
+            match value.get_type().map_err(napi)? {
                 ValueType::Function => {}
                 ValueType::Undefined | ValueType::Null if method.is_optional() => {
                     methods.push(None);
                     continue;
                 }
                 ValueType::Undefined | ValueType::Null => {
-                    return Err(format!("the store lacks the required method {name}"));
+                    return Err(Refused::new(format!("the store lacks the required method {name}")));
                 }
-                other => return Err(format!("the store's {name} is a {other:?}, not a function")),
+                other => return Err(Refused::new(format!("the store's {name} is a {other:?}, not a function"))),
             }
-            let function: Function<JsArgs, Unknown<'static>> = unsafe { value.cast() }.map_err(|e| e.reason.clone())?;
-            let bound = function.bind(object).map_err(|e| e.reason.clone())?;
-            methods.push(Some(bound.create_ref().map_err(|e| e.reason.clone())?));
+            let function: Function<JsArgs, Unknown<'static>> = unsafe { value.cast() }.map_err(napi)?;
+            let bound = function.bind(object).map_err(|e| Refused::taken(env, &e.reason))?;
+            methods.push(Some(bound.create_ref().map_err(napi)?));
         }
         Ok(JsStore { methods })
     }
@@ -95,6 +94,7 @@ impl JsStore {
     /// pending.
     pub fn call<'e>(&self, env: &'e Env, method: StoreMethod, args: Vec<Value>) -> Called<'e> {
         let index = StoreMethod::ALL.iter().position(|m| *m == method).unwrap_or(usize::MAX);
+        let limit = method.row_limit(&args);
         let Some(Some(function)) = self.methods.get(index) else {
             return Called::Now(Err(StoreError::unsupported(method.camel_name())));
         };
@@ -115,10 +115,10 @@ impl JsStore {
         };
         // The method is bound: `this` given here is ignored.
         match function.apply((), args) {
-            Ok(value) if value.is_promise().unwrap_or(false) => Called::Later(value),
-            Ok(value) => Called::Now(reply(env, method, value)),
+            Ok(value) if value.is_promise().unwrap_or(false) => Called::Later(value, limit),
+            Ok(value) => Called::Now(reply(env, method, limit, value)),
             Err(e) => Called::Now(Err(match convert::take_exception(env) {
-                Some(thrown) => host_failure(env, thrown),
+                Some(thrown) => host_failure(env, method, thrown),
                 None => StoreError::new(
                     StoreErrorKind::Failed,
                     format!("the store's {} could not be called: {}", method.camel_name(), e.reason),
@@ -128,24 +128,75 @@ impl JsStore {
     }
 }
 
-/// A store answer (plain, or what its Promise fulfilled with) as JSON.
-pub fn reply(env: &Env, method: StoreMethod, value: Unknown) -> std::result::Result<Value, StoreError> {
-    convert::to_json(env, value).map_err(|reason| {
+/// A store answer (plain, or what its Promise fulfilled with) as JSON. `limit` is the most
+/// records the answer may list ([`StoreMethod::row_limit`]): a longer list is refused before a
+/// single record is converted, at the cost of reading one length. A thenable where the answer
+/// belongs (a plain method that forgot to `await`) is refused with words saying so.
+pub fn reply(
+    env: &Env,
+    method: StoreMethod,
+    limit: Option<usize>,
+    value: Unknown,
+) -> std::result::Result<Value, StoreError> {
+    let name = method.camel_name();
+    let violated = |message: String| StoreError::new(StoreErrorKind::ContractViolated, message);
+    if let (Some(limit), Some(key)) = (limit, method.rows_key())
+        && let Some(rows) = rows_listed(env, &value, key)
+        && rows > limit
+    {
+        return Err(violated(format!("the store's {name} listed {rows} records for a count of {limit}")));
+    }
+    convert::to_json(env, value).map_err(|refused| {
         convert::clear_exception(env);
-        StoreError::new(
-            StoreErrorKind::ContractViolated,
-            format!("the store's {} answered a value that is not JSON: {reason}", method.camel_name()),
-        )
+        let message = format!("the store's {name} answered a value that is not JSON: {}", refused.message);
+        match refused.thrown {
+            Some(thrown) => violated(message).with_source(HostError { error: thrown }),
+            None => violated(message),
+        }
     })
 }
 
+/// The length of `value[key]` when it is an array (a getter or Proxy trap that throws: not
+/// known here, and the conversion reports it).
+fn rows_listed(env: &Env, value: &Unknown, key: &str) -> Option<usize> {
+    if value.get_type().ok()? != ValueType::Object {
+        return None;
+    }
+    let object: Object = unsafe { value.cast() }.ok()?;
+    let rows = convert::property(env, &object, key).ok()?;
+    if !rows.is_array().ok()? {
+        return None;
+    }
+    let mut length = 0u32;
+    // SAFETY: a plain N-API query on an array of this env's current scope.
+    let status = unsafe { napi::sys::napi_get_array_length(env.raw(), rows.raw(), &mut length) };
+    (status == napi::sys::Status::napi_ok).then_some(length as usize)
+}
+
+/// Whether `method` may signal `kind` (the wire protocol of [`StoreMethod`]): `conflict` from
+/// the inserts and updates, `version_mismatch` and `not_found` from the updates and
+/// `deleteGroup`, `unsupported` from any method. A signal thrown where it does not apply is
+/// a plain failure, the host's value kept as `cause` like any other.
+fn signals(method: StoreMethod, kind: StoreErrorKind) -> bool {
+    use StoreMethod as M;
+    match kind {
+        StoreErrorKind::Unsupported => true,
+        StoreErrorKind::Conflict => matches!(method, M::InsertUser | M::UpdateUser | M::InsertGroup | M::UpdateGroup),
+        StoreErrorKind::VersionMismatch | StoreErrorKind::NotFound => {
+            matches!(method, M::UpdateUser | M::UpdateGroup | M::DeleteGroup)
+        }
+        _ => false,
+    }
+}
+
 /// A thrown or rejected value as a store error: its `code` (a string property) names the kind
-/// it signals; the value itself is kept, unchanged and uncoerced, as the source.
-pub fn host_failure(env: &Env, value: Unknown) -> StoreError {
+/// it signals, if `method` may signal it; the value itself is kept, unchanged and uncoerced, as
+/// the source.
+pub fn host_failure(env: &Env, method: StoreMethod, value: Unknown) -> StoreError {
     let code = code_of(env, value);
     let kind = code.as_deref().map_or(StoreErrorKind::Failed, StoreErrorKind::from_host_code);
     let host = HostError { error: Error::from_unknown_without_coercion(value) };
-    if kind == StoreErrorKind::Failed {
+    if kind == StoreErrorKind::Failed || !signals(method, kind) {
         StoreError::failed(host)
     } else {
         StoreError::new(kind, host.to_string()).with_source(host)
@@ -157,12 +208,8 @@ fn code_of(env: &Env, value: Unknown) -> Option<String> {
         return None;
     }
     let object: Object = unsafe { value.cast() }.ok()?;
-    let code = object.get_named_property::<Unknown>("code");
-    // A `code` getter that throws: no signal, and the exception must not stay pending.
-    if convert::clear_exception(env) {
-        return None;
-    }
-    let code = code.ok()?;
+    // A `code` getter that throws: no signal, and the exception is not left pending.
+    let code = convert::property(env, &object, "code").ok()?;
     if code.get_type().ok()? != ValueType::String {
         return None;
     }

@@ -132,3 +132,30 @@ fn panic_messages_name_the_panic() {
     assert!(panic_message(&String::from("owned")).ends_with(": owned"));
     assert!(panic_message(&42u8).ends_with(": unknown cause"));
 }
+
+/// A host whose `query_users` lists `rows` records, each a value that would fail to convert.
+struct Sloppy {
+    rows: usize,
+}
+
+impl HostStore for Sloppy {
+    fn call(&self, _: StoreMethod, _: Vec<Value>) -> impl Future<Output = Result<Value, crate::StoreError>> + Send {
+        let users: Vec<Value> = (0..self.rows).map(|_| json!("not a user")).collect();
+        std::future::ready(Ok(json!({"total_results": self.rows, "users": users})))
+    }
+}
+
+#[test]
+fn a_host_listing_more_rows_than_count_is_refused_before_any_row_is_read() {
+    use crate::Directory as _;
+    assert_eq!(StoreMethod::QueryUsers.row_limit(&[json!("ws"), json!({"count": 5})]), Some(5));
+    assert_eq!(StoreMethod::GetUser.row_limit(&[json!("ws"), json!("id")]), None);
+    let store = ForeignDirectory::new(Sloppy { rows: 100_000 }, KeyCase::Snake);
+    let e = crate::executor::now_or_never(store.query_users("ws", &query(None, None, 1, 5))).unwrap().unwrap_err();
+    assert_eq!(e.kind(), crate::StoreErrorKind::ContractViolated);
+    assert!(e.message().contains("100000 records for a count of 5"), "refused on the length alone: {}", e.message());
+    // Within the count, the same rows are read — and refused for what they are.
+    let store = ForeignDirectory::new(Sloppy { rows: 5 }, KeyCase::Snake);
+    let e = crate::executor::now_or_never(store.query_users("ws", &query(None, None, 1, 5))).unwrap().unwrap_err();
+    assert!(e.message().contains("not what it must answer"), "{}", e.message());
+}

@@ -16,6 +16,7 @@ prerequisites:
 lint:
 	$(CARGO) fmt --all --check
 	$(CARGO) clippy --workspace --all-targets --locked -- -D warnings
+	RUSTDOCFLAGS="-D warnings" $(CARGO) doc --workspace --no-deps --locked
 
 test-rust: lint
 	$(CARGO) test --workspace --locked

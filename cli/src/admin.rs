@@ -1,7 +1,7 @@
 //! The admin subcommands: workspaces, tokens, SAML configuration and users.
 //!
 //! Everything printed from the database, an IdP's metadata or an error message goes through
-//! [`term`](crate::term): names and attributes are tenant-controlled, and printed raw they can
+//! [`crate::term`]: names and attributes are tenant-controlled, and printed raw they can
 //! drive the operator's terminal.
 
 use std::fs;

@@ -1,8 +1,8 @@
 //! # sso-scim-core
 //!
 //! The storage-agnostic core of sso-scim: a SCIM 2.0 service provider for provisioning users
-//! from Microsoft Entra ID, Okta, OneLogin and any RFC 7643/7644 client, and (later) the SAML 2.0
-//! sign-in side.
+//! from Microsoft Entra ID, Okta, OneLogin and any RFC 7643/7644 client ([`scim`]), and the SAML
+//! 2.0 sign-in side: response validation, metadata and the login decision ([`saml`], [`login`]).
 //!
 //! The core never stores anything itself. The host implements one trait, [`Directory`], and
 //! hands the core an HTTP-shaped request; the core answers an HTTP-shaped response. Everything

@@ -15,8 +15,9 @@
 //! - **No runtime.** Every [`Directory`](sso_scim_core::Directory) method does its work
 //!   synchronously inside the returned future, so core futures over this store complete on
 //!   their first poll ([`now_or_never`](sso_scim_core::executor::now_or_never) drives them).
-//!   An async server should call the core from a blocking-friendly context (e.g.
-//!   `tokio::task::spawn_blocking`), since a write waits for an fsync.
+//!   An async server should call the core off its async workers, since a write waits for an
+//!   fsync: `sso-scim serve` runs every call on a bounded pool of its own threads (README
+//!   "Serving on the open internet").
 //! - **Migrations.** The schema version lives in `PRAGMA user_version`; [`SqliteDirectory::open`]
 //!   applies pending migrations in one transaction and refuses a database written by a newer
 //!   build.

@@ -1,8 +1,8 @@
-//! The SCIM 2.0 service provider (RFC 7643 / RFC 7644) for Users.
+//! The SCIM 2.0 service provider (RFC 7643 / RFC 7644) for Users and Groups.
 //!
 //! [`ScimHandler::handle`] takes an HTTP-shaped [`ScimRequest`] and returns a [`ScimResponse`];
 //! the host's web framework only forwards bytes. Behaviour toward real clients is chosen by
-//! [`Compatibility`]: the default profile accepts what Entra ID, Okta and OneLogin actually
+//! [`config::Profile`]: the default profile accepts what Entra ID, Okta and OneLogin actually
 //! send, `strict` follows the RFC to the letter.
 
 pub mod config;

@@ -187,7 +187,7 @@ pub fn saml_validate(data: &[u8]) {
     }
 }
 
-/// A genuine vector response, edited by the recipe in `data` (see [`crate::mutate`]), then
+/// A genuine vector response, edited by the recipe in `data` (see `crate::mutate`), then
 /// validated with its case's settings. Accepted edits must give the original identity: edits
 /// outside the signed content (the unsigned Response, KeyInfo, the encoding) may be accepted,
 /// edits inside it never.

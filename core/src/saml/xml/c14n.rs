@@ -1,4 +1,4 @@
-//! Exclusive XML Canonicalization 1.0 (https://www.w3.org/TR/xml-exc-c14n/), with and without
+//! Exclusive XML Canonicalization 1.0 (<https://www.w3.org/TR/xml-exc-c14n/>), with and without
 //! comments, with the InclusiveNamespaces PrefixList, over a subtree of our parsed
 //! [`Document`](super::tree::Document).
 //!

@@ -1,6 +1,6 @@
 //! The parsed document: an arena of nodes in document order, read through [`Node`] handles.
 //!
-//! Built by [`super::parser`] only. Unlike a general-purpose DOM it keeps what exclusive
+//! Built by the parser (`super::parser`) only. Unlike a general-purpose DOM it keeps what exclusive
 //! canonicalization needs straight from the parse — every element's and attribute's QName
 //! with its prefix, the namespace declarations each start tag made — so nothing is ever read
 //! back from the source text, and it holds the values already normalised (references

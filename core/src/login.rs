@@ -3,7 +3,7 @@
 
 use std::fmt;
 
-use time::{Duration, OffsetDateTime};
+use time::OffsetDateTime;
 
 use crate::directory::Directory;
 use crate::error::{ErrorCode, StoreError};
@@ -81,7 +81,7 @@ pub async fn decide<D: Directory>(
     identity: &Identity,
 ) -> Result<LoginDecision, LoginError> {
     let settings = sp.settings();
-    let skew = Duration::seconds(i64::try_from(settings.clock_skew_seconds).unwrap_or(i64::MAX / 2));
+    let skew = settings.clock_skew();
     let replay_key = format!("{} {}", identity.issuer, identity.assertion_id);
     let first_use = directory
         .remember_assertion(

@@ -348,7 +348,7 @@ impl ServiceProvider {
         response_signed: bool,
     ) -> Result<Identity, SamlError> {
         let s = self.settings();
-        let skew = Duration::seconds(i64::try_from(s.clock_skew_seconds).unwrap_or(i64::MAX / 2));
+        let skew = s.clock_skew();
         if assertion.attribute("Version") != Some("2.0") {
             return Err(malformed("the Assertion Version is not \"2.0\""));
         }

@@ -176,6 +176,12 @@ fn default_min_rsa_key_bits() -> u32 {
 }
 
 impl SamlSettings {
+    /// The clock skew as a duration: the one place it is converted (the response checks and
+    /// the replay memory both use it). Bounded to a day when the service provider is built.
+    pub fn clock_skew(&self) -> time::Duration {
+        time::Duration::seconds(i64::try_from(self.clock_skew_seconds.min(MAX_CLOCK_SKEW_SECONDS)).unwrap_or(0))
+    }
+
     /// Settings with the required values and every default.
     pub fn new(sp_entity_id: &str, acs_url: &str, idp_entity_id: &str, idp_certificates: Vec<String>) -> Self {
         SamlSettings {

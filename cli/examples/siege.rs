@@ -26,7 +26,6 @@ struct Server {
     child: Child,
     addr: String,
     token: String,
-    workspace: String,
 }
 
 impl Drop for Server {
@@ -48,11 +47,8 @@ fn start(db: &std::path::Path) -> Server {
         .spawn()
         .expect("start sso-scim serve (build it first: cargo build --release -p sso-scim-cli)");
     let mut lines = BufReader::new(child.stdout.take().unwrap()).lines().map_while(Result::ok);
-    let (mut addr, mut token, mut workspace) = (String::new(), String::new(), String::new());
+    let (mut addr, mut token) = (String::new(), String::new());
     for line in lines.by_ref() {
-        if let Some(rest) = line.strip_prefix("sso-scim: created workspace ") {
-            workspace = rest.split(' ').next().unwrap().to_owned();
-        }
         if let Some(t) = line.split(": ").last().filter(|t| t.starts_with("ssoscim_")) {
             token = t.to_owned();
         }
@@ -62,7 +58,7 @@ fn start(db: &std::path::Path) -> Server {
         }
     }
     thread::spawn(move || lines.for_each(drop));
-    Server { child, addr, token, workspace }
+    Server { child, addr, token }
 }
 
 /// One request on a new connection: status and body.
@@ -83,10 +79,11 @@ fn request(addr: &str, method: &str, target: &str, headers: &[(&str, &str)], bod
     Some((status, raw[at..].to_vec()))
 }
 
-fn scim(server: &Server, method: &str, target: &str, body: &str) -> (u16, Vec<u8>) {
-    let auth = format!("Bearer {}", server.token);
+/// A SCIM request to `addr` with bearer `token`.
+fn scim(addr: &str, token: &str, method: &str, target: &str, body: &str) -> (u16, Vec<u8>) {
+    let auth = format!("Bearer {token}");
     let headers = [("Authorization", auth.as_str()), ("Content-Type", "application/scim+json")];
-    request(&server.addr, method, &format!("/scim/v2{target}"), &headers, body.as_bytes()).expect("answered")
+    request(addr, method, &format!("/scim/v2{target}"), &headers, body.as_bytes()).expect("answered")
 }
 
 /// A new workspace and its token, by the CLI.
@@ -163,11 +160,23 @@ fn measure(server: &Server, user: &str, stop: &AtomicBool) -> (Stats, Stats) {
         assert_eq!(request(&server.addr, "GET", "/healthz", &[], b"").unwrap().0, 200);
         health.push(t.elapsed());
         let t = Instant::now();
-        assert_eq!(scim(server, "GET", &format!("/Users/{user}"), "").0, 200);
+        assert_eq!(scim(&server.addr, &server.token, "GET", &format!("/Users/{user}"), "").0, 200);
         get.push(t.elapsed());
         thread::sleep(Duration::from_millis(5));
     }
     (stats(health), stats(get))
+}
+
+/// [`measure`] for `phase`, then raise `stop` (which also ends the phase's attackers).
+fn measure_for(server: &Server, user: &str, stop: &Arc<AtomicBool>, phase: Duration) -> (Stats, Stats) {
+    let s = stop.clone();
+    let timer = thread::spawn(move || {
+        thread::sleep(phase);
+        s.store(true, Ordering::Relaxed)
+    });
+    let m = measure(server, user, stop);
+    timer.join().unwrap();
+    m
 }
 
 fn row(label: &str, (h, g): &(Stats, Stats)) {
@@ -236,27 +245,17 @@ fn main() {
     let server = start(&db);
     let (victim, _) = workspace(&db, "victim");
     configure_saml(&db, &server, &victim);
-    let (tenant, tenant_token) = workspace(&db, "big tenant");
+    let (_, tenant_token) = workspace(&db, "big tenant");
     let body = r#"{"schemas":["urn:ietf:params:scim:schemas:core:2.0:User"],"userName":"probe@contoso.com"}"#;
-    let (status, created) = scim(&server, "POST", "/Users", body);
+    let (status, created) = scim(&server.addr, &server.token, "POST", "/Users", body);
     assert_eq!(status, 201);
     let user: serde_json::Value = serde_json::from_slice(&created).unwrap();
     let user = user["id"].as_str().unwrap().to_owned();
-    let _ = &server.workspace;
 
     println!("| phase | /healthz median / p99 / max ms | other workspace SCIM GET median / p99 / max ms | samples |");
     println!("|---|---|---|---|");
     let stop = Arc::new(AtomicBool::new(false));
-    let quiet = {
-        let s = stop.clone();
-        let timer = thread::spawn(move || {
-            thread::sleep(Duration::from_secs(3));
-            s.store(true, Ordering::Relaxed)
-        });
-        let m = measure(&server, &user, &stop);
-        timer.join().unwrap();
-        m
-    };
+    let quiet = measure_for(&server, &user, &stop, Duration::from_secs(3));
     row("quiet", &quiet);
     let mut notes = Vec::new();
     for (label, threads, spread) in
@@ -265,13 +264,7 @@ fn main() {
         stop.store(false, Ordering::Relaxed);
         let attackers = attack(&server, &victim, threads, spread, &stop);
         thread::sleep(Duration::from_millis(500));
-        let s = stop.clone();
-        let timer = thread::spawn(move || {
-            thread::sleep(PHASE);
-            s.store(true, Ordering::Relaxed)
-        });
-        let m = measure(&server, &user, &stop);
-        timer.join().unwrap();
+        let m = measure_for(&server, &user, &stop, PHASE);
         row(&format!("ACS flood: {label}"), &m);
         notes.push(format!("{label}: hostile posts answered {}", tally(attackers)));
     }
@@ -279,19 +272,13 @@ fn main() {
     // One tenant stores users at the size cap, then lists them from many connections.
     let pid = server.child.id();
     let before = rss_kb(pid, "VmRSS:");
-    let big = Server {
-        child: Command::new("true").spawn().unwrap(),
-        addr: server.addr.clone(),
-        token: tenant_token,
-        workspace: tenant,
-    };
     let title = "t".repeat(255 * 1024);
     let mut stored = 0;
     for i in 0..300 {
         let body = format!(
             r#"{{"schemas":["urn:ietf:params:scim:schemas:core:2.0:User"],"userName":"big{i}@contoso.com","title":"{title}"}}"#
         );
-        let (status, reply) = scim(&big, "POST", "/Users", &body);
+        let (status, reply) = scim(&server.addr, &tenant_token, "POST", "/Users", &body);
         if status == 201 {
             stored += 1;
         } else if i == 0 {
@@ -312,24 +299,16 @@ fn main() {
     let listed = Arc::new(Mutex::new(std::collections::BTreeMap::<u16, u64>::new()));
     let listers: Vec<_> = (0..20)
         .map(|_| {
-            let (addr, token, stop, listed) = (big.addr.clone(), big.token.clone(), stop.clone(), listed.clone());
+            let (addr, token, stop, listed) = (server.addr.clone(), tenant_token.clone(), stop.clone(), listed.clone());
             thread::spawn(move || {
-                let probe =
-                    Server { child: Command::new("true").spawn().unwrap(), addr, token, workspace: String::new() };
                 while !stop.load(Ordering::Relaxed) {
-                    let (status, _) = scim(&probe, "GET", "/Users?count=200", "");
+                    let (status, _) = scim(&addr, &token, "GET", "/Users?count=200", "");
                     *listed.lock().unwrap().entry(status).or_insert(0) += 1;
                 }
             })
         })
         .collect();
-    let s = stop.clone();
-    let timer = thread::spawn(move || {
-        thread::sleep(PHASE);
-        s.store(true, Ordering::Relaxed)
-    });
-    let m = measure(&server, &user, &stop);
-    timer.join().unwrap();
+    let m = measure_for(&server, &user, &stop, PHASE);
     listers.into_iter().for_each(|h| h.join().unwrap());
     sampler.join().unwrap();
     row("one tenant listing 200 maximal users from 20 connections", &m);

@@ -89,6 +89,17 @@ pub fn is_well_formed(text: &str) -> bool {
 #[derive(Clone, Copy, PartialEq, Eq, Hash)]
 pub struct TokenHash(pub [u8; 32]);
 
+/// The token of an `Authorization` header value using the Bearer scheme (scheme matched
+/// case-insensitively, white space trimmed), or `None` for any other scheme. The one reading
+/// of the header: the SCIM handler authenticates with it, and hosts that pick a tenant before
+/// the handler runs (the reference host's admission) read it the same way.
+pub fn bearer(header: &str) -> Option<&str> {
+    match header.trim().split_once(' ') {
+        Some((scheme, token)) if scheme.eq_ignore_ascii_case("Bearer") => Some(token.trim()),
+        _ => None,
+    }
+}
+
 /// Hash any presented token text (well formed or not).
 pub fn hash_token(presented: &str) -> TokenHash {
     let d = digest::digest(&digest::SHA256, presented.as_bytes());

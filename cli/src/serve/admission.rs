@@ -60,19 +60,30 @@ impl Drop for Slot {
 /// forgotten, and if none has, a new key is refused (fail closed).
 const MAX_TRACKED: usize = 100_000;
 
+/// How often a full [`RateLimit`] may sweep its keys: a sweep walks all of them, so a flood of
+/// new keys against a full map must not trigger one per request.
+const SWEEP_EVERY: Duration = Duration::from_secs(1);
+
+/// Per key, the instant its next request is due; and when the keys were last swept.
+struct Tracked {
+    next: HashMap<String, Instant>,
+    swept: Option<Instant>,
+}
+
 /// `rate` requests per second per key, in bursts of up to `2 × rate` (the generic cell rate
 /// algorithm: one instant per key, the theoretical arrival time of its next request).
 pub struct RateLimit {
     interval: Duration,
     tolerance: Duration,
-    next: Mutex<HashMap<String, Instant>>,
+    tracked: Mutex<Tracked>,
 }
 
 impl RateLimit {
     /// `rate` (≥ 1) per second.
     pub fn per_second(rate: u32) -> RateLimit {
         let interval = Duration::from_secs(1) / rate.max(1);
-        RateLimit { interval, tolerance: interval * (2 * rate.max(1) - 1), next: Mutex::new(HashMap::new()) }
+        let tracked = Mutex::new(Tracked { next: HashMap::new(), swept: None });
+        RateLimit { interval, tolerance: interval * (2 * rate.max(1) - 1), tracked }
     }
 
     /// Admit one request of `key` now, or say how long until one would be admitted.
@@ -81,9 +92,13 @@ impl RateLimit {
     }
 
     fn check_at(&self, key: &str, now: Instant) -> Result<(), Duration> {
-        let mut next = self.next.lock().unwrap_or_else(|e| e.into_inner());
+        let mut tracked = self.tracked.lock().unwrap_or_else(|e| e.into_inner());
+        let Tracked { next, swept } = &mut *tracked;
         if next.len() >= MAX_TRACKED && !next.contains_key(key) {
-            next.retain(|_, at| *at > now);
+            if swept.is_none_or(|at| now >= at + SWEEP_EVERY) {
+                next.retain(|_, at| *at > now);
+                *swept = Some(now);
+            }
             if next.len() >= MAX_TRACKED {
                 return Err(self.interval);
             }
@@ -164,6 +179,23 @@ mod tests {
         assert!(limit.check_at("b", t0).is_ok(), "another key has its own allowance");
         assert!(limit.check_at("a", t0 + Duration::from_millis(200)).is_ok(), "one more after 1/rate");
         assert!(limit.check_at("a", t0 + Duration::from_millis(200)).is_err());
+    }
+
+    #[test]
+    fn a_full_map_refuses_new_keys_and_sweeps_at_most_once_a_second() {
+        let limit = RateLimit::per_second(1);
+        let t0 = Instant::now();
+        for i in 0..MAX_TRACKED {
+            limit.check_at(&i.to_string(), t0).unwrap();
+        }
+        assert!(limit.check_at("new", t0).is_err(), "full, and no allowance has come back");
+        assert_eq!(limit.tracked.lock().unwrap().swept, Some(t0));
+        // Every allowance is back after 1 s, but the next sweep may only come a second after
+        // the last: until then new keys are refused without walking the map again.
+        assert!(limit.check_at("new", t0 + Duration::from_millis(999)).is_err());
+        assert_eq!(limit.tracked.lock().unwrap().swept, Some(t0));
+        assert!(limit.check_at("new", t0 + SWEEP_EVERY).is_ok());
+        assert_eq!(limit.tracked.lock().unwrap().next.len(), 1, "the swept keys are forgotten");
     }
 
     #[test]

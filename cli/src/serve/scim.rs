@@ -11,7 +11,7 @@ use axum::response::{IntoResponse, Response};
 use sso_scim_core::Directory;
 use sso_scim_core::executor::now_or_never;
 use sso_scim_core::scim::{ScimRequest, ScimResponse};
-use sso_scim_core::token::{hash_token, is_well_formed};
+use sso_scim_core::token::{bearer, hash_token, is_well_formed};
 
 use super::App;
 use super::admission::Slot;
@@ -78,9 +78,7 @@ async fn admit(app: &Arc<App>, headers: &HeaderMap) -> Option<(String, Slot)> {
     let token = headers
         .get("authorization")
         .and_then(|h| h.to_str().ok())
-        .and_then(|h| h.trim().split_once(' '))
-        .filter(|(scheme, _)| scheme.eq_ignore_ascii_case("Bearer"))
-        .map(|(_, token)| token.trim())
+        .and_then(bearer)
         .filter(|token| is_well_formed(token));
     let Some(token) = token else {
         return Some((ANONYMOUS.to_owned(), app.requests.try_take(ANONYMOUS)?));

@@ -26,7 +26,7 @@ use crate::directory::Directory;
 use crate::error::ErrorCode;
 use crate::json::{JsonError, parse_strict};
 use crate::model::Workspace;
-use crate::token::{hash_token, is_well_formed};
+use crate::token::{bearer, hash_token, is_well_formed};
 
 /// The clock a handler stamps `meta.created` / `meta.lastModified` with.
 pub type Clock = Arc<dyn Fn() -> OffsetDateTime + Send + Sync>;
@@ -173,10 +173,8 @@ impl<D: Directory> ScimHandler<D> {
         let header = req
             .header("Authorization")
             .ok_or_else(|| unauthorized("missing Authorization header; send \"Authorization: Bearer <token>\""))?;
-        let token = match header.trim().split_once(' ') {
-            Some((scheme, token)) if scheme.eq_ignore_ascii_case("Bearer") => token.trim(),
-            _ => return Err(unauthorized("the Authorization header must use the Bearer scheme")),
-        };
+        let token =
+            bearer(header).ok_or_else(|| unauthorized("the Authorization header must use the Bearer scheme"))?;
         if !is_well_formed(token) {
             return Err(unauthorized(
                 "the bearer token is not an sso-scim token; copy it again from the admin console",

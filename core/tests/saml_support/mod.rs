@@ -241,7 +241,18 @@ impl Spec {
 
     /// Entra's default: unsigned Response, signed Assertion.
     pub fn signed(&self, key: &TestKey) -> String {
-        self.response_with(&sign(&self.assertion(), &self.assertion_id, key, &SignOptions::default()))
+        self.signed_with(key, &SignOptions::default())
+    }
+
+    /// Entra's shape with the assertion signed the way `options` say (attacks and algorithms).
+    pub fn signed_with(&self, key: &TestKey, options: &SignOptions) -> String {
+        self.response_with(&sign(&self.assertion(), &self.assertion_id, key, options))
+    }
+
+    /// Entra's shape with the assertion's XML changed by `edit` before it is signed, for shapes
+    /// `Spec` has no field for: the signature covers the edit.
+    pub fn signed_edited(&self, key: &TestKey, edit: impl FnOnce(String) -> String) -> String {
+        self.response_with(&sign(&edit(self.assertion()), &self.assertion_id, key, &SignOptions::default()))
     }
 
     /// Both signed ("Sign SAML response and assertion").

@@ -1,9 +1,7 @@
 //! Validating against the requests a browser has pending, in one parse
 //! (`ServiceProvider::validate_response_pending`), and the answered request on the identity.
 
-mod saml_support;
-
-use saml_support::*;
+use crate::saml_support::*;
 use sso_scim_core::ErrorCode;
 use sso_scim_core::saml::ServiceProvider;
 

@@ -1,12 +1,10 @@
 //! Handler behaviour that vectors cannot express: the product fields behind SCIM (role,
 //! typed names, state), the injected clock, concurrency, and robustness against junk.
 
-mod common;
-
 use std::sync::Arc;
 use std::thread;
 
-use common::*;
+use crate::common::*;
 use serde_json::{Value, json};
 use sso_scim_core::scim::{ScimConfig, ScimHandler, ScimRequest};
 use sso_scim_core::token::ScimToken;

@@ -3,12 +3,10 @@
 //! listener never sees a connection. (samael + xmlsec made outbound HTTP requests, read local
 //! files and crashed on `file:///dev/zero` for such input; see saml.md §6.)
 
-mod saml_support;
-
 use std::net::TcpListener;
 use std::time::{Duration, Instant};
 
-use saml_support::*;
+use crate::saml_support::*;
 use sso_scim_core::saml::ServiceProvider;
 
 #[test]

@@ -1,9 +1,7 @@
 //! With a synchronous store, every core future completes on its first poll: C and sync
 //! Python drive the core with `now_or_never` and no runtime at all.
 
-mod common;
-
-use common::*;
+use crate::common::*;
 use serde_json::json;
 use sso_scim_core::executor::now_or_never;
 use sso_scim_core::{Directory, ListQuery};

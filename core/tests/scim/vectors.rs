@@ -1,10 +1,8 @@
 //! Every SCIM vector in `tests/vectors/scim/` against `ScimHandler` over `MemoryDirectory`.
 
-mod vector_runner;
-
+use crate::vector_runner::VectorStore;
 use sso_scim_core::token::TokenHash;
 use sso_scim_core::{MemoryDirectory, Workspace};
-use vector_runner::VectorStore;
 
 impl VectorStore for MemoryDirectory {
     fn with_workspaces(workspaces: &[(Workspace, Vec<TokenHash>)]) -> Self {
@@ -21,5 +19,5 @@ impl VectorStore for MemoryDirectory {
 
 #[test]
 fn every_scim_vector_passes() {
-    vector_runner::assert_all::<MemoryDirectory>();
+    crate::vector_runner::assert_all::<MemoryDirectory>();
 }

@@ -1,4 +1,5 @@
-//! Helpers shared by the integration tests.
+//! Helpers shared by the SCIM tests: a handler over a memory store with one workspace and its
+//! token, and one-call request helpers.
 #![allow(dead_code)]
 
 use serde_json::{Value, json};

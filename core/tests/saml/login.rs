@@ -1,11 +1,9 @@
 //! The login decision beyond the vectors: store failures keep the host's error, an SP-initiated
 //! round trip uses the AuthnRequest ID, and password sign-in is never allowed.
 
-mod saml_support;
-
 use std::fmt;
 
-use saml_support::*;
+use crate::saml_support::*;
 use sso_scim_core::executor::now_or_never;
 use sso_scim_core::login::{LoginDecision, LoginError, decide, password_login_allowed, sign_in};
 use sso_scim_core::saml::ServiceProvider;

@@ -2,14 +2,12 @@
 //! host's own error kept as the source, answers about another workspace are refused, and
 //! write races are retried or reported.
 
-mod common;
-
 use std::error::Error as _;
 use std::fmt;
 use std::sync::Mutex;
 use std::sync::atomic::{AtomicBool, AtomicU32, Ordering};
 
-use common::*;
+use crate::common::*;
 use serde_json::json;
 use sso_scim_core::token::{TokenGrant, TokenHash};
 use sso_scim_core::{Directory, ListQuery, MemoryDirectory, StoreError, StoreErrorKind, UserPage, UserRecord};

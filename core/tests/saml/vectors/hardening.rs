@@ -3,11 +3,12 @@
 //! in Okta and SimpleSAMLphp layouts), shapes that must be refused (no AuthnStatement, a
 //! Signature out of place, a blank NameID, any date that is not one), and hostile input that
 //! must be refused before any costly work (PrefixList and Reference bombs, names, URIs and
-//! namespace bindings beyond the limits). Included by `saml_vectors.rs`.
+//! namespace bindings beyond the limits).
 
-use serde_json::{Map, Value, json};
+use serde_json::json;
 
-use super::{Case, VectorFile, base_settings, signature_of, status_xml};
+use super::build::without_element;
+use super::build::{Case, VectorFile, base_settings, in_extensions, signature_of, status_xml, tweaked};
 use crate::saml_support::*;
 
 const GROUPS: &str = "http://schemas.microsoft.com/ws/2008/06/identity/claims/groups";
@@ -15,16 +16,11 @@ const TARGETED_ID: &str = "urn:oid:1.3.6.1.4.1.5923.1.1.1.10";
 const XS: &str = "http://www.w3.org/2001/XMLSchema";
 const XSI: &str = "http://www.w3.org/2001/XMLSchema-instance";
 
-/// The assertion of `spec` with `edit` applied to its XML, signed, in the Response.
-fn signed_edited(spec: &Spec, idp: &TestKey, edit: &dyn Fn(String) -> String) -> String {
-    spec.response_with(&sign(&edit(spec.assertion()), &spec.assertion_id, idp, &SignOptions::default()))
-}
-
 /// A spec whose one attribute `GROUPS` holds a placeholder value, replaced by `values`.
 fn with_groups(idp: &TestKey, values: &str, declare_on_assertion: bool) -> String {
     let mut spec = Spec::default();
     spec.attributes.push((GROUPS.into(), vec!["__GROUPS__".into()]));
-    signed_edited(&spec, idp, &|a| {
+    spec.signed_edited(idp, |a| {
         let a = a.replacen("<AttributeValue>__GROUPS__</AttributeValue>", values, 1);
         if declare_on_assertion {
             a.replacen(
@@ -55,14 +51,9 @@ fn simplesamlphp_groups(n: usize) -> String {
 }
 
 fn accepted(idp: &TestKey) -> Vec<Case> {
-    let with = |f: &dyn Fn(&mut Spec)| {
-        let mut s = Spec::default();
-        f(&mut s);
-        s.signed(idp)
-    };
     let mut targeted = Spec::default();
     targeted.attributes.push((TARGETED_ID.into(), vec!["__TARGETED__".into()]));
-    let targeted = signed_edited(&targeted, idp, &|a| {
+    let targeted = targeted.signed_edited(idp, |a| {
         a.replacen(
             "<AttributeValue>__TARGETED__</AttributeValue>",
             "<AttributeValue><NameID Format=\"urn:oasis:names:tc:SAML:2.0:nameid-format:persistent\" NameQualifier=\"https://idp.uni.example/idp\" SPNameQualifier=\"https://app.example.test/saml/metadata\">\n  AbC123xyz=\n</NameID></AttributeValue>",
@@ -72,20 +63,26 @@ fn accepted(idp: &TestKey) -> Vec<Case> {
     let mut cases = vec![
         Case::ok(
             "an Issuer padded with a line break and spaces (a real capture) compares trimmed",
-            &with(&|s| s.assertion_issuer = format!("{IDP_ENTITY}\n   ")),
+            &tweaked(idp, |s| s.assertion_issuer = format!("{IDP_ENTITY}\n   ")),
         )
         .identity(json!({"name_id": "jdoe@contoso.com", "issuer": IDP_ENTITY})),
         Case::ok(
             "a padded Response Issuer compares trimmed",
-            &with(&|s| s.response_issuer = Some(format!("\n {IDP_ENTITY} "))),
+            &tweaked(idp, |s| s.response_issuer = Some(format!("\n {IDP_ENTITY} "))),
         ),
-        Case::ok("a padded Audience compares trimmed", &with(&|s| s.audiences = vec![format!("\n  {SP_ENTITY}\n")])),
-        Case::ok("a padded Recipient compares trimmed", &with(&|s| s.recipient = format!(" {ACS} "))),
-        Case::ok("a padded Destination compares trimmed", &with(&|s| s.destination = Some(format!(" {ACS} ")))),
-        Case::ok("a padded NameID is returned trimmed", &with(&|s| s.name_id = "\n   jdoe@contoso.com \t\n".into())),
+        Case::ok(
+            "a padded Audience compares trimmed",
+            &tweaked(idp, |s| s.audiences = vec![format!("\n  {SP_ENTITY}\n")]),
+        ),
+        Case::ok("a padded Recipient compares trimmed", &tweaked(idp, |s| s.recipient = format!(" {ACS} "))),
+        Case::ok("a padded Destination compares trimmed", &tweaked(idp, |s| s.destination = Some(format!(" {ACS} ")))),
+        Case::ok(
+            "a padded NameID is returned trimmed",
+            &tweaked(idp, |s| s.name_id = "\n   jdoe@contoso.com \t\n".into()),
+        ),
         Case::ok(
             "no InResponseTo on the Response; the signed bearer confirmation names the pending request",
-            &with(&|s| s.in_response_to = None),
+            &tweaked(idp, |s| s.in_response_to = None),
         ),
         Case::ok("eduPersonTargetedID carried as a NameID element reads as its text", &targeted).identity(json!({
             "name_id": "jdoe@contoso.com",
@@ -93,15 +90,13 @@ fn accepted(idp: &TestKey) -> Vec<Case> {
         })),
         Case::ok(
             "a Reference PrefixList naming one prefix 2,000 times (repeats collapse)",
-            &Spec::default().response_with(&sign(
-                &Spec::default().assertion(),
-                &Spec::default().assertion_id,
+            &Spec::default().signed_with(
                 idp,
                 &SignOptions {
                     prefix_list: Some(Box::leak(vec!["xs"; 2000].join(" ").into_boxed_str())),
                     ..Default::default()
                 },
-            )),
+            ),
         ),
     ];
     for n in [150, 500] {
@@ -127,16 +122,7 @@ fn accepted(idp: &TestKey) -> Vec<Case> {
 
 fn refused(idp: &TestKey) -> Vec<Case> {
     let b = Spec::default();
-    let with = |f: &dyn Fn(&mut Spec)| {
-        let mut s = Spec::default();
-        f(&mut s);
-        s.signed(idp)
-    };
-    let no_authn = signed_edited(&b, idp, &|a| {
-        let start = a.find("<AuthnStatement").unwrap();
-        let end = a.find("</AuthnStatement>").unwrap() + "</AuthnStatement>".len();
-        format!("{}{}", &a[..start], &a[end..])
-    });
+    let no_authn = b.signed_edited(idp, |a| without_element(&a, "<AuthnStatement", "</AuthnStatement>"));
     let response_signature = signature_of(&b.both_signed(idp)).to_owned();
     let stray = |place: &str| match place {
         "Status" => b.signed(idp).replacen("<samlp:Status>", &format!("<samlp:Status>{response_signature}"), 1),
@@ -147,10 +133,10 @@ fn refused(idp: &TestKey) -> Vec<Case> {
         ),
     };
     vec![
-        Case::err("a blank NameID is no identity", &with(&|s| s.name_id = "   ".into()), "name_id_missing"),
+        Case::err("a blank NameID is no identity", &tweaked(idp, |s| s.name_id = "   ".into()), "name_id_missing"),
         Case::err(
             "no InResponseTo on the Response, and the confirmation names another request",
-            &with(&|s| {
+            &tweaked(idp, |s| {
                 s.in_response_to = None;
                 s.confirmation_in_response_to = Some("_another-request".into());
             }),
@@ -158,7 +144,7 @@ fn refused(idp: &TestKey) -> Vec<Case> {
         ),
         Case::err(
             "no InResponseTo on the Response nor the confirmation while a request is pending",
-            &with(&|s| {
+            &tweaked(idp, |s| {
                 s.in_response_to = None;
                 s.confirmation_in_response_to = None;
             }),
@@ -199,7 +185,7 @@ fn dates(idp: &TestKey) -> Vec<Case> {
             set(&mut spec, &value);
             cases.push(Case::err(&format!("{field}: {what}"), &spec.signed(idp), "malformed_response").raw());
         }
-        let session = signed_edited(&Spec::default(), idp, &|a| {
+        let session = Spec::default().signed_edited(idp, |a| {
             a.replacen("<AuthnStatement ", &format!("<AuthnStatement SessionNotOnOrAfter=\"{}\" ", esc(&value)), 1)
         });
         cases.push(
@@ -212,15 +198,13 @@ fn dates(idp: &TestKey) -> Vec<Case> {
     cases
 }
 
-/// Hostile shapes refused by the checks that run before any canonicalization or parsing work.
+/// Hostile documents and signatures refused by the checks that run before any
+/// canonicalization or parsing work.
 fn hostile(idp: &TestKey) -> Vec<Case> {
-    let b = Spec::default();
-    let xml = b.signed(idp);
-    let in_extensions = |inner: &str| {
-        xml.replacen(status_xml(), &format!("<samlp:Extensions>{inner}</samlp:Extensions>{}", status_xml()), 1)
-    };
+    let xml = Spec::default().signed(idp);
     // The signer's SignedInfo is canonical: the transform is written with an end tag.
     let transform_end = "<ds:Transform Algorithm=\"http://www.w3.org/2001/10/xml-exc-c14n#\"></ds:Transform>";
+    assert!(xml.contains(transform_end), "the signer's exc-c14n transform is written as expected");
     let prefix_list = |list: &str| {
         xml.replacen(
             transform_end,
@@ -233,20 +217,14 @@ fn hostile(idp: &TestKey) -> Vec<Case> {
     let distinct: String = (0..33).map(|i| format!("p{i} ")).collect();
     let reference_children =
         xml.replacen("<ds:DigestValue>", &format!("{}<ds:DigestValue>", "<ds:X/>".repeat(1000)), 1);
-    let spread: String = (0..129).map(|i| format!("<x:e xmlns:x=\"urn:x{i}\"/>")).collect();
-    assert!(xml.contains(transform_end), "the signer's exc-c14n transform is written as expected");
-    let spec = Spec::default();
-    let growth = spec.response_with(&sign(
-        &spec.assertion().replacen(
+    let growth = Spec::default().signed_edited(idp, |a| {
+        a.replacen(
             "</Conditions>",
             &format!("</Conditions><Advice xmlns:x=\"urn:{}\">{}</Advice>", "u".repeat(200), "<x:a/>".repeat(2000)),
             1,
-        ),
-        &spec.assertion_id,
-        idp,
-        &SignOptions::default(),
-    ));
-    vec![
+        )
+    });
+    let mut cases = vec![
         Case::err(
             "a namespace declared once over 2,000 tiny signed elements (its canonical form would be 30 times larger)",
             &growth,
@@ -257,7 +235,11 @@ fn hostile(idp: &TestKey) -> Vec<Case> {
             &xml.replacen("<Subject>", "<?xml`\n?><Subject>", 1),
             "xml_malformed",
         ),
-        Case::err("an XML declaration inside the Response", &in_extensions("<?xml version=\"1.0\"?>"), "xml_malformed"),
+        Case::err(
+            "an XML declaration inside the Response",
+            &in_extensions(&xml, "<?xml version=\"1.0\"?>"),
+            "xml_malformed",
+        ),
         Case::err(
             "an attribute xml:xmlns on the Subject, which other parsers read as a namespace declaration (found by the xml_parse fuzz target)",
             &xml.replacen("<Subject>", "<Subject xml:xmlns=\"urn:evil\">", 1),
@@ -274,65 +256,49 @@ fn hostile(idp: &TestKey) -> Vec<Case> {
             &reference_children,
             "signature_unsupported",
         ),
-        Case::err(
-            "a namespace URI of 257 bytes",
-            &in_extensions(&format!("<x:y xmlns:x=\"urn:{}\"/>", "u".repeat(253))),
-            "xml_limit_exceeded",
-        ),
-        Case::err(
-            "an attribute name of 257 bytes",
-            &in_extensions(&format!("<x:y xmlns:x=\"urn:x\" {}=\"v\"/>", "n".repeat(257))),
-            "xml_limit_exceeded",
-        ),
-        Case::err("129 distinct namespace bindings", &in_extensions(&spread), "xml_limit_exceeded"),
-        Case::err(
+    ];
+    cases.extend(beyond_limits(&xml));
+    cases
+}
+
+/// Names, URIs, attributes, namespace bindings and depth each one past its default limit.
+fn beyond_limits(xml: &str) -> Vec<Case> {
+    let exceeded = |name: &str, inner: &str| Case::err(name, &in_extensions(xml, inner), "xml_limit_exceeded");
+    let repeated = |n: usize, each: &dyn Fn(usize) -> String| (0..n).map(each).collect::<String>();
+    vec![
+        exceeded("a namespace URI of 257 bytes", &format!("<x:y xmlns:x=\"urn:{}\"/>", "u".repeat(253))),
+        exceeded("an attribute name of 257 bytes", &format!("<x:y xmlns:x=\"urn:x\" {}=\"v\"/>", "n".repeat(257))),
+        exceeded("129 distinct namespace bindings", &repeated(129, &|i| format!("<x:e xmlns:x=\"urn:x{i}\"/>"))),
+        exceeded(
             "25 attributes on one element",
-            &in_extensions(&format!(
-                "<x:y xmlns:x=\"urn:x\"{}/>",
-                (0..25).map(|i| format!(" a{i}=\"v\"")).collect::<String>()
-            )),
-            "xml_limit_exceeded",
+            &format!("<x:y xmlns:x=\"urn:x\"{}/>", repeated(25, &|i| format!(" a{i}=\"v\""))),
         ),
-        Case::err(
+        exceeded(
             "9 namespace-qualified attributes on one element",
-            &in_extensions(&format!(
-                "<x:y xmlns:x=\"urn:x\"{}/>",
-                (0..9).map(|i| format!(" x:a{i}=\"v\"")).collect::<String>()
-            )),
-            "xml_limit_exceeded",
+            &format!("<x:y xmlns:x=\"urn:x\"{}/>", repeated(9, &|i| format!(" x:a{i}=\"v\""))),
         ),
-        Case::err(
+        exceeded(
             "17 namespaces in scope at one element",
-            &in_extensions(&format!(
-                "<x:y{}/>",
-                (0..17).map(|i| format!(" xmlns:p{i}=\"urn:p{i}\"")).collect::<String>()
-            )),
-            "xml_limit_exceeded",
+            &format!("<x:y{}/>", repeated(17, &|i| format!(" xmlns:p{i}=\"urn:p{i}\""))),
         ),
-        Case::err(
+        exceeded(
             "49 nested empty elements",
-            &in_extensions(&format!(
-                "{}<x:d xmlns:x=\"urn:x\"/>{}",
-                "<x:d xmlns:x=\"urn:x\">".repeat(46),
-                "</x:d>".repeat(46)
-            )),
-            "xml_limit_exceeded",
+            &format!("{}<x:d xmlns:x=\"urn:x\"/>{}", "<x:d xmlns:x=\"urn:x\">".repeat(46), "</x:d>".repeat(46)),
         ),
     ]
 }
 
 /// The file.
-pub(crate) fn hardening_file() -> VectorFile {
+pub(super) fn file() -> VectorFile {
     let idp = TestKey::load("idp");
     let mut cases = accepted(&idp);
     cases.extend(refused(&idp));
     cases.extend(dates(&idp));
     cases.extend(hostile(&idp));
-    VectorFile {
-        name: "hardening",
-        description: "Real-world IdP shapes accepted (padded values, InResponseTo only in the confirmation, element-valued attributes, hundreds of group values), must-refuse shapes (no AuthnStatement, a misplaced Signature, a blank NameID, dates that are not dates) and hostile input refused before any costly work.",
-        settings: base_settings(&idp),
+    VectorFile::new(
+        "hardening",
+        "Real-world IdP shapes accepted (padded values, InResponseTo only in the confirmation, element-valued attributes, hundreds of group values), must-refuse shapes (no AuthnStatement, a misplaced Signature, a blank NameID, dates that are not dates) and hostile input refused before any costly work.",
+        base_settings(&idp),
         cases,
-        extra: Map::<String, Value>::new(),
-    }
+    )
 }

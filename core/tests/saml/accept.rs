@@ -1,8 +1,6 @@
 //! Genuine shapes are accepted and the identity reads back exactly.
 
-mod saml_support;
-
-use saml_support::*;
+use crate::saml_support::*;
 use sso_scim_core::ErrorCode;
 use sso_scim_core::saml::ServiceProvider;
 

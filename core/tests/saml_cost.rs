@@ -6,6 +6,10 @@
 //!
 //! The count covers only `measured_validation` (callgrind's `--toggle-collect`), in a child
 //! run of this same test binary that reads the response from a file the parent wrote.
+//!
+//! This is the one core test binary kept apart from `saml`: every child run starts valgrind on
+//! the binary, which reads all of its debug information first, so a binary holding only this
+//! test keeps every child run short, and nothing else runs in them.
 
 #[path = "saml_support/mod.rs"]
 mod saml_support;

@@ -1,6 +1,6 @@
 /* Every SAML vector in tests/vectors/saml through the C ABI (format: tests/vectors/README.md;
  * reference semantics: merged_settings, run_validation_file and run_login_file in
- * core/tests/saml_vectors.rs). Paths in vectors are relative to the repository root. */
+ * core/tests/saml/vectors/runner.rs). Paths in vectors are relative to the repository root. */
 #define _POSIX_C_SOURCE 200809L
 #include <stdio.h>
 #include <stdlib.h>

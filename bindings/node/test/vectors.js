@@ -1,6 +1,6 @@
 'use strict'
 // The SCIM and SAML vector runners (format: tests/vectors/README.md), the reference semantics
-// being core/tests/vector_runner/mod.rs and core/tests/saml_vectors.rs.
+// being core/tests/vector_runner/mod.rs and core/tests/saml/vectors/runner.rs.
 
 const fs = require('node:fs')
 const path = require('node:path')

@@ -1,6 +1,6 @@
 """Runners for the language-neutral vectors in ``tests/vectors/`` (format:
 ``tests/vectors/README.md``), with the semantics of the Rust runners
-(``core/tests/vector_runner/mod.rs``, ``core/tests/saml_vectors.rs``), through this binding.
+(``core/tests/vector_runner/mod.rs``, ``core/tests/saml/vectors/runner.rs``), through this binding.
 
 Every runner returns the problems it found and the number of steps or cases it ran, so a
 test can fail when fewer ran than the file holds.

@@ -336,28 +336,65 @@ impl Generator {
         let dsig_at = self.rng.below(if wrapped { 4 } else { 3 });
 
         if wrapped {
-            let mut parts = vec![format!("xmlns:samlp=\"{NS_PROTOCOL}\""), "ID=\"_response\"".to_owned()];
-            self.scope.push(Binding { prefix: "samlp", uri: NS_PROTOCOL });
-            let mut taken = vec!["samlp"];
-            if self.rng.percent(50) {
-                parts.push(format!("xmlns:saml=\"{NS_ASSERTION}\""));
-                self.scope.push(Binding { prefix: "saml", uri: NS_ASSERTION });
-                taken.push("saml");
-            }
-            if dsig_at == 3 {
-                parts.push(format!("xmlns:ds=\"{NS_DSIG}\""));
-                self.scope.push(Binding { prefix: "ds", uri: NS_DSIG });
-            }
-            self.declarations(&mut parts, &mut taken, 70);
-            self.start_tag("samlp:Response", parts);
-            self.out.push('>');
-            for _ in 0..self.rng.below(3) {
-                self.content_node(1);
-            }
+            self.open_response(dsig_at);
         }
 
         // The Assertion: its own prefix declared here or inherited, sometimes the default.
         let mark = self.scope.len();
+        let qname = self.open_assertion(&id, dsig_at);
+        self.out.push('>');
+
+        let children = 1 + self.rng.below(5);
+        let signature_at = self.rng.below(children + 1);
+        let mut case = None;
+        for i in 0..=children {
+            if i == signature_at {
+                case = Some(self.signature(&id, dsig_at));
+            }
+            if i < children {
+                self.content_node(1);
+            }
+        }
+        self.out.push_str(&format!("</{qname}>"));
+        self.scope.truncate(mark);
+
+        if wrapped {
+            for _ in 0..self.rng.below(3) {
+                self.content_node(1);
+            }
+            self.out.push_str("</samlp:Response>");
+        }
+        let mut case = case.expect("the signature template was written");
+        case.input = self.out.clone();
+        case
+    }
+
+    /// The start of a Response around the Assertion, with some content before it. `dsig_at` 3
+    /// declares the dsig prefix here.
+    fn open_response(&mut self, dsig_at: usize) {
+        let mut parts = vec![format!("xmlns:samlp=\"{NS_PROTOCOL}\""), "ID=\"_response\"".to_owned()];
+        self.scope.push(Binding { prefix: "samlp", uri: NS_PROTOCOL });
+        let mut taken = vec!["samlp"];
+        if self.rng.percent(50) {
+            parts.push(format!("xmlns:saml=\"{NS_ASSERTION}\""));
+            self.scope.push(Binding { prefix: "saml", uri: NS_ASSERTION });
+            taken.push("saml");
+        }
+        if dsig_at == 3 {
+            parts.push(format!("xmlns:ds=\"{NS_DSIG}\""));
+            self.scope.push(Binding { prefix: "ds", uri: NS_DSIG });
+        }
+        self.declarations(&mut parts, &mut taken, 70);
+        self.start_tag("samlp:Response", parts);
+        self.out.push('>');
+        for _ in 0..self.rng.below(3) {
+            self.content_node(1);
+        }
+    }
+
+    /// The Assertion's start tag, its prefix declared here or inherited, sometimes the default
+    /// namespace; `dsig_at` 2 declares the dsig prefix here. Returns its qualified name.
+    fn open_assertion(&mut self, id: &str, dsig_at: usize) -> String {
         let mut parts = vec![format!("ID=\"{id}\"")];
         let mut taken = Vec::new();
         let assertion_prefix = if self.bound("saml") == Some(NS_ASSERTION) && self.rng.percent(60) {
@@ -385,31 +422,7 @@ impl Generator {
         let qname =
             if assertion_prefix.is_empty() { "Assertion".to_owned() } else { format!("{assertion_prefix}:Assertion") };
         self.start_tag(&qname, parts);
-        self.out.push('>');
-
-        let children = 1 + self.rng.below(5);
-        let signature_at = self.rng.below(children + 1);
-        let mut case = None;
-        for i in 0..=children {
-            if i == signature_at {
-                case = Some(self.signature(&id, dsig_at));
-            }
-            if i < children {
-                self.content_node(1);
-            }
-        }
-        self.out.push_str(&format!("</{qname}>"));
-        self.scope.truncate(mark);
-
-        if wrapped {
-            for _ in 0..self.rng.below(3) {
-                self.content_node(1);
-            }
-            self.out.push_str("</samlp:Response>");
-        }
-        let mut case = case.expect("the signature template was written");
-        case.input = self.out.clone();
-        case
+        qname
     }
 
     /// A signature template; returns the case parameters it implies.
@@ -619,6 +632,7 @@ fn base64_text(node: Node<'_, '_>) -> Vec<u8> {
     STANDARD.decode(text).expect("base64 content")
 }
 
+/// How many documents exercised each corner the generator exists for.
 #[derive(Default, Debug)]
 struct Coverage {
     wrapped: usize,
@@ -632,106 +646,135 @@ struct Coverage {
     signed_info_inherits_dsig: usize,
 }
 
-#[test]
-fn exclusive_c14n_matches_xmlsec1_on_random_signed_documents() {
-    require_xmlsec1();
-    let started = Instant::now();
-    let dir = TempDir::new("c14n-xmlsec");
+impl Coverage {
+    /// Count what `case` exercised: `ours` and `ours_info` are our canonical forms of its
+    /// reference and SignedInfo, `has_comment` whether the reference held a comment.
+    fn count(&mut self, case: &Case, ours: &[u8], ours_info: &[u8], has_comment: bool) {
+        self.wrapped += usize::from(case.input.starts_with("<samlp:Response"));
+        self.reference_prefix_lists += usize::from(!case.reference_prefixes.is_empty());
+        self.signed_info_prefix_lists += usize::from(!case.signed_info_prefixes.is_empty());
+        self.reference_comments_kept += usize::from(case.reference_comments && find(ours, b"<!--", 0).is_some());
+        self.reference_comments_dropped += usize::from(!case.reference_comments && has_comment);
+        self.signed_info_comments += usize::from(find(ours_info, b"<!--", 0).is_some());
+        self.empty_default_rendered += usize::from(find(ours, b"xmlns=\"\"", 0).is_some());
+        self.carriage_returns += usize::from(find(ours, b"&#xD;", 0).is_some());
+        self.signed_info_inherits_dsig +=
+            usize::from(!case.input.contains("<ds:Signature xmlns:ds") && case.input.contains("<ds:Signature"));
+    }
 
-    // A fresh RSA key, written as PKCS#8 PEM for xmlsec1.
+    /// The generator must keep producing the cases this test exists for.
+    fn assert_enough(&self) {
+        for (what, count) in [
+            ("wrapped in a Response", self.wrapped),
+            ("reference PrefixList", self.reference_prefix_lists),
+            ("SignedInfo PrefixList", self.signed_info_prefix_lists),
+            ("comments kept in the reference", self.reference_comments_kept),
+            ("comments dropped from the reference", self.reference_comments_dropped),
+            ("comments kept in SignedInfo", self.signed_info_comments),
+            ("xmlns=\"\" rendered", self.empty_default_rendered),
+            ("&#xD; rendered", self.carriage_returns),
+            ("SignedInfo inheriting the ds prefix", self.signed_info_inherits_dsig),
+        ] {
+            assert!(count >= 10, "only {count} documents covered {what}: {self:?}");
+        }
+    }
+}
+
+/// A fresh RSA key, written as PKCS#8 PEM into `dir` for xmlsec1, and its public half.
+fn write_key(dir: &Path) -> (PathBuf, UnparsedPublicKey<Vec<u8>>) {
     let key_pair = KeyPair::generate(KeySize::Rsa2048).expect("generate an RSA key");
     let pkcs8 = key_pair.as_der().expect("PKCS#8 encoding");
     let body = STANDARD.encode(pkcs8.as_ref());
     let lines: Vec<&str> =
         body.as_bytes().chunks(64).map(|line| std::str::from_utf8(line).expect("base64 is ASCII")).collect();
-    let key_path = dir.0.join("key.pem");
+    let key_path = dir.join("key.pem");
     std::fs::write(
         &key_path,
         format!("-----BEGIN PRIVATE KEY-----\n{}\n-----END PRIVATE KEY-----\n", lines.join("\n")),
     )
     .expect("write the key");
-    let public_key = UnparsedPublicKey::new(&RSA_PKCS1_2048_8192_SHA256, key_pair.public_key().as_ref().to_vec());
+    (key_path, UnparsedPublicKey::new(&RSA_PKCS1_2048_8192_SHA256, key_pair.public_key().as_ref().to_vec()))
+}
+
+/// Every case's document signed by xmlsec1, in order.
+fn sign_all(dir: &Path, key_path: &Path, cases: &[Case]) -> Vec<Signed> {
+    let files: Vec<PathBuf> = cases
+        .iter()
+        .enumerate()
+        .map(|(i, case)| {
+            let path = dir.join(format!("doc-{i:04}.xml"));
+            std::fs::write(&path, &case.input).expect("write a document");
+            path
+        })
+        .collect();
+    // Batches run in parallel: xmlsec1 start-up, not signing, dominates a batch.
+    let batches: Vec<Vec<Signed>> = std::thread::scope(|scope| {
+        let handles: Vec<_> = files.chunks(BATCH).map(|chunk| scope.spawn(|| xmlsec1_sign(key_path, chunk))).collect();
+        handles.into_iter().map(|h| h.join().expect("an xmlsec1 batch")).collect()
+    });
+    let signed: Vec<Signed> = batches.into_iter().flatten().collect();
+    assert_eq!(signed.len(), cases.len());
+    signed
+}
+
+/// Our canonical forms of one document equal the bytes xmlsec1 digested and signed, and its
+/// DigestValue and SignatureValue verify over them; what it exercised is counted.
+fn check_document(
+    case: &Case,
+    signed: &Signed,
+    key: &UnparsedPublicKey<Vec<u8>>,
+    context: &str,
+    coverage: &mut Coverage,
+) {
+    let (reference_prefixes, signed_info_prefixes) = (&case.reference_prefixes, &case.signed_info_prefixes);
+
+    // The document as we wrote it: the Signature's content differs from the signed one,
+    // but the Assertion minus its Signature is the same node-set.
+    let input = parse(&case.input).unwrap_or_else(|e| panic!("{e}\n{context}"));
+    let (assertion, signature, _) = signature_parts(&input, &case.id);
+    let ours = c14n(assertion, case.reference_comments, reference_prefixes, Some(signature), context);
+    assert_same("reference (our input document)", &ours, &signed.pre_digest, context);
+
+    // The document as xmlsec1 wrote it back, as a verifier would receive it.
+    let output = parse(&signed.document).unwrap_or_else(|e| panic!("{e}\n{context}"));
+    let (assertion, signature, signed_info) = signature_parts(&output, &case.id);
+    let ours = c14n(assertion, case.reference_comments, reference_prefixes, Some(signature), context);
+    assert_same("reference (xmlsec1's output document)", &ours, &signed.pre_digest, context);
+    let digest_value = base64_text(descendant(signed_info, NS_DSIG, "DigestValue").expect("DigestValue"));
+    assert_eq!(digest(&SHA256, &ours).as_ref(), digest_value.as_slice(), "DigestValue of {context}");
+
+    let ours_info = c14n(signed_info, case.signed_info_comments, signed_info_prefixes, None, context);
+    assert_same("SignedInfo", &ours_info, &signed.pre_signed, context);
+    let signature_value = base64_text(element(signature, NS_DSIG, "SignatureValue").expect("SignatureValue"));
+    key.verify(&ours_info, &signature_value)
+        .unwrap_or_else(|_| panic!("SignatureValue does not verify over our canonical SignedInfo: {context}"));
+
+    let has_comment =
+        assertion.descendants().any(|n| n.is_comment() && !n.ancestors().any(|a| a.id() == signature.id()));
+    coverage.count(case, &ours, &ours_info, has_comment);
+}
+
+#[test]
+fn exclusive_c14n_matches_xmlsec1_on_random_signed_documents() {
+    require_xmlsec1();
+    let started = Instant::now();
+    let dir = TempDir::new("c14n-xmlsec");
+    let (key_path, public_key) = write_key(&dir.0);
 
     let seed = setting("C14N_XMLSEC_SEED", SEED);
     let documents = usize::try_from(setting("C14N_XMLSEC_DOCUMENTS", DOCUMENTS as u64)).expect("a document count");
     assert!(seed != 0, "xorshift needs a non-zero seed");
     let mut generator = Generator { rng: Rng(seed), scope: Vec::new(), out: String::new() };
     let cases: Vec<Case> = (0..documents).map(|i| generator.document(i)).collect();
-    let files: Vec<PathBuf> = cases
-        .iter()
-        .enumerate()
-        .map(|(i, case)| {
-            let path = dir.0.join(format!("doc-{i:04}.xml"));
-            std::fs::write(&path, &case.input).expect("write a document");
-            path
-        })
-        .collect();
-
-    // Batches run in parallel: xmlsec1 start-up, not signing, dominates a batch.
-    let batches: Vec<Vec<Signed>> = std::thread::scope(|scope| {
-        let handles: Vec<_> = files.chunks(BATCH).map(|chunk| scope.spawn(|| xmlsec1_sign(&key_path, chunk))).collect();
-        handles.into_iter().map(|h| h.join().expect("an xmlsec1 batch")).collect()
-    });
-    let signed: Vec<Signed> = batches.into_iter().flatten().collect();
-    assert_eq!(signed.len(), cases.len());
+    let signed = sign_all(&dir.0, &key_path, &cases);
 
     let mut coverage = Coverage::default();
     for (i, (case, signed)) in cases.iter().zip(&signed).enumerate() {
         let context = format!("document {i} (seed {seed:#x}):\n{}", case.input);
-        let reference_prefixes = &case.reference_prefixes;
-        let signed_info_prefixes = &case.signed_info_prefixes;
-
-        // The document as we wrote it: the Signature's content differs from the signed one,
-        // but the Assertion minus its Signature is the same node-set.
-        let input = parse(&case.input).unwrap_or_else(|e| panic!("{e}\n{context}"));
-        let (assertion, signature, _) = signature_parts(&input, &case.id);
-        let ours = c14n(assertion, case.reference_comments, reference_prefixes, Some(signature), &context);
-        assert_same("reference (our input document)", &ours, &signed.pre_digest, &context);
-
-        // The document as xmlsec1 wrote it back, as a verifier would receive it.
-        let output = parse(&signed.document).unwrap_or_else(|e| panic!("{e}\n{context}"));
-        let (assertion, signature, signed_info) = signature_parts(&output, &case.id);
-        let ours = c14n(assertion, case.reference_comments, reference_prefixes, Some(signature), &context);
-        assert_same("reference (xmlsec1's output document)", &ours, &signed.pre_digest, &context);
-        let digest_value = base64_text(descendant(signed_info, NS_DSIG, "DigestValue").expect("DigestValue"));
-        assert_eq!(digest(&SHA256, &ours).as_ref(), digest_value.as_slice(), "DigestValue of {context}");
-
-        let ours_info = c14n(signed_info, case.signed_info_comments, signed_info_prefixes, None, &context);
-        assert_same("SignedInfo", &ours_info, &signed.pre_signed, &context);
-        let signature_value = base64_text(element(signature, NS_DSIG, "SignatureValue").expect("SignatureValue"));
-        public_key
-            .verify(&ours_info, &signature_value)
-            .unwrap_or_else(|_| panic!("SignatureValue does not verify over our canonical SignedInfo: {context}"));
-
-        coverage.wrapped += usize::from(case.input.starts_with("<samlp:Response"));
-        coverage.reference_prefix_lists += usize::from(!reference_prefixes.is_empty());
-        coverage.signed_info_prefix_lists += usize::from(!signed_info_prefixes.is_empty());
-        let has_comment =
-            assertion.descendants().any(|n| n.is_comment() && !n.ancestors().any(|a| a.id() == signature.id()));
-        coverage.reference_comments_kept += usize::from(case.reference_comments && find(&ours, b"<!--", 0).is_some());
-        coverage.reference_comments_dropped += usize::from(!case.reference_comments && has_comment);
-        coverage.signed_info_comments += usize::from(find(&ours_info, b"<!--", 0).is_some());
-        coverage.empty_default_rendered += usize::from(find(&ours, b"xmlns=\"\"", 0).is_some());
-        coverage.carriage_returns += usize::from(find(&ours, b"&#xD;", 0).is_some());
-        coverage.signed_info_inherits_dsig +=
-            usize::from(!case.input.contains("<ds:Signature xmlns:ds") && case.input.contains("<ds:Signature"));
+        check_document(case, signed, &public_key, &context, &mut coverage);
     }
-
-    // The generator must keep producing the cases this test exists for.
     println!("{} documents checked against xmlsec1 in {:?}: {coverage:?}", cases.len(), started.elapsed());
-    for (what, count) in [
-        ("wrapped in a Response", coverage.wrapped),
-        ("reference PrefixList", coverage.reference_prefix_lists),
-        ("SignedInfo PrefixList", coverage.signed_info_prefix_lists),
-        ("comments kept in the reference", coverage.reference_comments_kept),
-        ("comments dropped from the reference", coverage.reference_comments_dropped),
-        ("comments kept in SignedInfo", coverage.signed_info_comments),
-        ("xmlns=\"\" rendered", coverage.empty_default_rendered),
-        ("&#xD; rendered", coverage.carriage_returns),
-        ("SignedInfo inheriting the ds prefix", coverage.signed_info_inherits_dsig),
-    ] {
-        assert!(count >= 10, "only {count} documents covered {what}: {coverage:?}");
-    }
+    coverage.assert_enough();
 }
 
 // ---- Genuine Entra ID assertions -------------------------------------------------------------

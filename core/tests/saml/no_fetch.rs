@@ -17,7 +17,7 @@ fn no_reference_transform_key_or_dtd_is_ever_resolved() {
     let idp = TestKey::load("idp");
     let attacker = TestKey::load("attacker");
     let b = Spec::default();
-    let with = |key: &TestKey, opts: SignOptions| b.response_with(&sign(&b.assertion(), &b.assertion_id, key, &opts));
+    let with = |key: &TestKey, opts: SignOptions| b.signed_with(key, &opts);
     let hostile = vec![
         with(&attacker, SignOptions { reference_uri: Some(format!("{url}/remote-ref")), ..Default::default() }),
         with(&idp, SignOptions { reference_uri: Some(format!("{url}/remote-ref")), ..Default::default() }),

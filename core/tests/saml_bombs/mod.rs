@@ -23,10 +23,9 @@ pub struct Bomb {
 /// A genuine response with `content` in an `<Advice>` of its signed assertion, `advice_ns`
 /// declared on the Advice.
 fn in_signed_advice(idp: &TestKey, advice_ns: &str, content: &str) -> String {
-    let spec = Spec::default();
-    let assertion =
-        spec.assertion().replacen("</Conditions>", &format!("</Conditions><Advice{advice_ns}>{content}</Advice>"), 1);
-    spec.response_with(&sign(&assertion, &spec.assertion_id, idp, &SignOptions::default()))
+    Spec::default().signed_edited(idp, |assertion| {
+        assertion.replacen("</Conditions>", &format!("</Conditions><Advice{advice_ns}>{content}</Advice>"), 1)
+    })
 }
 
 /// A genuine response with `content` in `samlp:Extensions` (unsigned, refused by a pre-check).
@@ -81,14 +80,14 @@ fn prefix_list_admitted(idp: &TestKey, budget: usize) -> String {
 /// A genuine signed response whose assertion carries one more attribute with as many values
 /// as fit the budget.
 fn many_values(idp: &TestKey, budget: usize) -> String {
-    let spec = Spec::default();
     let values = fill("<AttributeValue>group-000000</AttributeValue>", budget);
-    let assertion = spec.assertion().replacen(
-        "</AttributeStatement>",
-        &format!("<Attribute Name=\"g\">{values}</Attribute></AttributeStatement>"),
-        1,
-    );
-    spec.response_with(&sign(&assertion, &spec.assertion_id, idp, &SignOptions::default()))
+    Spec::default().signed_edited(idp, |assertion| {
+        assertion.replacen(
+            "</AttributeStatement>",
+            &format!("<Attribute Name=\"g\">{values}</Attribute></AttributeStatement>"),
+            1,
+        )
+    })
 }
 
 /// Every adversarial shape with `budget` bytes of hostile content in a genuine response

@@ -119,9 +119,9 @@ fn build_request(step: &Value, tokens: &HashMap<String, String>, vars: &Vars) ->
     Ok(req)
 }
 
+/// How `resp` differs from what the step expects.
 fn check(expect: &Value, resp: &ScimResponse, vars: &Vars) -> Vec<String> {
     let mut problems = Vec::new();
-    let body = resp.json();
     if let Some(status) = expect.get("status").and_then(Value::as_u64)
         && u64::from(resp.status) != status
     {
@@ -133,23 +133,39 @@ fn check(expect: &Value, resp: &ScimResponse, vars: &Vars) -> Vec<String> {
         None if code.is_some() && resp.status < 400 => problems.push(format!("unexpected error_code {code:?}")),
         _ => {}
     }
-    if let Some(headers) = expect.get("headers").and_then(Value::as_object) {
-        for (name, want) in headers {
-            let want = match want.as_str().map(|w| vars.text(w)) {
-                Some(Ok(w)) => w,
-                Some(Err(e)) => {
-                    problems.push(e);
-                    continue;
-                }
-                None => {
-                    problems.push(format!("header {name}: expected values are strings"));
-                    continue;
-                }
-            };
-            match resp.header(name) {
-                Some(have) if have == want => {}
-                have => problems.push(format!("header {name}: {have:?} != expected {want:?}")),
+    problems.extend(check_headers(expect, resp, vars));
+    if let Some(empty) = expect.get("body_empty").and_then(Value::as_bool)
+        && empty != resp.body.is_empty()
+    {
+        problems.push(format!("body_empty {} != expected {empty}", resp.body.is_empty()));
+    }
+    let body = resp.json();
+    for fact in expect.get("body").and_then(Value::as_array).into_iter().flatten() {
+        let path = fact["path"].as_str().unwrap_or("");
+        let at = body.as_ref().and_then(|b| b.pointer(path));
+        problems.extend(check_fact(fact, at, vars).into_iter().map(|what| format!("{path}: {what}")));
+    }
+    problems
+}
+
+/// The headers the step expects, with their values, and those it expects absent.
+fn check_headers(expect: &Value, resp: &ScimResponse, vars: &Vars) -> Vec<String> {
+    let mut problems = Vec::new();
+    for (name, want) in expect.get("headers").and_then(Value::as_object).into_iter().flatten() {
+        let want = match want.as_str().map(|w| vars.text(w)) {
+            Some(Ok(w)) => w,
+            Some(Err(e)) => {
+                problems.push(e);
+                continue;
             }
+            None => {
+                problems.push(format!("header {name}: expected values are strings"));
+                continue;
+            }
+        };
+        match resp.header(name) {
+            Some(have) if have == want => {}
+            have => problems.push(format!("header {name}: {have:?} != expected {want:?}")),
         }
     }
     for name in expect.get("headers_absent").and_then(Value::as_array).into_iter().flatten() {
@@ -158,55 +174,52 @@ fn check(expect: &Value, resp: &ScimResponse, vars: &Vars) -> Vec<String> {
             problems.push(format!("header {name} should be absent, is {have:?}"));
         }
     }
-    if let Some(empty) = expect.get("body_empty").and_then(Value::as_bool)
-        && empty != resp.body.is_empty()
-    {
-        problems.push(format!("body_empty {} != expected {empty}", resp.body.is_empty()));
+    problems
+}
+
+/// One fact about the body member `at` (absent: `None`).
+fn check_fact(fact: &Value, at: Option<&Value>, vars: &Vars) -> Vec<String> {
+    let mut problems = Vec::new();
+    let mut fail = |what: String| problems.push(what);
+    if let Some(want) = fact.get("equals") {
+        match vars.value(want) {
+            Ok(want) if at == Some(&want) => {}
+            Ok(want) => fail(format!("{} != expected {want}", at.map_or("(absent)".into(), Value::to_string))),
+            Err(e) => fail(e),
+        }
     }
-    for fact in expect.get("body").and_then(Value::as_array).into_iter().flatten() {
-        let path = fact["path"].as_str().unwrap_or("");
-        let at = body.as_ref().and_then(|b| b.pointer(path));
-        let mut fail = |what: String| problems.push(format!("{path}: {what}"));
-        if let Some(want) = fact.get("equals") {
-            match vars.value(want) {
-                Ok(want) if at == Some(&want) => {}
-                Ok(want) => fail(format!("{} != expected {want}", at.map_or("(absent)".into(), Value::to_string))),
-                Err(e) => fail(e),
-            }
+    if let Some(want) = fact.get("not_equals") {
+        match vars.value(want) {
+            Ok(want) if at == Some(&want) => fail(format!("should not equal {want}")),
+            Ok(_) => {}
+            Err(e) => fail(e),
         }
-        if let Some(want) = fact.get("not_equals") {
-            match vars.value(want) {
-                Ok(want) if at == Some(&want) => fail(format!("should not equal {want}")),
-                Ok(_) => {}
-                Err(e) => fail(e),
-            }
+    }
+    if let (Some(Value::Bool(true)), Some(v)) = (fact.get("absent"), at) {
+        fail(format!("should be absent, is {v}"));
+    }
+    if fact.get("present") == Some(&Value::Bool(true)) && at.is_none() {
+        fail("should be present".into());
+    }
+    if let Some(n) = fact.get("length").and_then(Value::as_u64) {
+        let len = match at {
+            Some(Value::Array(a)) => Some(a.len()),
+            Some(Value::Object(o)) => Some(o.len()),
+            _ => None,
+        };
+        if len != Some(n as usize) {
+            fail(format!("length {len:?} != expected {n}"));
         }
-        if let (Some(Value::Bool(true)), Some(v)) = (fact.get("absent"), at) {
-            fail(format!("should be absent, is {v}"));
-        }
-        if fact.get("present") == Some(&Value::Bool(true)) && at.is_none() {
-            fail("should be present".into());
-        }
-        if let Some(n) = fact.get("length").and_then(Value::as_u64) {
-            let len = match at {
-                Some(Value::Array(a)) => Some(a.len()),
-                Some(Value::Object(o)) => Some(o.len()),
-                _ => None,
-            };
-            if len != Some(n as usize) {
-                fail(format!("length {len:?} != expected {n}"));
-            }
-        }
-        if let Some(t) = fact.get("type").and_then(Value::as_str)
-            && at.map(type_name) != Some(t)
-        {
-            fail(format!("type {:?} != expected {t}", at.map(type_name)));
-        }
-        if let Some(text) = fact.get("contains").and_then(Value::as_str) {
-            match (at.and_then(Value::as_str), vars.text(text)) {
-                (Some(s), Ok(t)) if s.contains(&t) => {}
-                (s, _) => fail(format!("{s:?} does not contain {text:?}")),
-            }
+    }
+    if let Some(t) = fact.get("type").and_then(Value::as_str)
+        && at.map(type_name) != Some(t)
+    {
+        fail(format!("type {:?} != expected {t}", at.map(type_name)));
+    }
+    if let Some(text) = fact.get("contains").and_then(Value::as_str) {
+        match (at.and_then(Value::as_str), vars.text(text)) {
+            (Some(s), Ok(t)) if s.contains(&t) => {}
+            (s, _) => fail(format!("{s:?} does not contain {text:?}")),
         }
     }
     problems

@@ -7,9 +7,10 @@
 //! The count covers only `measured_validation` (callgrind's `--toggle-collect`), in a child
 //! run of this same test binary that reads the response from a file the parent wrote.
 //!
-//! This is the one core test binary kept apart from `saml`: every child run starts valgrind on
-//! the binary, which reads all of its debug information first, so a binary holding only this
-//! test keeps every child run short, and nothing else runs in them.
+//! The one core test binary kept apart from `saml`: its callgrind children are some 20 s of
+//! single-threaded, CPU-bound work, and alone they run when no other test of the core does.
+//! Folded into `saml` they shared the cores with its tests, which made that binary slower by
+//! more than the folding saved (one link, lost in the noise of the build time).
 
 #[path = "saml_support/mod.rs"]
 mod saml_support;

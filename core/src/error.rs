@@ -301,8 +301,8 @@ impl CodedError {
         CodedError { code, message: message.into() }
     }
 
-    /// `field`: expected `expected`, got `actual`, each cut to an [`excerpt`] because either
-    /// may come from an untrusted message.
+    /// `field`: expected `expected`, got `actual`, each cut to its first 200 characters
+    /// because either may come from an untrusted message.
     pub fn mismatch(code: ErrorCode, field: &str, expected: &str, actual: &str) -> Self {
         CodedError::new(code, format!("{field}: expected \"{}\", got \"{}\"", excerpt(expected), excerpt(actual)))
     }

@@ -3,7 +3,7 @@
 use crate::error::{CodedError, ErrorCode};
 use crate::scim::ConfigError;
 
-/// A refused binding call: the crate's one [`CodedError`](crate::error::CodedError), named
+/// A refused binding call: the crate's one [`CodedError`], named
 /// for the binding side. It is the same type as `saml::SamlError`, so a SAML refusal reaches
 /// a binding as it is, and [`CodedError::argument`] builds the `invalid_argument` ones.
 pub type BridgeError = CodedError;

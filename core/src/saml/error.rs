@@ -1,13 +1,13 @@
 //! SAML errors: a stable [`ErrorCode`] and a message that names the field, the expected and
 //! the actual value, so an admin can fix their IdP setup from the message alone.
 //!
-//! The type itself is the crate's one [`CodedError`](crate::error::CodedError); this module
+//! The type itself is the crate's one [`CodedError`]; this module
 //! keeps the SAML side's name for it and the helpers SAML validation builds its messages with.
 
 use crate::error::{CodedError, ErrorCode};
 
 /// A refused SAML message or an unusable setting: the crate's one
-/// [`CodedError`](crate::error::CodedError), named for the SAML side (the same type as
+/// [`CodedError`], named for the SAML side (the same type as
 /// `bridge::BridgeError`, so a SAML refusal passes through the bindings unconverted).
 pub type SamlError = CodedError;
 

@@ -41,5 +41,5 @@ pub mod scim;
 pub mod token;
 
 pub use directory::{Directory, GroupPage, ListQuery, MemoryDirectory, UserPage};
-pub use error::{ErrorCode, StoreError, StoreErrorKind};
+pub use error::{CodedError, ErrorCode, ErrorFamily, StoreError, StoreErrorKind};
 pub use model::{GroupRecord, UserRecord, UserState, Workspace, display_name_key, user_name_key};

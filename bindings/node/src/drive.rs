@@ -30,9 +30,7 @@ use std::sync::Arc;
 use napi::bindgen_prelude::*;
 use napi::{Env, JsValue, Unknown, sys};
 use serde_json::Value;
-use sso_scim_core::bridge::{
-    Driven, PendingCall, Perform, Performed, Progress, Stalled, StoreMethod, catch_quietly,
-};
+use sso_scim_core::bridge::{Driven, PendingCall, Perform, Performed, Progress, Stalled, StoreMethod, catch_quietly};
 use sso_scim_core::{ErrorCode, StoreError, StoreErrorKind};
 
 use crate::convert::{self, FunctionHandle, JsArgs};

@@ -154,7 +154,7 @@ impl Handler {
     /// A request of `slf` driven by the thread that awaits it: the store's calls made through
     /// the same slot as the synchronous ones, the handler kept alive (and visible to the
     /// collector) until the request is over.
-    fn driven(slf: &Bound<'_, Self>, request: Request, detach_first: bool, name: &'static str) -> AsyncCall {
+    fn async_call(slf: &Bound<'_, Self>, request: Request, detach_first: bool, name: &'static str) -> AsyncCall {
         AsyncCall::new(slf.clone().into_any().unbind(), Arc::clone(&slf.get().slot), request, detach_first, name)
     }
 
@@ -224,7 +224,7 @@ impl Handler {
             let request = request.get().to_core(slf.py());
             let inner = slf.get().inner.clone();
             let driven = Driven::new(async move { Outcome::Scim(inner.driven.handle(request).await) });
-            Ok(Self::driven(slf, driven, false, "handle_async"))
+            Ok(Self::async_call(slf, driven, false, "handle_async"))
         })
     }
 
@@ -277,7 +277,7 @@ impl Handler {
                 let dir = inner.driven.directory();
                 Outcome::Login(login::sign_in(dir, &workspace_id, &sp, &input, now, request_id.as_deref()).await)
             });
-            Ok(Self::driven(slf, driven, true, "sign_in_async"))
+            Ok(Self::async_call(slf, driven, true, "sign_in_async"))
         })
     }
 
@@ -312,7 +312,7 @@ impl Handler {
             let driven = Driven::new(async move {
                 Outcome::Login(login::decide(inner.driven.directory(), &workspace_id, &sp, &identity).await)
             });
-            Ok(Self::driven(slf, driven, false, "decide_async"))
+            Ok(Self::async_call(slf, driven, false, "decide_async"))
         })
     }
 

@@ -14,6 +14,7 @@ use sso_scim_core::ErrorCode;
 use sso_scim_core::StoreError;
 use sso_scim_core::bridge::BridgeError;
 
+use crate::convert::Refused;
 use crate::store::HostError;
 
 /// An `Error` with `message`, `code` and optionally `cause`, as a `napi::Error` that throws
@@ -102,5 +103,13 @@ pub fn guard_promise<'e>(
     match sso_scim_core::bridge::catch_quietly(body) {
         Ok(outcome) => outcome,
         Err(message) => rejected(env, internal(env, &message)),
+    }
+}
+
+// Here rather than in `convert`, so that conversion stays below errors (no import cycle).
+impl Refused {
+    /// As an `Error` with `code`, the thrown value as `cause`.
+    pub fn into_error(self, env: &Env, code: ErrorCode) -> Error {
+        js_error(env, code.as_str(), &self.message, self.thrown)
     }
 }

@@ -314,7 +314,7 @@ impl StoreErrorKind {
     }
 }
 
-/// An error raised by the host's [`Directory`](crate::Directory) implementation.
+/// An error raised by the host's store (its implementation of the `Directory` trait).
 ///
 /// `source` carries the host's own error object opaquely through the core, so a binding can
 /// hand the very same object back to its host (Python re-raises it, Node sets `cause`).

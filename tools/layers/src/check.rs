@@ -217,9 +217,10 @@ pub fn check_layers(krate: &Crate, table: &Table, allow: &AllowList, label: &str
 
 /// Find import cycles among the submodules of each module of `krate`: an edge `a -> b`
 /// between two children of one module is any path in code or a `use` written in `a` (or
-/// below) that lands in `b` (or below); doc links are left out. Returns one message per cycle, naming its members and one path per edge.
-/// Paths the allow list lets through between top-level modules are left out too (they are
-/// reported by the layer check once the entry goes), and so are cycles it accepts.
+/// below, tests included) that lands in `b` (or below); doc links are left out. Paths the
+/// allow list lets through between top-level modules are left out too (the layer check
+/// reports them once the entry goes), and so are the cycles it accepts. Returns one message
+/// per cycle, naming its members and one path per edge around it.
 pub fn find_cycles(krate: &Crate, allow: &AllowList, label: &str) -> Vec<String> {
     // parent -> (from child, to child) -> where the first such path is written
     let mut edges: BTreeMap<ModPath, BTreeMap<(String, String), String>> = BTreeMap::new();

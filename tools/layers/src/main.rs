@@ -28,6 +28,11 @@ fn main() -> ExitCode {
     }
 }
 
+/// A directory as the allow list names it: `./core/src/` is `core/src`.
+fn label(dir: &str) -> String {
+    dir.trim_start_matches("./").trim_end_matches('/').to_owned()
+}
+
 fn read(path: &str) -> Result<String, String> {
     std::fs::read_to_string(path).map_err(|e| format!("{path}: {e}"))
 }
@@ -47,10 +52,10 @@ fn run(args: &[String]) -> Result<Vec<String>, String> {
                 let spec = it.next().ok_or("--table needs SRC_DIR=TABLE")?;
                 let (dir, path) = spec.split_once('=').ok_or("--table needs SRC_DIR=TABLE")?;
                 let table = Table::parse(&read(path)?).map_err(|e| format!("{path}: {e}"))?;
-                tables.push((dir.trim_end_matches('/').to_owned(), table));
+                tables.push((label(dir), table));
             }
             flag if flag.starts_with("--") => return Err(format!("unknown option {flag}")),
-            dir => dirs.push(dir.trim_end_matches('/').to_owned()),
+            dir => dirs.push(label(dir)),
         }
     }
     if dirs.is_empty() {

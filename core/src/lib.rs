@@ -36,7 +36,9 @@ pub mod executor;
 pub mod json;
 pub mod login;
 pub mod model;
+pub mod query;
 pub mod saml;
+pub mod schema;
 pub mod scim;
 pub mod token;
 

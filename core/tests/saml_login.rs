@@ -6,10 +6,11 @@ mod saml_support;
 use std::fmt;
 
 use saml_support::*;
+use sso_scim_core::directory::TokenGrant;
 use sso_scim_core::executor::now_or_never;
 use sso_scim_core::login::{LoginDecision, LoginError, decide, password_login_allowed, sign_in};
 use sso_scim_core::saml::ServiceProvider;
-use sso_scim_core::token::{TokenGrant, TokenHash};
+use sso_scim_core::token::TokenHash;
 use sso_scim_core::{
     Directory, ErrorCode, ListQuery, MemoryDirectory, StoreError, UserPage, UserRecord, UserState, Workspace,
 };

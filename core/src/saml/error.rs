@@ -32,7 +32,7 @@ mod tests {
         assert_eq!(excerpt(&long).chars().count(), 201);
         let m = malformed("no Response element");
         assert_eq!((m.code(), m.message()), (ErrorCode::MalformedResponse, "no Response element"));
-        let bridge: crate::bridge::BridgeError = m.clone();
-        assert_eq!(bridge, m);
+        let one: crate::error::CodedError = m.clone();
+        assert_eq!(one, m);
     }
 }

@@ -12,9 +12,10 @@ use std::sync::atomic::{AtomicU64, Ordering};
 
 use criterion::{BatchSize, BenchmarkId, Criterion, criterion_group, criterion_main};
 use serde_json::json;
+use sso_scim_core::directory::TokenGrant;
 use sso_scim_core::executor::now_or_never;
 use sso_scim_core::scim::{ScimConfig, ScimHandler, ScimRequest};
-use sso_scim_core::token::{ScimToken, TokenGrant};
+use sso_scim_core::token::ScimToken;
 use sso_scim_core::{Directory, MemoryDirectory, Workspace};
 use support::{NullDirectory, PATCH_OP, entra_user};
 

@@ -1,7 +1,7 @@
 //! The trivial executor for synchronous hosts.
 //!
 //! Core futures await nothing but the host's store calls. When those calls are synchronous
-//! (C callbacks, sync Python, [`MemoryDirectory`](crate::MemoryDirectory)), every core future
+//! (C callbacks, sync Python, the core's own `MemoryDirectory`), every core future
 //! is ready on its first poll, so no runtime is needed: poll once with a no-op waker.
 
 use std::future::Future;

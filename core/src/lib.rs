@@ -36,10 +36,12 @@ pub mod executor;
 pub mod json;
 pub mod login;
 pub mod model;
+pub mod query;
 pub mod saml;
+pub mod schema;
 pub mod scim;
 pub mod token;
 
 pub use directory::{Directory, GroupPage, ListQuery, MemoryDirectory, UserPage};
-pub use error::{ErrorCode, StoreError, StoreErrorKind};
+pub use error::{CodedError, ErrorCode, ErrorFamily, StoreError, StoreErrorKind};
 pub use model::{GroupRecord, UserRecord, UserState, Workspace, display_name_key, user_name_key};

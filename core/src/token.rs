@@ -15,8 +15,6 @@ use base64::Engine as _;
 use base64::engine::general_purpose::URL_SAFE_NO_PAD;
 use serde::{Deserialize, Serialize};
 
-use crate::model::Workspace;
-
 /// The recognisable prefix of every token.
 pub const TOKEN_PREFIX: &str = "ssoscim_";
 /// Random bytes in a token (256 bits).
@@ -171,15 +169,6 @@ impl<'de> Deserialize<'de> for TokenHash {
         let text = String::deserialize(deserializer)?;
         text.parse().map_err(serde::de::Error::custom)
     }
-}
-
-/// What a store answers for a token hash: the workspace and the hash it has on record.
-#[derive(Debug, Clone, PartialEq, Eq, Serialize, Deserialize)]
-pub struct TokenGrant {
-    /// The workspace the token belongs to.
-    pub workspace: Workspace,
-    /// The hash the store has on record, re-checked by the core in constant time.
-    pub token_hash: TokenHash,
 }
 
 #[cfg(test)]

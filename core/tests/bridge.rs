@@ -7,7 +7,9 @@ mod vector_runner;
 use std::sync::Mutex;
 
 use serde_json::{Value, json};
-use sso_scim_core::bridge::{Driven, ForeignDirectory, HostStore, KeyCase, Relay, Step, StoreMethod};
+use sso_scim_core::bridge::{
+    Driven, ForeignDirectory, HostStore, KeyCase, PendingCall, Performed, Progress, Relay, Step, StoreMethod,
+};
 use sso_scim_core::executor::now_or_never;
 use sso_scim_core::scim::{ScimConfig, ScimHandler, ScimRequest};
 use sso_scim_core::token::{ScimToken, TokenHash};
@@ -41,19 +43,22 @@ impl HostStore for Relayed {
     }
 }
 
+impl bridge_host::JsonHost<true> {
+    /// A driven request's call, answered at once.
+    fn perform(&self, call: PendingCall) -> Performed {
+        Performed::Answered(self.answer(call.method, call.args))
+    }
+}
+
 impl VectorStore for ForeignDirectory<Relayed> {
     fn with_workspaces(workspaces: &[(Workspace, Vec<TokenHash>)]) -> Self {
         ForeignDirectory::new(Relayed(bridge_host::JsonHost::new(workspaces)), KeyCase::Camel)
     }
 
     fn complete<F: Future + Send>(&self, request: F) -> Option<F::Output> {
-        let mut driven = Driven::new(request);
-        loop {
-            match driven.resume() {
-                Step::Done(out) => return Some(out),
-                Step::Call(call) => driven.answer(call.id, self.host().0.answer(call.method, call.args)),
-                Step::Waiting => return None,
-            }
+        match Driven::new(request).drive(&mut |call: PendingCall| self.host().0.perform(call)) {
+            Progress::Done(out) => Some(out),
+            Progress::Pending | Progress::Stalled(_) => None,
         }
     }
 }
@@ -75,8 +80,8 @@ fn driven_requests_interleave_on_one_handler_without_seeing_each_others_calls() 
             .with_header("Authorization", &auth)
             .with_json(&json!({"schemas": ["urn:ietf:params:scim:schemas:core:2.0:User"], "userName": name}))
     };
-    let mut a = Driven::new(handler.handle(post("a@x.com")));
-    let mut b = Driven::new(handler.handle(post("b@x.com")));
+    let a = Driven::new(handler.handle(post("a@x.com")));
+    let b = Driven::new(handler.handle(post("b@x.com")));
     // Each request hands out its token lookup; b's is answered first, then a's.
     let (Step::Call(ca), Step::Call(cb)) = (a.resume(), b.resume()) else { panic!("both start with a call") };
     assert_eq!((ca.method, cb.method), (StoreMethod::WorkspaceForToken, StoreMethod::WorkspaceForToken));
@@ -86,19 +91,16 @@ fn driven_requests_interleave_on_one_handler_without_seeing_each_others_calls() 
     a.answer(ca.id, host.answer(ca.method, ca.args));
     a.answer(ca.id, Ok(Value::Null)); // a second answer to one call is ignored
     a.answer(ca.id + 100, Ok(Value::Null)); // as is one for a call never handed out
-    let finish = |d: &mut Driven<'_, sso_scim_core::scim::ScimResponse>| loop {
-        match d.resume() {
-            Step::Done(resp) => break resp,
-            Step::Call(c) => d.answer(c.id, host.answer(c.method, c.args)),
-            Step::Waiting => panic!("every call was answered"),
-        }
+    let finish = |d: &Driven<'_, sso_scim_core::scim::ScimResponse>| match d.drive(&mut |c| host.perform(c)) {
+        Progress::Done(resp) => resp,
+        other => panic!("every call is answered at once: {other:?}"),
     };
     // Once a's lookup was consumed, answering it again must not be taken for a's next call.
     let Step::Call(next) = a.resume() else { panic!("a goes on to its userName lookup") };
     a.answer(ca.id, Ok(json!({"id": "stale"})));
     assert!(format!("{a:?}").contains("answered: 0"), "a stale answer is not kept: {a:?}");
     a.answer(next.id, host.answer(next.method, next.args));
-    let (rb, ra) = (finish(&mut b), finish(&mut a));
+    let (rb, ra) = (finish(&b), finish(&a));
     assert_eq!((ra.status, rb.status), (201, 201));
     assert_eq!(ra.json().unwrap()["userName"], "a@x.com");
     assert_eq!(rb.json().unwrap()["userName"], "b@x.com");

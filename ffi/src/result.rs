@@ -4,9 +4,8 @@
 use std::ffi::{CStr, CString, c_char};
 use std::sync::LazyLock;
 
-use sso_scim_core::ErrorCode;
 use sso_scim_core::bridge::BridgeError;
-use sso_scim_core::saml::SamlError;
+use sso_scim_core::{ErrorCode, ErrorFamily};
 
 /// What every fallible function returns: `SSO_SCIM_RESULT_OK` (0), one of the core's stable
 /// error codes, or one of the three the C ABI adds (`NULL_PARAMETER`, `PANIC`, `INVALID_UTF8`).
@@ -137,8 +136,25 @@ pub enum sso_scim_result {
 use sso_scim_core::bridge::catch_quietly;
 use sso_scim_result as R;
 
-/// The core's codes in `ErrorCode::ALL` order: `CORE[i]` is code `i + 1`.
-const CORE: [sso_scim_result; 51] = [
+/// How many of the core's codes have a number of their own: every row of the error table but
+/// the [`Internal`](ErrorFamily::Internal) family's, which is the C ABI's `PANIC`.
+const NUMBERED: usize = {
+    let mut count = 0;
+    let mut i = 0;
+    while i < ErrorCode::ALL.len() {
+        if !matches!(ErrorCode::ALL[i].family(), ErrorFamily::Internal) {
+            count += 1;
+        }
+        i += 1;
+    }
+    count
+};
+
+/// The core's numbered codes in `ErrorCode::ALL` order, `ALL[i]` being number `i + 1`
+/// (internal rows have no entry; their number stays unused). Literal because cbindgen reads
+/// the enum above, not the table; a new core row makes this array one short (a compile
+/// error) until it gets its C value, and the tests check it row by row.
+const CORE: [sso_scim_result; NUMBERED] = [
     R::Unauthorized,
     R::NotFound,
     R::MethodNotAllowed,
@@ -192,10 +208,6 @@ const CORE: [sso_scim_result; 51] = [
     R::InvalidArgument,
 ];
 
-// A new core code must get its C value before the library builds again. The last,
-// `internal_error`, is the C ABI's own `PANIC`: a caught bug of the library.
-const _: () = assert!(CORE.len() + 1 == ErrorCode::ALL.len());
-
 /// The C ABI's own results, beyond the core's codes.
 const OWN: [(sso_scim_result, &str); 4] =
     [(R::Ok, "ok"), (R::NullParameter, "null_parameter"), (R::Panic, "panic"), (R::InvalidUtf8, "invalid_utf8")];
@@ -206,13 +218,22 @@ impl sso_scim_result {
         OWN.iter().map(|(r, _)| *r).chain(CORE)
     }
 
-    /// The result for a core code.
+    /// The result for a core code: its number from the table's order, or `PANIC` for a
+    /// fault of the library itself.
     pub fn from_code(code: ErrorCode) -> Self {
-        if code == ErrorCode::InternalError {
-            return R::Panic;
+        match code.family() {
+            ErrorFamily::Internal => R::Panic,
+            ErrorFamily::Scim
+            | ErrorFamily::Saml
+            | ErrorFamily::Settings
+            | ErrorFamily::Store
+            | ErrorFamily::Argument => {
+                // Looked up by number, not by index: internal rows have no C value, so the two
+                // arrays would part after one.
+                let number = ErrorCode::ALL.iter().position(|c| *c == code).map(|i| i + 1);
+                CORE.iter().copied().find(|r| Some(*r as u32 as usize) == number).unwrap_or(R::Panic)
+            }
         }
-        let at = ErrorCode::ALL.iter().position(|c| *c == code);
-        at.and_then(|i| CORE.get(i).copied()).unwrap_or(R::InvalidArgument)
     }
 
     /// The snake_case name: the core's code string, or one of the C ABI's own names.
@@ -284,14 +305,9 @@ impl Failure {
     }
 }
 
+/// A core refusal (`BridgeError` and `SamlError` are one type) keeps its code and message.
 impl From<BridgeError> for Failure {
     fn from(e: BridgeError) -> Self {
-        Failure::code(e.code(), e.message())
-    }
-}
-
-impl From<SamlError> for Failure {
-    fn from(e: SamlError) -> Self {
         Failure::code(e.code(), e.message())
     }
 }
@@ -499,13 +515,19 @@ mod tests {
         }
         for (i, code) in ErrorCode::ALL.iter().enumerate() {
             let r = sso_scim_result::from_code(*code);
-            if *code == ErrorCode::InternalError {
+            if code.family() == ErrorFamily::Internal {
                 assert_eq!(r, R::Panic, "a caught bug is PANIC in C");
                 continue;
             }
+            // Every row: its number, its name, and the literal C variant of the same name.
             assert_eq!((r as u32 as usize, r.name()), (i + 1, code.as_str()));
+            assert!(CORE.contains(&r));
+            assert_eq!(format!("{r:?}"), format!("{code:?}"), "row {} of the table", i + 1);
         }
-        assert!(sso_scim_result_name(52).is_null());
+        assert_eq!(CORE.len(), NUMBERED);
+        let last = u32::try_from(NUMBERED).unwrap();
+        assert!(!sso_scim_result_name(last).is_null());
+        assert!(sso_scim_result_name(last + 1).is_null());
         assert!(sso_scim_result_name(999).is_null());
     }
 

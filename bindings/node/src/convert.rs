@@ -129,11 +129,6 @@ impl Refused {
     pub fn within(self, context: &str) -> Refused {
         Refused { message: format!("{context}: {}", self.message), thrown: self.thrown }
     }
-
-    /// As an `Error` with `code`, the thrown value as `cause`.
-    pub fn into_error(self, env: &Env, code: sso_scim_core::ErrorCode) -> napi::Error {
-        crate::error::js_error(env, code.as_str(), &self.message, self.thrown)
-    }
 }
 
 /// `object[name]`, a throwing getter or Proxy trap taken off as [`Refused::thrown`].

@@ -1,9 +1,10 @@
-//! Requests driven on the JS thread: the core future over a `Relay` store (`bridge::Driven`)
-//! is resumed here, each store call it hands out is made right away by calling the host's
-//! method, and the future is resumed again — in the same loop when the method answered plainly,
-//! or in the reaction to its Promise. No thread and no runtime: on the machine this was built
-//! on, waking an idle thread costs ≈70 µs, and the thread-hopping design paid six of them per
-//! SCIM request.
+//! Requests driven on the JS thread: the core future over a `Relay` store is run by the core's
+//! one loop (`bridge::Driven::drive`); what is Node's here is how a store call is performed
+//! (the host's method called right away, its Promise awaited on the event loop) and when the
+//! loop is resumed (in the reaction to that Promise). A method that answers plainly lets the
+//! request go on inside the same `drive`. No thread and no runtime: on the machine this was
+//! built on, waking an idle thread costs ≈70 µs, and the thread-hopping design paid six of
+//! them per SCIM request.
 //!
 //! Promise reactions are two native functions per JS thread, made once, and reached from a
 //! store's Promise through a small JS function (`AWAITER`) that hands them the waiting call's
@@ -29,7 +30,7 @@ use std::sync::Arc;
 use napi::bindgen_prelude::*;
 use napi::{Env, JsValue, Unknown, sys};
 use serde_json::Value;
-use sso_scim_core::bridge::{Driven, Step, StoreMethod, catch_quietly, panic_message};
+use sso_scim_core::bridge::{Driven, PendingCall, Perform, Performed, Progress, Stalled, StoreMethod, catch_quietly};
 use sso_scim_core::{ErrorCode, StoreError, StoreErrorKind};
 
 use crate::convert::{self, FunctionHandle, JsArgs};
@@ -74,7 +75,7 @@ pub fn drive<'e, T: 'static>(
     }
     let (deferred, promise) = Deferred::new(env)?;
     let request = Rc::new(Request {
-        driven: RefCell::new(Driven::new(future)),
+        driven: Driven::new(future),
         store: Arc::clone(store),
         deferred: RefCell::new(Some(deferred)),
         finish,
@@ -84,8 +85,8 @@ pub fn drive<'e, T: 'static>(
 }
 
 /// The Promise of one request: an N-API deferred, settled once on this thread. Dropped
-/// unsettled (the core stopped without a store call to wait for: a bug), it rejects rather
-/// than leaving the Promise pending for ever.
+/// unsettled (a request whose awaited store call was lost: a bug), it rejects as a stalled
+/// request does rather than leaving the Promise pending for ever.
 struct Deferred {
     env: sys::napi_env,
     raw: sys::napi_deferred,
@@ -136,14 +137,13 @@ impl Drop for Deferred {
         let unsettled = Deferred { env: self.env, raw: self.raw };
         // Dropped on the JS thread that made it (a request never leaves it).
         let env = Env::from_raw(self.env);
-        let message = panic_message(&"the request stopped without an answer");
-        unsettled.settle(Err(crate::error::internal(&env, &message)));
+        unsettled.settle(Err(crate::error::internal(&env, &Stalled.to_string())));
     }
 }
 
 /// One driven request.
 struct Request<T: 'static> {
-    driven: RefCell<Driven<'static, T>>,
+    driven: Driven<'static, T>,
     store: Arc<JsStore>,
     /// `None` once the Promise is settled.
     deferred: RefCell<Option<Deferred>>,
@@ -158,7 +158,7 @@ trait Resume {
 
 impl<T: 'static> Resume for Request<T> {
     fn answered(self: Rc<Self>, env: &Env, call: u64, outcome: std::result::Result<Value, StoreError>) {
-        self.driven.borrow().answer(call, outcome);
+        self.driven.answer(call, outcome);
         self.pump(env);
     }
 }
@@ -179,36 +179,13 @@ impl<T: 'static> Request<T> {
         }
     }
 
-    /// The loop: `None` when the request waits on a store Promise.
+    /// The core's loop over this request: `None` when it waits on a store Promise (or a
+    /// drive nested in one of its store calls settled it already).
     fn run<'e>(self: Rc<Self>, env: &'e Env) -> Option<Result<Unknown<'e>>> {
-        loop {
-            // The borrow lasts only while the core runs: it calls no JavaScript.
-            let step = self.driven.borrow_mut().resume();
-            let call = match step {
-                Step::Done(output) => return Some((self.finish)(env, output)),
-                Step::Waiting => return None,
-                Step::Call(call) => call,
-            };
-            match self.store.call(env, call.method, call.args) {
-                Called::Now(outcome) => self.driven.borrow().answer(call.id, outcome),
-                Called::Later(promise, limit) => {
-                    let waiter = Waiter {
-                        request: Rc::clone(&self) as Rc<dyn Resume>,
-                        call: call.id,
-                        method: call.method,
-                        limit,
-                    };
-                    if let Err(e) = wait(env, promise, waiter) {
-                        convert::clear_exception(env);
-                        let message = format!(
-                            "the store's {} Promise could not be awaited: {}",
-                            call.method.camel_name(),
-                            e.reason
-                        );
-                        self.driven.borrow().answer(call.id, Err(StoreError::new(StoreErrorKind::Failed, message)));
-                    }
-                }
-            }
+        match self.driven.drive(&mut JsHost { env, request: &self }) {
+            Progress::Done(output) => Some((self.finish)(env, output)),
+            Progress::Pending => None,
+            Progress::Stalled(stalled) => Some(Err(crate::error::internal(env, &stalled.to_string()))),
         }
     }
 
@@ -216,6 +193,33 @@ impl<T: 'static> Request<T> {
         let deferred = self.deferred.borrow_mut().take();
         if let Some(deferred) = deferred {
             deferred.settle(outcome);
+        }
+    }
+}
+
+/// How a request's store calls are performed on the JS thread: the host's method called at
+/// once; a Promise it returns awaited through [`AWAITER`], its settlement answering the call and
+/// driving the request on ([`Resume::answered`]).
+struct JsHost<'r, 'e, T: 'static> {
+    env: &'e Env,
+    request: &'r Rc<Request<T>>,
+}
+
+impl<T: 'static> Perform<T> for JsHost<'_, '_, T> {
+    fn perform(&mut self, call: PendingCall) -> Performed {
+        let (env, id, method) = (self.env, call.id, call.method);
+        let (promise, limit) = match self.request.store.call(env, method, call.args) {
+            Called::Now(outcome) => return Performed::Answered(outcome),
+            Called::Later(promise, limit) => (promise, limit),
+        };
+        let waiter = Waiter { request: Rc::clone(self.request) as Rc<dyn Resume>, call: id, method, limit };
+        match wait(env, promise, waiter) {
+            Ok(()) => Performed::Awaited,
+            Err(e) => {
+                convert::clear_exception(env);
+                let message = format!("the store's {} Promise could not be awaited: {}", method.camel_name(), e.reason);
+                Performed::Answered(Err(StoreError::new(StoreErrorKind::Failed, message)))
+            }
         }
     }
 }

@@ -1,6 +1,9 @@
 //! The one error shape JS sees: an `Error` whose `code` is the core's stable code and, for
 //! store failures, whose `cause` is the very value the host's store threw or rejected with.
 //!
+//! Every `code` is a row of the core's error table (`ErrorCode`): JS has one error class, so
+//! the table's family picks nothing here, and status and `scimType` travel in SCIM answers.
+//!
 //! Errors are built on the JS thread (in the call itself, or in the callback that settles a
 //! Promise) so that `code` and `cause` can be set as plain properties; the returned
 //! `napi::Error` holds a reference to that object and napi hands it to JS unchanged.
@@ -11,6 +14,7 @@ use sso_scim_core::ErrorCode;
 use sso_scim_core::StoreError;
 use sso_scim_core::bridge::BridgeError;
 
+use crate::convert::Refused;
 use crate::store::HostError;
 
 /// An `Error` with `message`, `code` and optionally `cause`, as a `napi::Error` that throws
@@ -50,7 +54,8 @@ pub fn argument(env: &Env, message: &str) -> Error {
     js_error(env, ErrorCode::InvalidArgument.as_str(), message, None)
 }
 
-/// A core error given as code and message.
+/// A core refusal (a binding helper's, or a SAML call's: one type in the core), its code and
+/// message unchanged.
 pub fn bridge(env: &Env, e: &BridgeError) -> Error {
     js_error(env, e.code().as_str(), e.message(), None)
 }
@@ -98,5 +103,13 @@ pub fn guard_promise<'e>(
     match sso_scim_core::bridge::catch_quietly(body) {
         Ok(outcome) => outcome,
         Err(message) => rejected(env, internal(env, &message)),
+    }
+}
+
+// Here rather than in `convert`, so that conversion stays below errors (no import cycle).
+impl Refused {
+    /// As an `Error` with `code`, the thrown value as `cause`.
+    pub fn into_error(self, env: &Env, code: ErrorCode) -> Error {
+        js_error(env, code.as_str(), &self.message, self.thrown)
     }
 }

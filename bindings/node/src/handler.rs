@@ -254,7 +254,7 @@ fn js_decision<'e>(
 ) -> Result<Unknown<'e>> {
     match outcome {
         Ok(decision) => convert::from_json(env, &KeyCase::Camel.to_host(bridge::json::decision(&decision))),
-        Err(LoginError::Saml(e)) => Err(error::bridge(env, &BridgeError::from(e))),
+        Err(LoginError::Saml(e)) => Err(error::bridge(env, &e)),
         Err(LoginError::Store(e)) => Err(error::store(env, e)),
     }
 }

@@ -131,14 +131,14 @@ fn settings_of(env: &Env, settings: Unknown) -> Result<saml::SamlSettings> {
     bridge::json::saml_settings(KeyCase::Camel, value.clone()).map_err(|first| {
         let check = |v: &Value| {
             let settings = bridge::json::saml_settings(KeyCase::Camel, v.clone())?;
-            CoreServiceProvider::new(settings).map(drop).map_err(BridgeError::from)
+            CoreServiceProvider::new(settings).map(drop)
         };
         error::bridge(env, &crate::settings::explain(&value, first, check))
     })
 }
 
 fn saml_error(env: &Env, e: SamlError) -> napi::Error {
-    error::bridge(env, &BridgeError::from(e))
+    error::bridge(env, &e)
 }
 
 fn camel<'e>(env: &'e Env, value: Value) -> Result<Unknown<'e>> {

@@ -2,9 +2,10 @@
 //! coroutine-like object that drives a core request ([`Driven`]) on the awaiting task's own
 //! thread, without a runtime or a thread of ours.
 //!
-//! Each [`PendingCall`](sso_scim_core::bridge::PendingCall) the request hands out is performed
-//! by calling the store's method right there. A plain answer is handed back at once and the
-//! request goes on within the same step; an awaitable answer (an `async def` method's
+//! The request runs in the core's one loop ([`Driven::drive`]); what is Python's here is how a
+//! [`PendingCall`] is performed and when the loop is resumed. Each call is performed by calling
+//! the store's method right there. A plain answer is handed back at once and the request goes
+//! on within the same step; an awaitable answer (an `async def` method's
 //! coroutine, a Future, anything with `__await__`) is delegated to as `yield from` does:
 //! whatever it yields goes up to the event loop, whatever the loop sends or throws in goes down
 //! to it, and its result (or exception) is the answer. So a request over a store that answers at
@@ -15,38 +16,17 @@
 //! takes it wherever it takes a coroutine (`await`, `asyncio.gather`, `create_task`,
 //! `asyncio.run`); it names nothing of asyncio itself, so any loop that drives coroutines does.
 
-use std::sync::{Mutex, TryLockError};
+use std::sync::{Arc, Mutex, TryLockError};
 
 use pyo3::exceptions::{PyRuntimeError, PyStopIteration, PyTypeError, PyValueError};
 use pyo3::prelude::*;
 use pyo3::types::{PyTuple, PyType};
-use sso_scim_core::ErrorCode;
-use sso_scim_core::bridge::{Driven, Step, StoreMethod};
-use sso_scim_core::login::{LoginDecision, LoginError};
-use sso_scim_core::scim::ScimResponse as CoreResponse;
+use sso_scim_core::bridge::{Driven, PendingCall, Perform, Performed, Progress, Stalled, Step, StoreMethod};
 
 use crate::convert::type_name;
-use crate::errors::{coroutine_error, error, guarded, host_failure, internal_error};
-use crate::handler::{Handler, decision_to_py, respond};
-use crate::host::{Called, answer, call};
-
-/// What a driven request finishes with.
-pub enum Outcome {
-    /// A SCIM answer (`handle_async`).
-    Scim(CoreResponse),
-    /// A login decision (`sign_in_async`, `decide_async`).
-    Login(Result<LoginDecision, LoginError>),
-}
-
-impl Outcome {
-    /// The Python result, or the exception the call raises (a store failure among them).
-    fn into_py(self, py: Python<'_>) -> PyResult<Py<PyAny>> {
-        match self {
-            Outcome::Scim(resp) => Ok(Py::new(py, respond(py, resp)?)?.into_any()),
-            Outcome::Login(out) => decision_to_py(py, out),
-        }
-    }
-}
+use crate::errors::{coroutine_error, guarded, host_failure, internal_error};
+use crate::host::{Called, StoreSlot, answer, call};
+use crate::outcome::Outcome;
 
 /// The request the object drives.
 pub type Request = Driven<'static, Outcome>;
@@ -75,8 +55,10 @@ enum Phase {
 /// A request not over yet.
 struct Active {
     request: Request,
-    /// Its handler (the store), kept alive and visible to the collector until it is over.
-    handler: Py<Handler>,
+    /// Its `Handler`, kept alive and visible to the collector until the request is over.
+    owner: Py<PyAny>,
+    /// The handler's store, which the request's calls are made on.
+    slot: Arc<StoreSlot>,
 }
 
 struct State {
@@ -117,11 +99,17 @@ pub struct AsyncCall {
 }
 
 impl AsyncCall {
-    /// A request of `handler`, run when first awaited.
-    pub fn new(handler: Py<Handler>, request: Request, detach_first: bool, name: &'static str) -> Self {
+    /// A request of the handler `owner` over its store `slot`, run when first awaited.
+    pub fn new(
+        owner: Py<PyAny>,
+        slot: Arc<StoreSlot>,
+        request: Request,
+        detach_first: bool,
+        name: &'static str,
+    ) -> Self {
         let state = State {
             phase: Phase::Fresh,
-            active: Some(Active { request, handler }),
+            active: Some(Active { request, owner, slot }),
             detach_first,
             delegate: None,
             name,
@@ -139,7 +127,7 @@ impl AsyncCall {
                 Err(TryLockError::WouldBlock) => return Err(PyValueError::new_err("coroutine already executing")),
             };
             let mut leftovers = None;
-            let out = match sso_scim_core::bridge::catch_quietly(|| drive(py, &mut guard, input, &mut leftovers)) {
+            let out = match sso_scim_core::bridge::catch_quietly(|| advance(py, &mut guard, input, &mut leftovers)) {
                 Ok(out) => out,
                 // A bug of ours: the request cannot go on, so it is over.
                 Err(message) => {
@@ -164,7 +152,7 @@ fn stop(py: Python<'_>, value: Py<PyAny>) -> PyErr {
 
 /// Advance `state` with `input` until it yields (the value for the loop), finishes
 /// (`StopIteration` with the result, or the call's exception) or is abandoned.
-fn drive(
+fn advance(
     py: Python<'_>,
     state: &mut State,
     input: Input<'_>,
@@ -226,11 +214,10 @@ fn drive(
             *leftovers = Some(state.end());
             return Err(err);
         }
-        let Some(Active { request, handler }) = state.active.as_mut() else { break };
-        let step =
-            if std::mem::take(&mut state.detach_first) { py.detach(|| request.resume()) } else { request.resume() };
-        match step {
-            Step::Done(outcome) => {
+        let Some(Active { request, slot, .. }) = state.active.as_ref() else { break };
+        let mut host = PyHost { py, slot, delegate: &mut state.delegate, detach_first: &mut state.detach_first };
+        match request.drive(&mut host) {
+            Progress::Done(outcome) => {
                 *leftovers = Some(state.end());
                 return Err(match outcome.into_py(py) {
                     Ok(value) => stop(py, value),
@@ -238,33 +225,56 @@ fn drive(
                     Err(e) => coroutine_error(py, e),
                 });
             }
-            Step::Call(pending) => match call(py, handler.get().slot(), pending.method, &pending.args) {
-                Called::Ready(outcome) => request.answer(pending.id, outcome),
-                Called::Awaitable(awaitable) => match awaitable.call_method0(pyo3::intern!(py, "__await__")) {
-                    // As `await` says it: the store's bug, not a missing `__next__` later.
-                    Ok(iter) if !iter.hasattr(pyo3::intern!(py, "__next__")).unwrap_or(false) => {
-                        let message = format!("__await__() returned non-iterator of type '{}'", type_name(&iter));
-                        request
-                            .answer(pending.id, Err(host_failure(py, pending.method, PyTypeError::new_err(message))));
-                    }
-                    Ok(iter) => {
-                        state.delegate = Some(Delegate {
-                            iter: iter.unbind(),
-                            id: pending.id,
-                            method: pending.method,
-                            limit: pending.method.row_limit(&pending.args),
-                        });
-                    }
-                    Err(e) => request.answer(pending.id, Err(host_failure(py, pending.method, e))),
-                },
-            },
-            // Every call handed out is answered before the request is resumed; a request
-            // waiting anyway would never finish.
-            Step::Waiting => break,
+            // The call it waits for is the delegate, run at the top of the loop.
+            Progress::Pending if state.delegate.is_some() => {}
+            // Waiting with no delegate to run would never finish.
+            Progress::Pending | Progress::Stalled(_) => break,
         }
     }
     *leftovers = Some(state.end());
-    Err(error(py, ErrorCode::StoreFailed, "the request stopped without an answer (a bug in sso_scim)"))
+    Err(internal_error(py, &Stalled.to_string()))
+}
+
+/// How a request's store calls are performed on the awaiting thread: the store's method called
+/// at once; an awaitable it returns becomes the [`Delegate`] the coroutine runs next.
+struct PyHost<'a, 'py> {
+    py: Python<'py>,
+    slot: &'a StoreSlot,
+    /// Where an awaited answer goes (empty whenever the request is driven).
+    delegate: &'a mut Option<Delegate>,
+    /// Whether the next resume runs with the GIL released (taken by the first).
+    detach_first: &'a mut bool,
+}
+
+impl Perform<Outcome> for PyHost<'_, '_> {
+    fn perform(&mut self, pending: PendingCall) -> Performed {
+        let py = self.py;
+        let awaitable = match call(py, self.slot, pending.method, &pending.args) {
+            Called::Ready(outcome) => return Performed::Answered(outcome),
+            Called::Awaitable(awaitable) => awaitable,
+        };
+        match awaitable.call_method0(pyo3::intern!(py, "__await__")) {
+            // As `await` says it: the store's bug, not a missing `__next__` later.
+            Ok(iter) if !iter.hasattr(pyo3::intern!(py, "__next__")).unwrap_or(false) => {
+                let message = format!("__await__() returned non-iterator of type '{}'", type_name(&iter));
+                Performed::Answered(Err(host_failure(py, pending.method, PyTypeError::new_err(message))))
+            }
+            Ok(iter) => {
+                *self.delegate = Some(Delegate {
+                    iter: iter.unbind(),
+                    id: pending.id,
+                    method: pending.method,
+                    limit: pending.method.row_limit(&pending.args),
+                });
+                Performed::Awaited
+            }
+            Err(e) => Performed::Answered(Err(host_failure(py, pending.method, e))),
+        }
+    }
+
+    fn resuming(&mut self, resume: impl FnOnce() -> Step<Outcome> + Send) -> Step<Outcome> {
+        if std::mem::take(self.detach_first) { self.py.detach(resume) } else { resume() }
+    }
 }
 
 /// The exception `throw(typ, val, tb)` stands for, as a coroutine would raise it.
@@ -370,7 +380,7 @@ impl AsyncCall {
         // A running step holds the lock; its objects are reachable from the running frame.
         if let Ok(state) = self.state.try_lock() {
             if let Some(active) = &state.active {
-                visit.call(&active.handler)?;
+                visit.call(&active.owner)?;
             }
             if let Some(delegate) = &state.delegate {
                 visit.call(&delegate.iter)?;

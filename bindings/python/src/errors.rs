@@ -14,35 +14,36 @@ use pyo3::sync::PyOnceLock;
 use pyo3::types::PyType;
 use sso_scim_core::bridge::{BridgeError, StoreMethod, catch_quietly};
 use sso_scim_core::saml::SamlError;
-use sso_scim_core::{ErrorCode, StoreError, StoreErrorKind};
+use sso_scim_core::{ErrorCode, ErrorFamily, StoreError, StoreErrorKind};
 
-/// The Python class an error code is raised as: one class per family.
-pub fn family(code: ErrorCode) -> &'static str {
-    use ErrorCode as C;
-    match code {
-        C::Unauthorized
-        | C::NotFound
-        | C::MethodNotAllowed
-        | C::NotImplemented
-        | C::PayloadTooLarge
-        | C::TooManyOperations
-        | C::InvalidSyntax
-        | C::InvalidValue
-        | C::InvalidFilter
-        | C::InvalidPath
-        | C::NoTarget
-        | C::Mutability
-        | C::Uniqueness
-        | C::PreconditionFailed
-        | C::Conflict => "ScimError",
-        C::StoreFailed | C::StoreContractViolated => "StoreContractError",
-        C::InvalidSettings | C::InvalidCertificate | C::InvalidKey | C::InvalidMetadata | C::InvalidStore => {
-            "ConfigurationError"
-        }
-        C::InvalidArgument => "InvalidArgumentError",
-        C::InternalError => "InternalError",
-        // Every SAML validation code and the login refusals.
-        _ => "SamlError",
+/// The `sso_scim._errors` class a family is raised as: one class per family of the core's
+/// error table (a new family fails to compile here until it has a class).
+pub const fn class_name(family: ErrorFamily) -> &'static str {
+    match family {
+        ErrorFamily::Scim => "ScimError",
+        ErrorFamily::Saml => "SamlError",
+        ErrorFamily::Settings => "ConfigurationError",
+        ErrorFamily::Store => "StoreContractError",
+        ErrorFamily::Argument => "InvalidArgumentError",
+        ErrorFamily::Internal => "InternalError",
+    }
+}
+
+/// The Python class an error code is raised as: its family's, from the core's error table.
+pub const fn family(code: ErrorCode) -> &'static str {
+    class_name(code.family())
+}
+
+/// The family a SAML call raises a code of `family` as: a code SCIM shares (an over-long
+/// RelayState is `invalid_value`) is still a refusal of the SAML call, so a host catching
+/// `SamlError` around its sign-in code catches it.
+const fn in_saml_call(family: ErrorFamily) -> ErrorFamily {
+    match family {
+        ErrorFamily::Scim | ErrorFamily::Saml => ErrorFamily::Saml,
+        ErrorFamily::Settings => ErrorFamily::Settings,
+        ErrorFamily::Store => ErrorFamily::Store,
+        ErrorFamily::Argument => ErrorFamily::Argument,
+        ErrorFamily::Internal => ErrorFamily::Internal,
     }
 }
 
@@ -110,19 +111,16 @@ pub fn guarded<T>(py: Python<'_>, f: impl FnOnce() -> PyResult<T>) -> PyResult<T
     out.unwrap_or_else(|message| Err(internal_error(py, &message)))
 }
 
-/// A refused binding call.
+/// A refused binding call, raised as its code's family's class.
 pub fn bridge_error(py: Python<'_>, e: &BridgeError) -> PyErr {
     error(py, e.code(), e.message())
 }
 
-/// A refused SAML message or unusable SAML setting: a code SCIM shares (an over-long
-/// RelayState is `invalid_value`) is still a `SamlError` when a SAML call raises it.
+/// A refused SAML message or unusable SAML setting (the same core type as a binding call's
+/// refusal, raised by a SAML call): a code SCIM shares (an over-long RelayState is
+/// `invalid_value`) is still a `SamlError` here.
 pub fn saml_error(py: Python<'_>, e: &SamlError) -> PyErr {
-    let class_name = match family(e.code()) {
-        "ScimError" => "SamlError",
-        other => other,
-    };
-    raise_as(py, class_name, e.code(), e.message())
+    raise_as(py, class_name(in_saml_call(e.code().family())), e.code(), e.message())
 }
 
 /// The host's own exception, travelling through the core as a [`StoreError`] source so it

@@ -1,5 +1,5 @@
 //! `Handler`: the SCIM service provider and the login decision over a host store, with
-//! `ScimRequest` / `ScimResponse`.
+//! `ScimRequest` (its answer, `ScimResponse`, is in `outcome`).
 
 use std::sync::Arc;
 
@@ -9,14 +9,15 @@ use serde_json::Value;
 use sso_scim_core::ErrorCode;
 use sso_scim_core::bridge::{Driven, ForeignDirectory, KeyCase, Relay, json};
 use sso_scim_core::executor::now_or_never;
-use sso_scim_core::login::{self, LoginDecision, LoginError};
+use sso_scim_core::login;
 use sso_scim_core::saml::Identity;
-use sso_scim_core::scim::{ScimHandler, ScimRequest as CoreRequest, ScimResponse as CoreResponse};
+use sso_scim_core::scim::{ScimHandler, ScimRequest as CoreRequest};
 
-use crate::awaitable::{AsyncCall, Outcome};
+use crate::awaitable::{AsyncCall, Request};
 use crate::convert::{argument, check_setting_numbers, instant, saml_input, to_py};
-use crate::errors::{argument_error, bridge_error, error, guarded, saml_error, store_error_to_py};
+use crate::errors::{argument_error, bridge_error, error, guarded};
 use crate::host::{PyHost, StoreSlot};
+use crate::outcome::{Outcome, ScimResponse, decision_to_py, respond};
 use crate::saml::{ServiceProvider, one_request};
 
 /// One SCIM request as the web framework received it, with the path below the SCIM base.
@@ -127,113 +128,6 @@ impl ScimRequest {
     }
 }
 
-/// The answer to send: status, headers and body, plus the stable error code and message of
-/// an error answer.
-#[pyclass(module = "sso_scim", frozen)]
-pub struct ScimResponse {
-    status: u16,
-    headers: Vec<(String, String)>,
-    body: Py<PyBytes>,
-    error: Option<(ErrorCode, String)>,
-}
-
-#[pymethods]
-impl ScimResponse {
-    /// HTTP status code.
-    #[getter]
-    fn status(&self) -> u16 {
-        self.status
-    }
-
-    /// Headers as (name, value) pairs.
-    #[getter]
-    fn headers(&self) -> Vec<(String, String)> {
-        self.headers.clone()
-    }
-
-    /// Body bytes (a SCIM JSON document, or empty).
-    #[getter]
-    fn body(&self, py: Python<'_>) -> Py<PyBytes> {
-        self.body.clone_ref(py)
-    }
-
-    /// The stable code of an error answer (`invalid_filter`, `uniqueness`, …), else `None`.
-    #[getter]
-    fn error_code(&self) -> Option<&'static str> {
-        self.error.as_ref().map(|(c, _)| c.as_str())
-    }
-
-    /// The detail of an error answer (what the client is told), else `None`.
-    #[getter]
-    fn error_message(&self) -> Option<String> {
-        self.error.as_ref().map(|(_, m)| m.clone())
-    }
-
-    /// The first value of a header (names compare case-insensitively).
-    fn header(&self, name: &str) -> Option<String> {
-        self.headers.iter().find(|(n, _)| n.eq_ignore_ascii_case(name)).map(|(_, v)| v.clone())
-    }
-
-    /// The body parsed as JSON; `None` when it is empty.
-    fn json<'py>(&self, py: Python<'py>) -> PyResult<Bound<'py, PyAny>> {
-        guarded(py, || {
-            let body = self.body.bind(py).as_bytes();
-            if body.is_empty() {
-                return Ok(py.None().into_bound(py));
-            }
-            let value: Value =
-                serde_json::from_slice(body).map_err(|e| argument_error(py, &format!("the body is not JSON: {e}")))?;
-            to_py(py, &value)
-        })
-    }
-
-    /// Raise an error answer as its exception (`ScimError` for SCIM codes); nothing on success.
-    fn raise_for_error(&self, py: Python<'_>) -> PyResult<()> {
-        guarded(py, || match &self.error {
-            Some((code, message)) => Err(error(py, *code, message)),
-            None => Ok(()),
-        })
-    }
-
-    fn __repr__(&self) -> String {
-        match &self.error {
-            Some((code, _)) => format!("<ScimResponse {} {code}>", self.status),
-            None => format!("<ScimResponse {}>", self.status),
-        }
-    }
-}
-
-/// The answer as Python, or the exception the call must raise: a store failure
-/// (`Failed`, the host's own exception) or a contract violation ends the call.
-pub fn respond(py: Python<'_>, mut resp: CoreResponse) -> PyResult<ScimResponse> {
-    if let Some(store_error) = resp.take_raised_store_error() {
-        return Err(store_error_to_py(py, store_error));
-    }
-    // A kind signalled where it does not apply (`StoreConflict` from `get_user`) is answered
-    // 500 `store_failed` by the core ("the logs have the cause"): raise it instead, with the
-    // host's exception as the cause, so the cause is not lost.
-    if let Some(error) = resp.error.as_mut()
-        && error.code() == ErrorCode::StoreFailed
-        && let Some(store_error) = error.take_store_error()
-    {
-        return Err(store_error_to_py(py, store_error));
-    }
-    Ok(ScimResponse {
-        status: resp.status,
-        headers: std::mem::take(&mut resp.headers),
-        body: PyBytes::new(py, &resp.body).unbind(),
-        error: resp.error.as_ref().map(|e| (e.code(), e.detail().to_owned())),
-    })
-}
-
-pub fn decision_to_py(py: Python<'_>, outcome: Result<LoginDecision, LoginError>) -> PyResult<Py<PyAny>> {
-    match outcome {
-        Ok(decision) => Ok(to_py(py, &json::decision(&decision))?.unbind()),
-        Err(LoginError::Saml(e)) => Err(saml_error(py, &e)),
-        Err(LoginError::Store(e)) => Err(store_error_to_py(py, e)),
-    }
-}
-
 /// A synchronous store's future is ready on its first poll; anything else is a bug in the
 /// binding, reported rather than hung on.
 fn ready<T>(py: Python<'_>, out: Option<T>) -> PyResult<T> {
@@ -257,9 +151,11 @@ pub struct Handler {
 }
 
 impl Handler {
-    /// The store.
-    pub fn slot(&self) -> &StoreSlot {
-        &self.slot
+    /// A request of `slf` driven by the thread that awaits it: the store's calls made through
+    /// the same slot as the synchronous ones, the handler kept alive (and visible to the
+    /// collector) until the request is over.
+    fn async_call(slf: &Bound<'_, Self>, request: Request, detach_first: bool, name: &'static str) -> AsyncCall {
+        AsyncCall::new(slf.clone().into_any().unbind(), Arc::clone(&slf.get().slot), request, detach_first, name)
     }
 
     fn identity(py: Python<'_>, identity: &Bound<'_, PyAny>) -> PyResult<Identity> {
@@ -328,7 +224,7 @@ impl Handler {
             let request = request.get().to_core(slf.py());
             let inner = slf.get().inner.clone();
             let driven = Driven::new(async move { Outcome::Scim(inner.driven.handle(request).await) });
-            Ok(AsyncCall::new(slf.clone().unbind(), driven, false, "handle_async"))
+            Ok(Self::async_call(slf, driven, false, "handle_async"))
         })
     }
 
@@ -381,7 +277,7 @@ impl Handler {
                 let dir = inner.driven.directory();
                 Outcome::Login(login::sign_in(dir, &workspace_id, &sp, &input, now, request_id.as_deref()).await)
             });
-            Ok(AsyncCall::new(slf.clone().unbind(), driven, true, "sign_in_async"))
+            Ok(Self::async_call(slf, driven, true, "sign_in_async"))
         })
     }
 
@@ -416,7 +312,7 @@ impl Handler {
             let driven = Driven::new(async move {
                 Outcome::Login(login::decide(inner.driven.directory(), &workspace_id, &sp, &identity).await)
             });
-            Ok(AsyncCall::new(slf.clone().unbind(), driven, false, "decide_async"))
+            Ok(Self::async_call(slf, driven, false, "decide_async"))
         })
     }
 

@@ -15,6 +15,7 @@ mod convert;
 mod errors;
 mod handler;
 mod host;
+mod outcome;
 mod saml;
 
 use convert::{argument, to_py};
@@ -110,7 +111,7 @@ fn _native(m: &Bound<'_, PyModule>) -> PyResult<()> {
     m.add_class::<handler::Handler>()?;
     m.add_class::<awaitable::AsyncCall>()?;
     m.add_class::<handler::ScimRequest>()?;
-    m.add_class::<handler::ScimResponse>()?;
+    m.add_class::<outcome::ScimResponse>()?;
     m.add_class::<saml::ServiceProvider>()?;
     let codes: Vec<&str> = ErrorCode::ALL.iter().map(|c| c.as_str()).collect();
     m.add("ERROR_CODES", pyo3::types::PyTuple::new(m.py(), codes)?)?;

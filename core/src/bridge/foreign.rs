@@ -10,10 +10,10 @@ use time::OffsetDateTime;
 use super::case::KeyCase;
 use super::method::StoreMethod;
 use super::query::query_to_wire;
-use crate::directory::{Directory, GroupPage, ListQuery, UserPage};
+use crate::directory::{Directory, GroupPage, ListQuery, TokenGrant, UserPage};
 use crate::error::{StoreError, StoreErrorKind};
 use crate::model::{GroupRecord, UserRecord};
-use crate::token::{TokenGrant, TokenHash};
+use crate::token::TokenHash;
 
 /// How much of a malformed answer an error message quotes.
 const QUOTE_LIMIT: usize = 200;

@@ -11,7 +11,8 @@
 //! ask for it ([`KeyCase`]). The protocol is documented method by method on [`StoreMethod`].
 //!
 //! A host with an event loop can run requests on its own thread instead of a runtime: see
-//! [`Driven`] (store calls handed out as steps, answered by the host, no thread hop).
+//! [`Driven`] (store calls handed out as steps, answered by the host, no thread hop; the one
+//! loop every binding runs is [`Driven::drive`]).
 //!
 //! [`json`] holds the JSON forms of outputs (identity, login decision, AuthnRequest, IdP
 //! metadata) and [`select_users`]/[`select_groups`] let a simple host store answer a query by
@@ -27,7 +28,7 @@ mod query;
 mod quiet;
 
 pub use case::KeyCase;
-pub use drive::{Driven, PendingCall, Relay, Step};
+pub use drive::{Driven, PendingCall, Perform, Performed, Progress, Relay, Stalled, Step};
 pub use error::BridgeError;
 pub use foreign::{ForeignDirectory, HostStore};
 pub use method::StoreMethod;

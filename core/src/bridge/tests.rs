@@ -159,3 +159,128 @@ fn a_host_listing_more_rows_than_count_is_refused_before_any_row_is_read() {
     let e = crate::executor::now_or_never(store.query_users("ws", &query(None, None, 1, 5))).unwrap().unwrap_err();
     assert!(e.message().contains("not what it must answer"), "{}", e.message());
 }
+
+/// A request over a `Relay` store making two calls one after the other, counting its polls.
+fn two_calls(polls: &std::sync::Arc<std::sync::atomic::AtomicUsize>) -> impl Future<Output = (bool, bool)> + Send {
+    use crate::Directory as _;
+    let polls = std::sync::Arc::clone(polls);
+    let mut request = Box::pin(async {
+        let dir = ForeignDirectory::new(Relay, KeyCase::Snake);
+        let user = dir.get_user("ws", "u1").await.unwrap();
+        let fresh = dir.remember_assertion("ws", "a1", OffsetDateTime::UNIX_EPOCH).await.unwrap();
+        (user.is_none(), fresh)
+    });
+    std::future::poll_fn(move |cx| {
+        polls.fetch_add(1, std::sync::atomic::Ordering::Relaxed);
+        request.as_mut().poll(cx)
+    })
+}
+
+fn answer_at_once(call: &PendingCall) -> Result<Value, crate::StoreError> {
+    Ok(match call.method {
+        StoreMethod::GetUser => Value::Null,
+        _ => Value::Bool(true),
+    })
+}
+
+#[test]
+fn a_request_whose_store_answers_at_once_is_done_inside_one_drive() {
+    let polls = std::sync::Arc::default();
+    let driven = Driven::new(two_calls(&polls));
+    let mut seen = Vec::new();
+    let progress = driven.drive(&mut |call: PendingCall| {
+        seen.push((call.id, call.method));
+        Performed::Answered(answer_at_once(&call))
+    });
+    assert!(matches!(progress, Progress::Done((true, true))), "{progress:?}");
+    assert_eq!(seen, [(0, StoreMethod::GetUser), (1, StoreMethod::RememberAssertion)], "each call once, in order");
+    assert_eq!(polls.load(std::sync::atomic::Ordering::Relaxed), 3, "one poll per answer, no more");
+    assert!(driven.is_done());
+    assert!(matches!(driven.drive(&mut |_| panic!("no call after the end")), Progress::Pending));
+}
+
+#[test]
+fn an_awaited_call_leaves_the_request_pending_until_answered() {
+    let polls = std::sync::Arc::default();
+    let driven = Driven::new(two_calls(&polls));
+    let awaited = std::cell::RefCell::new(Vec::new());
+    let host = || {
+        |call: PendingCall| {
+            awaited.borrow_mut().push(call);
+            Performed::Awaited
+        }
+    };
+    assert!(matches!(driven.drive(&mut host()), Progress::Pending));
+    assert_eq!(polls.load(std::sync::atomic::Ordering::Relaxed), 1, "not polled again only to find it waiting");
+    // Driven again before the answer: still pending, the call not handed out a second time.
+    assert!(matches!(driven.drive(&mut host()), Progress::Pending));
+    let first = awaited.borrow_mut().pop().unwrap();
+    assert!(awaited.borrow().is_empty());
+    driven.answer(first.id, answer_at_once(&first));
+    driven.answer(first.id, Err(crate::StoreError::new(crate::StoreErrorKind::Failed, "again"))); // ignored
+    assert!(matches!(driven.drive(&mut host()), Progress::Pending));
+    let second = awaited.borrow_mut().pop().unwrap();
+    assert_eq!(second.method, StoreMethod::RememberAssertion);
+    driven.answer(second.id, answer_at_once(&second));
+    assert!(matches!(driven.drive(&mut host()), Progress::Done((true, true))));
+}
+
+#[test]
+fn a_request_waiting_on_no_call_is_stalled_with_the_one_message() {
+    let driven = Driven::new(std::future::pending::<()>());
+    let Progress::Stalled(stalled) = driven.drive(&mut |_| panic!("no call is made")) else { panic!("stalled") };
+    assert_eq!(
+        stalled.to_string(),
+        "internal error (a bug in sso-scim, please report it): the request stopped without an answer"
+    );
+    assert!(!driven.is_done(), "stalled is not finished");
+}
+
+#[test]
+fn a_call_answered_and_driven_on_from_inside_the_store_call_finishes_there() {
+    // A thenable that settles at once calls back while the host is still performing the
+    // call: the nested drive runs the request to its end, and the outer one then has nothing
+    // left to do.
+    let polls = std::sync::Arc::default();
+    let driven = Driven::new(two_calls(&polls));
+    let mut output = None;
+    let mut depth = 0;
+    let progress = driven.drive(&mut |call: PendingCall| {
+        if call.method == StoreMethod::GetUser {
+            depth += 1;
+            driven.answer(call.id, answer_at_once(&call));
+            let inner = driven.drive(&mut |call: PendingCall| Performed::Answered(answer_at_once(&call)));
+            output = Some(inner);
+        }
+        Performed::Awaited
+    });
+    assert!(matches!(progress, Progress::Pending), "{progress:?}");
+    assert!(matches!(output, Some(Progress::Done((true, true)))), "{output:?}");
+    assert_eq!(depth, 1);
+    assert!(driven.is_done());
+}
+
+/// A host counting the resumes it is asked to run, answering every call at once.
+#[derive(Default)]
+struct Counting {
+    resumes: usize,
+}
+
+impl<T> Perform<T> for Counting {
+    fn perform(&mut self, call: PendingCall) -> Performed {
+        Performed::Answered(answer_at_once(&call))
+    }
+
+    fn resuming(&mut self, resume: impl FnOnce() -> Step<T> + Send) -> Step<T> {
+        self.resumes += 1;
+        resume()
+    }
+}
+
+#[test]
+fn every_resume_runs_through_the_hosts_hook() {
+    let polls = std::sync::Arc::default();
+    let mut host = Counting::default();
+    assert!(matches!(Driven::new(two_calls(&polls)).drive(&mut host), Progress::Done(_)));
+    assert_eq!(host.resumes, 3, "two calls and the end: a host can release its lock around each");
+}

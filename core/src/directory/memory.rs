@@ -7,11 +7,11 @@ use std::sync::{RwLock, RwLockReadGuard, RwLockWriteGuard};
 
 use time::OffsetDateTime;
 
-use super::{Directory, GroupPage, ListQuery, UserPage};
+use super::{Directory, GroupPage, ListQuery, TokenGrant, UserPage};
 use crate::error::{StoreError, StoreErrorKind};
 use crate::model::{GroupRecord, UserRecord, Workspace, display_name_key, user_name_key};
-use crate::scim::filter::IndexHint;
-use crate::token::{TokenGrant, TokenHash};
+use crate::query::IndexHint;
+use crate::token::TokenHash;
 
 /// Replay entries kept before expired ones are swept.
 const ASSERTION_SWEEP_THRESHOLD: usize = 4096;
@@ -359,7 +359,8 @@ mod tests {
     use super::*;
     use crate::executor::now_or_never;
     use crate::model::UserState;
-    use crate::scim::filter::{FilterLimits, FilterOptions, SortSpec, parse_filter};
+    use crate::query::path::resolve_attr;
+    use crate::query::{CompValue, CompareOp, Filter, SortSpec};
     use crate::token::ScimToken;
     use serde_json::json;
 
@@ -378,13 +379,18 @@ mod tests {
     fn query(
         dir: &MemoryDirectory,
         ws: &str,
-        filter: Option<&str>,
+        filter: Option<Filter>,
         start: usize,
         count: usize,
     ) -> (usize, Vec<String>) {
-        let filter = filter.map(|f| parse_filter(f, FilterLimits::default(), FilterOptions::default()).unwrap());
         let page = run(dir.query_users(ws, &ListQuery { filter, sort: None, start_index: start, count })).unwrap();
         (page.total_results, page.users.into_iter().map(|u| u.id).collect())
+    }
+
+    /// `attr op "value"`, built directly: the filter syntax is SCIM's, a layer above the store.
+    fn compare(attr: &str, op: CompareOp, value: &str) -> Option<Filter> {
+        let attr = resolve_attr(attr).unwrap();
+        Some(Filter::Compare { attr, op, value: CompValue::String(value.into()) })
     }
 
     fn two_workspaces() -> MemoryDirectory {
@@ -432,8 +438,8 @@ mod tests {
         run(dir.update_user(&renamed, 1)).unwrap();
         assert!(run(dir.find_by_user_name("a", "one")).unwrap().is_none(), "old key released");
         assert_eq!(run(dir.find_by_user_name("a", "uno")).unwrap().unwrap().version, 2);
-        assert_eq!(query(&dir, "a", Some(r#"externalId eq "e1""#), 1, 10), (1, vec!["2".into()]));
-        assert_eq!(query(&dir, "a", Some(r#"externalId eq "e9""#), 1, 10), (1, vec!["1".into()]));
+        assert_eq!(query(&dir, "a", compare("externalId", CompareOp::Eq, "e1"), 1, 10), (1, vec!["2".into()]));
+        assert_eq!(query(&dir, "a", compare("externalId", CompareOp::Eq, "e9"), 1, 10), (1, vec!["1".into()]));
         let mut clash = user("a", "2", "UNO", Some("e1"));
         clash.version = 2;
         assert_eq!(run(dir.update_user(&clash, 1)).unwrap_err().kind(), StoreErrorKind::Conflict);
@@ -456,10 +462,15 @@ mod tests {
         gone.version = 2;
         run(dir.update_user(&gone, 1)).unwrap();
         assert_eq!(query(&dir, "a", None, 1, 10).0, 4);
-        assert_eq!(query(&dir, "a", Some(r#"userName eq "U1""#), 1, 10), (0, vec![]));
-        assert_eq!(query(&dir, "a", Some(r#"userName sw "u""#), 2, 2), (4, vec!["id2".into(), "id3".into()]));
-        assert_eq!(query(&dir, "a", Some(r#"id eq "id4""#), 1, 10), (1, vec!["id4".into()]));
-        assert_eq!(query(&dir, "a", Some(r#"userName eq "U4" and id eq "id3""#), 1, 10), (0, vec![]));
+        assert_eq!(query(&dir, "a", compare("userName", CompareOp::Eq, "U1"), 1, 10), (0, vec![]));
+        assert_eq!(
+            query(&dir, "a", compare("userName", CompareOp::Sw, "u"), 2, 2),
+            (4, vec!["id2".into(), "id3".into()])
+        );
+        assert_eq!(query(&dir, "a", compare("id", CompareOp::Eq, "id4"), 1, 10), (1, vec!["id4".into()]));
+        let both = [compare("userName", CompareOp::Eq, "U4"), compare("id", CompareOp::Eq, "id3")];
+        let and = Filter::And { filters: both.into_iter().flatten().collect() };
+        assert_eq!(query(&dir, "a", Some(and), 1, 10), (0, vec![]));
         assert!(run(dir.find_by_user_name("a", "u1")).unwrap().is_some(), "still found for re-linking");
         let sort = SortSpec::parse("userName", Some("descending")).unwrap();
         let page =

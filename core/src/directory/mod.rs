@@ -11,9 +11,9 @@ use time::OffsetDateTime;
 pub use memory::MemoryDirectory;
 
 use crate::error::StoreError;
-use crate::model::{GroupRecord, UserRecord};
-use crate::scim::filter::{Filter, SortSpec, ValueSource};
-use crate::token::{TokenGrant, TokenHash};
+use crate::model::{GroupRecord, UserRecord, Workspace};
+use crate::query::{Filter, SortSpec, ValueSource};
+use crate::token::TokenHash;
 
 /// A page request for users (or groups) of one workspace.
 #[derive(Debug, Clone, PartialEq)]
@@ -53,6 +53,15 @@ impl ListQuery {
         }
         (total, page)
     }
+}
+
+/// What a store answers for a token hash: the workspace and the hash it has on record.
+#[derive(Debug, Clone, PartialEq, Eq, Serialize, Deserialize)]
+pub struct TokenGrant {
+    /// The workspace the token belongs to.
+    pub workspace: Workspace,
+    /// The hash the store has on record, re-checked by the core in constant time.
+    pub token_hash: TokenHash,
 }
 
 /// One page of groups.

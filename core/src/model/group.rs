@@ -2,7 +2,7 @@ use serde::{Deserialize, Serialize};
 use serde_json::{Map, Value};
 use time::OffsetDateTime;
 
-use crate::scim::schema::CORE_GROUP_URN;
+use crate::schema::CORE_GROUP_URN;
 
 /// The key under which a store indexes a Group's `displayName`: uniqueness, lookups and the
 /// `displayName` filter compare through it.

@@ -2,7 +2,7 @@ use serde::{Deserialize, Serialize};
 use serde_json::{Map, Value};
 use time::OffsetDateTime;
 
-use crate::scim::schema::{CORE_USER_URN, ENTERPRISE_USER_URN};
+use crate::schema::{CORE_USER_URN, ENTERPRISE_USER_URN};
 
 /// The key under which a store indexes `userName`: uniqueness, `find_by_user_name` and the
 /// `userName` filter all compare through this one function, so they can never disagree.

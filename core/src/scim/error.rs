@@ -7,44 +7,11 @@ use std::fmt;
 use serde_json::json;
 
 use super::schema::ERROR_URN;
-use crate::error::{ErrorCode, StoreError};
+use crate::error::{ErrorCode, StoreError, StoreErrorKind};
 
-/// The `scimType` values of RFC 7644 Table 9.
-#[derive(Debug, Clone, Copy, PartialEq, Eq)]
-pub enum ScimType {
-    /// The filter syntax or comparison is invalid.
-    InvalidFilter,
-    /// The filter yields more results than the server will process.
-    TooMany,
-    /// A unique attribute value is taken.
-    Uniqueness,
-    /// An attempt to change an attribute that cannot be changed.
-    Mutability,
-    /// The request body is not parsable or does not follow the schema of the message.
-    InvalidSyntax,
-    /// The path is invalid.
-    InvalidPath,
-    /// The path selects nothing.
-    NoTarget,
-    /// A value is missing or of the wrong type.
-    InvalidValue,
-}
-
-impl ScimType {
-    /// The wire string.
-    pub const fn as_str(self) -> &'static str {
-        match self {
-            ScimType::InvalidFilter => "invalidFilter",
-            ScimType::TooMany => "tooMany",
-            ScimType::Uniqueness => "uniqueness",
-            ScimType::Mutability => "mutability",
-            ScimType::InvalidSyntax => "invalidSyntax",
-            ScimType::InvalidPath => "invalidPath",
-            ScimType::NoTarget => "noTarget",
-            ScimType::InvalidValue => "invalidValue",
-        }
-    }
-}
+/// The `scimType` values of RFC 7644 Table 9, kept with the error table in
+/// [`crate::error`] and named here for the SCIM side.
+pub use crate::error::ScimType;
 
 /// A refused SCIM request.
 #[derive(Debug)]
@@ -64,12 +31,18 @@ impl ScimError {
     /// wire) and keeps the host's error as the source.
     pub fn store(source: StoreError) -> Self {
         let code = source.kind().error_code();
-        let detail = match code {
-            ErrorCode::NotImplemented => source.message().to_owned(),
-            ErrorCode::StoreContractViolated => {
+        let detail = match source.kind() {
+            // The store's own words for what it does not offer name no internals.
+            StoreErrorKind::Unsupported => source.message().to_owned(),
+            StoreErrorKind::ContractViolated => {
                 "the directory store broke its contract; the service provider's logs have the cause".to_owned()
             }
-            _ => "the directory store failed; the service provider's logs have the cause".to_owned(),
+            StoreErrorKind::Conflict
+            | StoreErrorKind::VersionMismatch
+            | StoreErrorKind::NotFound
+            | StoreErrorKind::Failed => {
+                "the directory store failed; the service provider's logs have the cause".to_owned()
+            }
         };
         ScimError { code, detail, source: Some(source) }
     }
@@ -80,7 +53,7 @@ impl ScimError {
     /// [`ContractViolated`](crate::StoreErrorKind::ContractViolated) store error, so the host
     /// learns why (every binding raises it) and the client learns nothing of another tenant.
     pub fn contract_violated(message: &str) -> Self {
-        ScimError::store(StoreError::new(crate::error::StoreErrorKind::ContractViolated, message))
+        ScimError::store(StoreError::new(StoreErrorKind::ContractViolated, message))
     }
 
     /// The stable code.
@@ -103,33 +76,14 @@ impl ScimError {
         self.source.take()
     }
 
-    /// The HTTP status.
+    /// The HTTP status: the error table's for the code.
     pub fn status(&self) -> u16 {
-        match self.code {
-            ErrorCode::Unauthorized => 401,
-            ErrorCode::NotFound => 404,
-            ErrorCode::MethodNotAllowed => 405,
-            ErrorCode::PreconditionFailed => 412,
-            ErrorCode::PayloadTooLarge | ErrorCode::TooManyOperations => 413,
-            ErrorCode::Uniqueness | ErrorCode::Conflict => 409,
-            ErrorCode::NotImplemented => 501,
-            ErrorCode::StoreFailed | ErrorCode::StoreContractViolated | ErrorCode::InternalError => 500,
-            _ => 400,
-        }
+        self.code.status()
     }
 
-    /// The `scimType`, for 400 and 409 answers that have one.
+    /// The `scimType`, for 400 and 409 answers that have one: the error table's for the code.
     pub fn scim_type(&self) -> Option<ScimType> {
-        Some(match self.code {
-            ErrorCode::InvalidFilter => ScimType::InvalidFilter,
-            ErrorCode::Uniqueness => ScimType::Uniqueness,
-            ErrorCode::Mutability => ScimType::Mutability,
-            ErrorCode::InvalidSyntax => ScimType::InvalidSyntax,
-            ErrorCode::InvalidPath => ScimType::InvalidPath,
-            ErrorCode::NoTarget => ScimType::NoTarget,
-            ErrorCode::InvalidValue => ScimType::InvalidValue,
-            _ => return None,
-        })
+        self.code.scim_type()
     }
 
     /// The SCIM Error body: `status` is a JSON string, as RFC 7644 §3.12 requires.
@@ -174,7 +128,6 @@ pub(crate) fn mutability(detail: impl Into<String>) -> ScimError {
 #[cfg(test)]
 mod tests {
     use super::*;
-    use crate::error::StoreErrorKind;
 
     #[test]
     fn every_code_maps_to_a_status_and_the_body_carries_a_string_status() {

@@ -12,11 +12,14 @@ pub mod filter;
 mod handler;
 pub mod http;
 mod patch;
-pub mod path;
 mod resource;
-pub mod schema;
 
 pub use config::{ConfigError, Limits, PatchResponse, Profile, ScimConfig};
 pub use error::{ScimError, ScimType};
 pub use handler::{Clock, ScimHandler};
 pub use http::{SCIM_MEDIA_TYPE, ScimRequest, ScimResponse};
+
+// The attribute tables and attribute references now sit below SCIM (`schema`, `query`), where
+// the model and the stores can use them; their old paths stay for code written against them.
+pub use crate::query::path;
+pub use crate::schema;

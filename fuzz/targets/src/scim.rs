@@ -5,11 +5,12 @@
 use std::sync::{Arc, RwLock};
 
 use serde_json::{Map, Value, json};
+use sso_scim_core::directory::TokenGrant;
 use sso_scim_core::executor::now_or_never;
 use sso_scim_core::scim::filter::{FilterLimits, FilterOptions, SortSpec, parse_filter_in, parse_patch_path_in};
 use sso_scim_core::scim::schema::{ERROR_URN, GROUP, USER};
 use sso_scim_core::scim::{Profile, ScimConfig, ScimHandler, ScimRequest, ScimResponse};
-use sso_scim_core::token::{ScimToken, TokenGrant, TokenHash};
+use sso_scim_core::token::{ScimToken, TokenHash};
 use sso_scim_core::{
     Directory, GroupPage, GroupRecord, ListQuery, MemoryDirectory, StoreError, UserPage, UserRecord, UserState,
     Workspace,

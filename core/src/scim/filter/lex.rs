@@ -1,6 +1,6 @@
 //! Tokens of the RFC 7644 §3.4.2.2 filter language (and of PATCH paths, which reuse it).
 
-use super::FilterError;
+use crate::query::FilterError;
 
 /// One token and the byte offset where it starts (for error messages).
 #[derive(Debug, Clone, PartialEq)]

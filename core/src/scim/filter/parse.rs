@@ -8,9 +8,10 @@ use time::OffsetDateTime;
 use time::format_description::well_known::Rfc3339;
 
 use super::lex::{Kind, Token, tokenize};
-use super::{CompValue, CompareOp, Filter, FilterError, FilterLimits, FilterOptions};
-use crate::scim::path::{AttrRef, Resolved, resolve_attr_in, resolve_in, resolve_sub};
-use crate::scim::schema::{AttrType, AttributeDef, ResourceType, SchemaDef, USER};
+use super::{FilterLimits, FilterOptions};
+use crate::query::path::{AttrRef, PathError, Resolved, resolve_attr_in, resolve_in, resolve_sub};
+use crate::query::{CompValue, CompareOp, Filter, FilterError};
+use crate::schema::{AttrType, AttributeDef, ResourceType, SchemaDef, USER};
 
 /// Parse a filter over Users (the `filter` query parameter or SearchRequest member).
 pub fn parse_filter(text: &str, limits: FilterLimits, options: FilterOptions) -> Result<Filter, FilterError> {
@@ -227,7 +228,7 @@ impl<'a> Parser<'a> {
                 let (w, at) = (*w, *at);
                 self.pos += 1;
                 resolve_sub(attr, &w[1..]).map(Some).map_err(|e| match e {
-                    crate::scim::path::PathError::Syntax(_) => FilterError::syntax(at, "expected a sub-attribute name"),
+                    PathError::Syntax(_) => FilterError::syntax(at, "expected a sub-attribute name"),
                     other => other.into(),
                 })
             }

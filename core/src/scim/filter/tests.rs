@@ -4,7 +4,7 @@ use time::macros::datetime;
 
 use super::*;
 use crate::model::{UserRecord, UserState};
-use crate::scim::schema::ENTERPRISE_USER_URN;
+use crate::schema::ENTERPRISE_USER_URN;
 
 fn strict(text: &str) -> Result<Filter, FilterError> {
     parse_filter(text, FilterLimits::default(), FilterOptions { lenient: false })

@@ -6,8 +6,8 @@ use serde_json::Value;
 
 use super::FilterError;
 use super::eval::{Val, ValueSource, as_time, compare_numbers, fold};
-use crate::scim::path::{AttrRef, resolve_attr_in};
-use crate::scim::schema::{AttrType, ResourceType, USER};
+use super::path::{AttrRef, resolve_attr_in};
+use crate::schema::{AttrType, ResourceType, USER};
 
 /// A resolved sort order.
 #[derive(Debug, Clone, Copy, PartialEq, Eq)]

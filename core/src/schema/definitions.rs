@@ -1,6 +1,7 @@
-//! The attribute tables. Only what round-trips through [`UserRecord`](crate::UserRecord) is
-//! listed: `password` (SSO users have none; accepted and discarded) and `groups` (read-only,
-//! no Groups yet) are deliberately absent.
+//! The attribute tables. Only what round-trips through a stored user (the model's
+//! `UserRecord`, one layer up) is listed: `password` (SSO users have none; accepted and
+//! discarded) and a User's `groups` (read-only; membership is kept in the Group's `members`)
+//! are deliberately absent.
 
 use super::{
     AttrType, AttributeDef, CORE_GROUP_URN, CORE_USER_URN, ENTERPRISE_USER_URN, Mutability, ResourceType, Returned,

@@ -13,10 +13,10 @@ use serde_json::{Number, Value};
 use time::OffsetDateTime;
 use time::format_description::well_known::Rfc3339;
 
+use super::path::AttrRef;
 use super::{CompValue, CompareOp, Filter};
 use crate::model::{GroupRecord, UserRecord, UserState};
-use crate::scim::path::AttrRef;
-use crate::scim::schema::{AttrType, AttributeDef};
+use crate::schema::{AttrType, AttributeDef};
 
 /// One value handed to a filter: a JSON value from the document, or a timestamp the record
 /// keeps typed.

@@ -8,7 +8,7 @@ use std::fmt;
 use serde::{Serialize, Serializer};
 use serde_json::{Map, Value};
 
-use super::schema::{AttributeDef, COMMON_ATTRIBUTES, ResourceType, SchemaDef, USER, find};
+use crate::schema::{AttributeDef, COMMON_ATTRIBUTES, ResourceType, SchemaDef, USER, find};
 
 /// A resolved attribute, optionally narrowed to one sub-attribute.
 #[derive(Debug, Clone, Copy, PartialEq, Eq)]
@@ -206,7 +206,7 @@ pub fn resolve_sub(parent: AttrRef, name: &str) -> Result<AttrRef, PathError> {
 #[cfg(test)]
 mod tests {
     use super::*;
-    use crate::scim::schema::ENTERPRISE_USER_URN;
+    use crate::schema::ENTERPRISE_USER_URN;
 
     fn show(text: &str) -> String {
         match resolve(text) {
@@ -248,7 +248,7 @@ mod tests {
         assert!(matches!(resolve("urn:acme:User:x"), Err(PathError::UnknownSchema(_))));
         assert!(matches!(resolve(&format!("{ENTERPRISE_USER_URN}x:department")), Err(PathError::UnknownSchema(_))));
         assert!(matches!(resolve(&format!("{ENTERPRISE_USER_URN}:id")), Err(PathError::UnknownAttribute(_))));
-        for bad in ["", "1abc", "a b", "name.", ".name", "a.b.c", crate::scim::schema::CORE_USER_URN, "na$me"] {
+        for bad in ["", "1abc", "a b", "name.", ".name", "a.b.c", crate::schema::CORE_USER_URN, "na$me"] {
             assert!(resolve(bad).is_err(), "{bad:?}");
         }
         assert!(resolve_attr(ENTERPRISE_USER_URN).is_err());
@@ -257,7 +257,7 @@ mod tests {
 
     #[test]
     fn group_attributes_resolve_against_the_group_schema() {
-        use crate::scim::schema::{CORE_GROUP_URN, GROUP};
+        use crate::schema::{CORE_GROUP_URN, GROUP};
         let show = |t: &str| match resolve_in(&GROUP, t) {
             Ok(Resolved::Attr(a)) => a.to_string(),
             other => format!("{other:?}"),

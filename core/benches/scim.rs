@@ -12,7 +12,7 @@ use std::sync::atomic::{AtomicU64, Ordering};
 
 use criterion::{BatchSize, BenchmarkId, Criterion, criterion_group, criterion_main};
 use serde_json::json;
-use sso_scim_core::directory::TokenGrant;
+use sso_scim_core::TokenGrant;
 use sso_scim_core::executor::now_or_never;
 use sso_scim_core::scim::{ScimConfig, ScimHandler, ScimRequest};
 use sso_scim_core::token::ScimToken;

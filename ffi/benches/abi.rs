@@ -20,7 +20,7 @@ use sso_scim::{
     sso_scim_handler_handle, sso_scim_handler_new, sso_scim_header, sso_scim_response, sso_scim_response_free,
     sso_scim_response_status, sso_scim_result, sso_scim_store, sso_scim_store_status,
 };
-use sso_scim_core::directory::TokenGrant;
+use sso_scim_core::TokenGrant;
 use sso_scim_core::executor::now_or_never;
 use sso_scim_core::scim::{ScimConfig, ScimHandler, ScimRequest};
 use sso_scim_core::token::ScimToken;

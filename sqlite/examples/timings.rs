@@ -9,7 +9,7 @@ use std::time::{Duration, Instant};
 
 use serde_json::json;
 use sso_scim_core::executor::now_or_never;
-use sso_scim_core::scim::filter::{FilterLimits, FilterOptions, parse_filter};
+use sso_scim_core::internal::filter::{FilterLimits, FilterOptions, parse_filter};
 use sso_scim_core::{Directory, ListQuery, UserRecord, UserState, user_name_key};
 use sso_scim_sqlite::SqliteDirectory;
 use time::OffsetDateTime;

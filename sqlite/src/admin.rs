@@ -3,7 +3,7 @@
 //! command line or at server start, outside any request.
 
 use rusqlite::{OptionalExtension, params};
-use sso_scim_core::model::DEFAULT_ROLE;
+use sso_scim_core::DEFAULT_ROLE;
 use sso_scim_core::token::TokenHash;
 use sso_scim_core::{StoreError, StoreErrorKind, UserRecord, Workspace};
 use time::OffsetDateTime;

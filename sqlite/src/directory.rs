@@ -1,7 +1,7 @@
 //! The [`Directory`] implementation. Each method does its work synchronously (in the
 //! module that owns the table: `users`, `groups`), so every future is ready when polled.
 
-use sso_scim_core::directory::TokenGrant;
+use sso_scim_core::TokenGrant;
 use sso_scim_core::token::TokenHash;
 use sso_scim_core::{Directory, GroupPage, GroupRecord, ListQuery, StoreError, UserPage, UserRecord};
 use time::OffsetDateTime;

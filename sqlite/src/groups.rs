@@ -1,7 +1,7 @@
 //! SCIM Groups: the `groups` table, answering as the core's `MemoryDirectory` does.
 
 use rusqlite::{Row, Transaction, params};
-use sso_scim_core::scim::filter::IndexHint;
+use sso_scim_core::query::IndexHint;
 use sso_scim_core::{GroupRecord, StoreError, StoreErrorKind, display_name_key};
 
 use crate::SqliteDirectory;

@@ -3,7 +3,7 @@
 //! Every statement is keyed by `workspace_id`, so one workspace never reads another's rows.
 
 use rusqlite::{Connection, OptionalExtension, Row, Transaction, params};
-use sso_scim_core::scim::filter::{IndexHint, ValueSource};
+use sso_scim_core::query::{IndexHint, ValueSource};
 use sso_scim_core::{ListQuery, StoreError, StoreErrorKind};
 
 use crate::codec::to_sql_count;
@@ -132,8 +132,8 @@ impl<R> Table<R> {
     }
 
     /// A filtered or sorted page. `sql` selects the candidates (see `candidates`) and
-    /// `hinted` is bound as `?2` when present; the core's own [`Filter::matches`](sso_scim_core::scim::filter::Filter::matches) decides
-    /// and [`SortSpec::sort`](sso_scim_core::scim::filter::SortSpec::sort) orders, so the
+    /// `hinted` is bound as `?2` when present; the core's own [`Filter::matches`](sso_scim_core::query::Filter::matches) decides
+    /// and [`SortSpec::sort`](sso_scim_core::query::SortSpec::sort) orders, so the
     /// answers are exactly those of every other store.
     fn filtered_page(
         &self,

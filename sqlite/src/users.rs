@@ -2,8 +2,8 @@
 
 use rusqlite::types::Type;
 use rusqlite::{Connection, OptionalExtension, Row, Transaction, params};
-use sso_scim_core::directory::TokenGrant;
-use sso_scim_core::scim::filter::IndexHint;
+use sso_scim_core::TokenGrant;
+use sso_scim_core::query::IndexHint;
 use sso_scim_core::token::TokenHash;
 use sso_scim_core::{StoreError, StoreErrorKind, UserRecord, UserState, Workspace, user_name_key};
 use time::OffsetDateTime;

@@ -4,7 +4,7 @@ mod common;
 
 use common::*;
 use serde_json::json;
-use sso_scim_core::model::DEFAULT_ROLE;
+use sso_scim_core::DEFAULT_ROLE;
 use sso_scim_core::token::ScimToken;
 use sso_scim_core::{Directory, StoreErrorKind, UserState, Workspace};
 use sso_scim_sqlite::{SCHEMA_VERSION, SqliteDirectory};

@@ -5,7 +5,7 @@ mod common;
 
 use common::*;
 use serde_json::json;
-use sso_scim_core::scim::filter::{IndexHint, SortSpec};
+use sso_scim_core::query::{IndexHint, SortSpec};
 use sso_scim_core::token::ScimToken;
 use sso_scim_core::{Directory, ListQuery, StoreErrorKind, UserRecord, UserState, Workspace};
 use sso_scim_sqlite::SqliteDirectory;

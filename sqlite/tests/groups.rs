@@ -9,8 +9,8 @@ use std::sync::Arc;
 
 use common::*;
 use serde_json::json;
-use sso_scim_core::scim::filter::SortSpec;
-use sso_scim_core::scim::schema::GROUP;
+use sso_scim_core::internal::schema::GROUP;
+use sso_scim_core::query::SortSpec;
 use sso_scim_core::token::hash_token;
 use sso_scim_core::{Directory, GroupRecord, StoreErrorKind, Workspace, display_name_key};
 use sso_scim_sqlite::{SCHEMA_VERSION, SqliteDirectory};

@@ -5,7 +5,7 @@
 #![allow(dead_code)]
 
 use serde_json::{Value, json};
-use sso_scim_core::directory::TokenGrant;
+use sso_scim_core::TokenGrant;
 use sso_scim_core::token::TokenHash;
 use sso_scim_core::{Directory, ListQuery, StoreError, UserPage, UserRecord};
 use time::OffsetDateTime;

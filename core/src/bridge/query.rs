@@ -9,8 +9,9 @@ use super::case::KeyCase;
 use super::error::BridgeError;
 use crate::directory::{GroupPage, ListQuery, UserPage};
 use crate::model::{GroupRecord, UserRecord};
-use crate::scim::filter::{FilterLimits, FilterOptions, IndexHint, SortSpec, ValueSource, parse_filter_in};
-use crate::scim::schema::{GROUP, ResourceType, USER};
+use crate::query::{IndexHint, SortSpec, ValueSource};
+use crate::schema::{GROUP, ResourceType, USER};
+use crate::scim::filter::{FilterLimits, FilterOptions, parse_filter_in};
 
 /// Limits for re-reading a filter the core itself wrote: generous (the handler already
 /// enforced the configured ones), but still bounded.

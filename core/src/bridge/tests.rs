@@ -6,7 +6,8 @@ use crate::directory::ListQuery;
 use crate::error::ErrorCode;
 use crate::login::{LoginDecision, Refusal};
 use crate::model::{UserRecord, UserState};
-use crate::scim::filter::{FilterLimits, FilterOptions, SortSpec, parse_filter};
+use crate::query::SortSpec;
+use crate::scim::filter::{FilterLimits, FilterOptions, parse_filter};
 
 fn user(id: &str, name: &str, family: &str, state: UserState) -> Value {
     let doc = json!({"userName": name, "name": {"familyName": family}}).as_object().unwrap().clone();

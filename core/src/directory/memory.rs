@@ -359,8 +359,9 @@ mod tests {
     use super::*;
     use crate::executor::now_or_never;
     use crate::model::UserState;
-    use crate::query::path::resolve_attr;
+    use crate::query::path::resolve_attr_in;
     use crate::query::{CompValue, CompareOp, Filter, SortSpec};
+    use crate::schema::USER;
     use crate::token::ScimToken;
     use serde_json::json;
 
@@ -389,7 +390,7 @@ mod tests {
 
     /// `attr op "value"`, built directly: the filter syntax is SCIM's, a layer above the store.
     fn compare(attr: &str, op: CompareOp, value: &str) -> Option<Filter> {
-        let attr = resolve_attr(attr).unwrap();
+        let attr = resolve_attr_in(&USER, attr).unwrap();
         Some(Filter::Compare { attr, op, value: CompValue::String(value.into()) })
     }
 

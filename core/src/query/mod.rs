@@ -8,7 +8,7 @@
 //! produces these types.
 
 mod eval;
-pub mod path;
+pub(crate) mod path;
 mod sort;
 
 use std::fmt;

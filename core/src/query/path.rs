@@ -8,7 +8,9 @@ use std::fmt;
 use serde::{Serialize, Serializer};
 use serde_json::{Map, Value};
 
-use crate::schema::{AttributeDef, COMMON_ATTRIBUTES, ResourceType, SchemaDef, USER, find};
+#[cfg(test)]
+use crate::schema::USER;
+use crate::schema::{AttributeDef, COMMON_ATTRIBUTES, ResourceType, SchemaDef, find};
 
 /// A resolved attribute, optionally narrowed to one sub-attribute.
 #[derive(Debug, Clone, Copy, PartialEq, Eq)]
@@ -150,7 +152,8 @@ fn valid_name(name: &str) -> bool {
 }
 
 /// Resolve `[urn:]attr[.sub]` against the User schemas and the common attributes.
-pub fn resolve(text: &str) -> Result<Resolved, PathError> {
+#[cfg(test)]
+fn resolve(text: &str) -> Result<Resolved, PathError> {
     resolve_in(&USER, text)
 }
 
@@ -182,7 +185,8 @@ pub fn resolve_in(rt: &'static ResourceType, text: &str) -> Result<Resolved, Pat
 }
 
 /// Resolve an attribute reference of a User, refusing a bare extension URN.
-pub fn resolve_attr(text: &str) -> Result<AttrRef, PathError> {
+#[cfg(test)]
+fn resolve_attr(text: &str) -> Result<AttrRef, PathError> {
     resolve_attr_in(&USER, text)
 }
 

@@ -4,7 +4,7 @@
 use serde_json::{Map, Value, json};
 
 use super::config::ScimConfig;
-use super::schema::{
+use crate::schema::{
     AttrType, AttributeDef, GROUP, LIST_RESPONSE_URN, RESOURCE_TYPE_URN, ResourceType, SCHEMA_URN,
     SERVICE_PROVIDER_CONFIG_URN, SchemaDef, USER,
 };

@@ -6,8 +6,8 @@ use std::fmt;
 
 use serde_json::json;
 
-use super::schema::ERROR_URN;
 use crate::error::{ErrorCode, StoreError, StoreErrorKind};
+use crate::schema::ERROR_URN;
 
 /// The `scimType` values of RFC 7644 Table 9, kept with the error table in
 /// [`crate::error`] and named here for the SCIM side.

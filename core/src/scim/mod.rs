@@ -5,12 +5,12 @@
 //! [`config::Profile`]: the default profile accepts what Entra ID, Okta and OneLogin actually
 //! send, `strict` follows the RFC to the letter.
 
-pub mod config;
+mod config;
 mod discovery;
-pub mod error;
-pub mod filter;
+mod error;
+pub(crate) mod filter;
 mod handler;
-pub mod http;
+mod http;
 mod patch;
 mod resource;
 
@@ -18,8 +18,3 @@ pub use config::{ConfigError, Limits, PatchResponse, Profile, ScimConfig};
 pub use error::{ScimError, ScimType};
 pub use handler::{Clock, ScimHandler};
 pub use http::{SCIM_MEDIA_TYPE, ScimRequest, ScimResponse};
-
-// The attribute tables and attribute references now sit below SCIM (`schema`, `query`), where
-// the model and the stores can use them; their old paths stay for code written against them.
-pub use crate::query::path;
-pub use crate::schema;

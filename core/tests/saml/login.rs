@@ -4,7 +4,7 @@
 use std::fmt;
 
 use crate::saml_support::*;
-use sso_scim_core::directory::TokenGrant;
+use sso_scim_core::TokenGrant;
 use sso_scim_core::executor::now_or_never;
 use sso_scim_core::login::{LoginDecision, LoginError, decide, password_login_allowed, sign_in};
 use sso_scim_core::saml::ServiceProvider;

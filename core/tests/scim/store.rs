@@ -9,7 +9,7 @@ use std::sync::atomic::{AtomicBool, AtomicU32, Ordering};
 
 use crate::common::*;
 use serde_json::json;
-use sso_scim_core::directory::TokenGrant;
+use sso_scim_core::TokenGrant;
 use sso_scim_core::token::TokenHash;
 use sso_scim_core::{Directory, ListQuery, MemoryDirectory, StoreError, StoreErrorKind, UserPage, UserRecord};
 use time::OffsetDateTime;

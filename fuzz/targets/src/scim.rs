@@ -5,10 +5,11 @@
 use std::sync::{Arc, RwLock};
 
 use serde_json::{Map, Value, json};
-use sso_scim_core::directory::TokenGrant;
+use sso_scim_core::TokenGrant;
 use sso_scim_core::executor::now_or_never;
-use sso_scim_core::scim::filter::{FilterLimits, FilterOptions, SortSpec, parse_filter_in, parse_patch_path_in};
-use sso_scim_core::scim::schema::{ERROR_URN, GROUP, USER};
+use sso_scim_core::internal::filter::{FilterLimits, FilterOptions, parse_filter_in, parse_patch_path_in};
+use sso_scim_core::internal::schema::{ERROR_URN, GROUP, USER};
+use sso_scim_core::query::SortSpec;
 use sso_scim_core::scim::{Profile, ScimConfig, ScimHandler, ScimRequest, ScimResponse};
 use sso_scim_core::token::{ScimToken, TokenHash};
 use sso_scim_core::{

@@ -8,8 +8,9 @@ use std::thread;
 
 use serde_json::{Value, json};
 use sso_scim_core::executor::now_or_never;
-use sso_scim_core::scim::filter::{FilterLimits, FilterOptions, SortSpec, parse_filter_in};
-use sso_scim_core::scim::schema::{GROUP, ResourceType, USER};
+use sso_scim_core::internal::filter::{FilterLimits, FilterOptions, parse_filter_in};
+use sso_scim_core::internal::schema::{GROUP, ResourceType, USER};
+use sso_scim_core::query::SortSpec;
 use sso_scim_core::scim::{ScimConfig, ScimHandler, ScimRequest, ScimResponse};
 use sso_scim_core::token::ScimToken;
 use sso_scim_core::{

@@ -1,14 +1,11 @@
 //! The SCIM filter syntax (RFC 7644 §3.4.2.2) and PATCH paths (§3.5.2): the lexer and the
 //! parser, which resolve attribute names against the schema while they read and produce the
-//! typed [`query`](crate::query) AST. The AST, its evaluation and sorting are re-exported
-//! here under their old paths.
+//! typed [`query`](crate::query) AST.
 
 mod lex;
 mod parse;
 
 pub use parse::{PatchPath, parse_filter, parse_filter_in, parse_patch_path, parse_patch_path_in};
-
-pub use crate::query::{CompValue, CompareOp, Filter, FilterError, IndexHint, SortSpec, ValueSource};
 
 /// Limits on filter text, checked before and during parsing.
 #[derive(Debug, Clone, Copy, PartialEq, Eq)]

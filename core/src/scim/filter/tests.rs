@@ -4,6 +4,7 @@ use time::macros::datetime;
 
 use super::*;
 use crate::model::{UserRecord, UserState};
+use crate::query::{Filter, FilterError, SortSpec};
 use crate::schema::ENTERPRISE_USER_URN;
 
 fn strict(text: &str) -> Result<Filter, FilterError> {

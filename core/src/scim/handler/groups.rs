@@ -12,11 +12,11 @@ use super::{ScimHandler, list::ListParams, respond};
 use crate::directory::Directory;
 use crate::error::StoreErrorKind;
 use crate::model::{GroupRecord, Workspace, display_name_key};
+use crate::schema::GROUP;
 use crate::scim::error::ScimError;
 use crate::scim::http::{ScimRequest, ScimResponse};
 use crate::scim::patch::{Working, apply, parse_patch};
 use crate::scim::resource::{Normalizer, Projection, Rendered, key_of};
-use crate::scim::schema::GROUP;
 
 fn render<'a>(g: &'a GroupRecord, base: &'a str, p: &Projection) -> Rendered<'a> {
     Rendered::new(g, base, p)

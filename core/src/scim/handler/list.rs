@@ -7,13 +7,14 @@ use super::{ScimHandler, respond};
 use crate::directory::{Directory, GroupPage, ListQuery, UserPage};
 use crate::error::ErrorCode;
 use crate::model::Workspace;
+use crate::query::SortSpec;
+use crate::schema::{GROUP, ResourceType, USER};
+use crate::schema::{LIST_RESPONSE_URN, SEARCH_REQUEST_URN};
 use crate::scim::config::ScimConfig;
 use crate::scim::error::{ScimError, invalid_syntax, invalid_value};
-use crate::scim::filter::{SortSpec, parse_filter_in};
+use crate::scim::filter::parse_filter_in;
 use crate::scim::http::ScimResponse;
 use crate::scim::resource::{Projection, Rendered};
-use crate::scim::schema::{GROUP, ResourceType, USER};
-use crate::scim::schema::{LIST_RESPONSE_URN, SEARCH_REQUEST_URN};
 
 /// The query parameters of a list or search, before they are checked.
 #[derive(Debug, Default, Clone, PartialEq)]

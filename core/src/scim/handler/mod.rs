@@ -21,11 +21,11 @@ use super::discovery::Discovery;
 use super::error::{ScimError, invalid_syntax};
 use super::http::{ScimRequest, ScimResponse};
 use super::resource::Projection;
-use super::schema::{GROUP, ResourceType, USER};
 use crate::directory::Directory;
 use crate::error::ErrorCode;
 use crate::json::{JsonError, parse_strict};
 use crate::model::Workspace;
+use crate::schema::{GROUP, ResourceType, USER};
 use crate::token::{bearer, hash_token, is_well_formed};
 
 /// The clock a handler stamps `meta.created` / `meta.lastModified` with.

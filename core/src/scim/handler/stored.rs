@@ -9,7 +9,7 @@ use time::OffsetDateTime;
 use crate::directory::Directory;
 use crate::error::StoreError;
 use crate::model::{GroupRecord, UserRecord, UserState};
-use crate::scim::schema::{GROUP, ResourceType, USER};
+use crate::schema::{GROUP, ResourceType, USER};
 
 /// A stored resource and the store calls that read and write it.
 pub(super) trait Stored: Clone + Send + Sync + Sized {

@@ -10,12 +10,12 @@ use super::{ScimHandler, list::ListParams, respond};
 use crate::directory::Directory;
 use crate::error::StoreErrorKind;
 use crate::model::{UserRecord, UserState, Workspace, user_name_key};
+use crate::schema::USER;
 use crate::scim::config::PatchResponse;
 use crate::scim::error::ScimError;
 use crate::scim::http::{ScimRequest, ScimResponse};
 use crate::scim::patch::{Working, apply, parse_patch};
 use crate::scim::resource::{Normalizer, Rendered, user_name_of};
-use crate::scim::schema::USER;
 
 fn state_for(active: bool) -> UserState {
     if active { UserState::Active } else { UserState::Archived }

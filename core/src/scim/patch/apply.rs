@@ -10,12 +10,13 @@ use serde_json::{Map, Value};
 
 use super::request::{OpKind, Operation, Target};
 use crate::error::ErrorCode;
+use crate::query::path::{AttrRef, PathError};
+use crate::query::{CompValue, CompareOp, Filter, FilterError};
+use crate::schema::{AttributeDef, Mutability, ResourceType, SchemaDef, find};
 use crate::scim::config::ScimConfig;
 use crate::scim::error::{ScimError, invalid_value, mutability};
-use crate::scim::filter::{CompValue, CompareOp, Filter, FilterError, PatchPath, parse_patch_path_in};
-use crate::scim::path::{AttrRef, PathError};
+use crate::scim::filter::{PatchPath, parse_patch_path_in};
 use crate::scim::resource::{Normalizer, settle_document};
-use crate::scim::schema::{AttributeDef, Mutability, ResourceType, SchemaDef, find};
 
 /// A document while a PATCH is applied to it. A User's `active` is folded in, so that it is
 /// patched like any other attribute.

@@ -3,11 +3,12 @@
 use serde_json::{Map, Value};
 
 use crate::error::ErrorCode;
+use crate::query::FilterError;
+use crate::query::path::PathError;
+use crate::schema::{PATCH_OP_URN, ResourceType};
 use crate::scim::config::ScimConfig;
 use crate::scim::error::{ScimError, invalid_syntax, invalid_value};
-use crate::scim::filter::{FilterError, PatchPath, parse_patch_path_in};
-use crate::scim::path::PathError;
-use crate::scim::schema::{PATCH_OP_URN, ResourceType};
+use crate::scim::filter::{PatchPath, parse_patch_path_in};
 
 /// add, remove or replace.
 #[derive(Debug, Clone, Copy, PartialEq, Eq)]

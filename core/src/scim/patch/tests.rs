@@ -1,8 +1,8 @@
 use serde_json::{Value, json};
 
 use super::*;
+use crate::schema::{ENTERPRISE_USER_URN, USER};
 use crate::scim::config::{Profile, ScimConfig};
-use crate::scim::schema::{ENTERPRISE_USER_URN, USER};
 
 const EXT: &str = ENTERPRISE_USER_URN;
 
@@ -354,7 +354,7 @@ fn sub_attribute_of_every_value() {
 
 #[test]
 fn group_members_keep_an_identity() {
-    use crate::scim::schema::GROUP;
+    use crate::schema::GROUP;
     let run = |profile: Profile, ops: Value| -> Result<Value, String> {
         let cfg = config(profile);
         let body = json!({"schemas": ["urn:ietf:params:scim:api:messages:2.0:PatchOp"], "Operations": ops});

@@ -10,9 +10,9 @@ use serde_json::{Map, Value};
 use time::OffsetDateTime;
 use time::format_description::well_known::Rfc3339;
 
+use crate::query::path::{Resolved, resolve_in};
+use crate::schema::{AttrType, AttributeDef, Mutability, ResourceType, SchemaDef, USER, schema_by_urn};
 use crate::scim::error::{ScimError, invalid_syntax, invalid_value};
-use crate::scim::path::{Resolved, resolve_in};
-use crate::scim::schema::{AttrType, AttributeDef, Mutability, ResourceType, SchemaDef, USER, schema_by_urn};
 
 /// Normalises values according to the attribute definitions and the compatibility profile.
 #[derive(Debug, Clone, Copy)]
@@ -141,10 +141,10 @@ impl Normalizer {
             // Microsoft's test collection names a member's `display` `displayName`.
             let alias = || {
                 (self.lenient && key.eq_ignore_ascii_case("displayName"))
-                    .then(|| crate::scim::schema::find(defs, "display"))
+                    .then(|| crate::schema::find(defs, "display"))
                     .flatten()
             };
-            let Some(def) = crate::scim::schema::find(defs, key).or_else(alias) else {
+            let Some(def) = crate::schema::find(defs, key).or_else(alias) else {
                 if self.lenient {
                     continue;
                 }
@@ -377,7 +377,7 @@ pub(crate) fn key_of<'d>(rt: &ResourceType, doc: &'d Map<String, Value>) -> Opti
 #[cfg(test)]
 mod tests {
     use super::*;
-    use crate::scim::schema::{CORE_USER_URN, ENTERPRISE_USER_URN};
+    use crate::schema::{CORE_USER_URN, ENTERPRISE_USER_URN};
     use serde_json::json;
 
     const LENIENT: Normalizer = Normalizer { lenient: true };
@@ -482,7 +482,7 @@ mod tests {
 
     #[test]
     fn group_members_need_a_value_and_repeats_merge() {
-        use crate::scim::schema::{CORE_GROUP_URN, GROUP};
+        use crate::schema::{CORE_GROUP_URN, GROUP};
         let group = |members: Value| json!({"schemas": [CORE_GROUP_URN], "displayName": "G", "members": members});
         for n in [LENIENT, STRICT] {
             let (doc, _) = n
@@ -499,7 +499,7 @@ mod tests {
 
     #[test]
     fn lenient_mode_refuses_another_resource_types_schema() {
-        use crate::scim::schema::{CORE_GROUP_URN, GROUP};
+        use crate::schema::{CORE_GROUP_URN, GROUP};
         let adscim = "http://schemas.microsoft.com/2006/11/ResourceManagement/ADSCIM/2.0/Group";
         assert!(LENIENT.resource(&GROUP, &json!({"schemas": [CORE_GROUP_URN, adscim], "displayName": "G"})).is_ok());
         assert!(LENIENT.resource(&GROUP, &json!({"schemas": "junk", "displayName": "G"})).is_ok());
@@ -513,7 +513,7 @@ mod tests {
 
     #[test]
     fn control_characters_are_refused_in_naming_attributes_only() {
-        use crate::scim::schema::{CORE_GROUP_URN, GROUP};
+        use crate::schema::{CORE_GROUP_URN, GROUP};
         for n in [LENIENT, STRICT] {
             for attr in ["userName", "externalId", "displayName"] {
                 for bad in ["a\u{1b}[31m", "a\u{7}", "a\nb", "a\u{0}", "a\u{7f}", "\n", "\t"] {

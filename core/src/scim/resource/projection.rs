@@ -4,9 +4,9 @@
 use serde_json::{Map, Value};
 
 use crate::error::ErrorCode;
+use crate::query::path::{Resolved, resolve_in};
+use crate::schema::ResourceType;
 use crate::scim::error::ScimError;
-use crate::scim::path::{Resolved, resolve_in};
-use crate::scim::schema::ResourceType;
 
 /// One selected attribute: its key in the rendered resource (top level or inside an
 /// extension object) and optionally one sub-attribute.
@@ -205,7 +205,7 @@ fn remove(resource: &mut Map<String, Value>, sel: &Selector) {
 #[cfg(test)]
 mod tests {
     use super::*;
-    use crate::scim::schema::ENTERPRISE_USER_URN;
+    use crate::schema::ENTERPRISE_USER_URN;
     use serde_json::json;
 
     fn resource() -> Map<String, Value> {
@@ -223,7 +223,7 @@ mod tests {
     }
 
     fn project(inc: &str, exc: &str) -> Value {
-        let p = Projection::parse(&crate::scim::schema::USER, &[inc], &[exc], true, 64).unwrap();
+        let p = Projection::parse(&crate::schema::USER, &[inc], &[exc], true, 64).unwrap();
         Value::Object(p.apply(resource()))
     }
 
@@ -260,14 +260,14 @@ mod tests {
     fn filters_in_names_are_lenient_only_and_unknown_names_strict_only() {
         let v = project(r#"emails[type eq "work"]"#, "");
         assert_eq!(v["emails"].as_array().unwrap().len(), 2);
-        assert!(Projection::parse(&crate::scim::schema::USER, &[r#"emails[type eq "work"]"#], &[], false, 64).is_err());
-        assert!(Projection::parse(&crate::scim::schema::USER, &["nope"], &[], false, 64).is_err());
+        assert!(Projection::parse(&crate::schema::USER, &[r#"emails[type eq "work"]"#], &[], false, 64).is_err());
+        assert!(Projection::parse(&crate::schema::USER, &["nope"], &[], false, 64).is_err());
         assert!(
-            Projection::parse(&crate::scim::schema::USER, &["nope"], &[], true, 64)
+            Projection::parse(&crate::schema::USER, &["nope"], &[], true, 64)
                 .unwrap()
                 .apply(resource())
                 .contains_key("id")
         );
-        assert!(Projection::parse(&crate::scim::schema::USER, &["a,b,c"], &["d"], true, 3).is_err());
+        assert!(Projection::parse(&crate::schema::USER, &["a,b,c"], &["d"], true, 3).is_err());
     }
 }

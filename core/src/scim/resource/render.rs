@@ -11,7 +11,7 @@ use time::format_description::well_known::Rfc3339;
 
 use super::Projection;
 use crate::model::{GroupRecord, UserRecord, UserState};
-use crate::scim::schema::{COMMON_ATTRIBUTES, GROUP, ResourceType, USER};
+use crate::schema::{COMMON_ATTRIBUTES, GROUP, ResourceType, USER};
 
 /// `base/{endpoint}/{id}`: `Location` and `meta.location`.
 pub(crate) fn location(rt: &ResourceType, base: &str, id: &str) -> String {

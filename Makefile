@@ -3,7 +3,7 @@
 SHELL := /bin/bash
 CARGO ?= cargo
 
-.PHONY: test prerequisites test-rust test-node test-python bench-node bench-python lint bench bench-saml bench-serve clean conformance
+.PHONY: test prerequisites test-rust test-node test-python bench-node bench-python lint bench bench-saml bench-serve clean conformance wire-types
 
 # Every suite; the first step installs the system packages and rustup components the suites
 # need on a fresh Debian machine (scripts/prerequisites.sh says what it installs).
@@ -20,6 +20,12 @@ lint:
 
 test-rust: lint
 	$(CARGO) test --workspace --locked
+
+# The bindings' wire types (bindings/node/src/header.d.ts, the header of bindings/node/index.d.ts,
+# bindings/python/python/sso_scim/_types.py), generated from the Rust sources by tools/wire-types.
+# Their freshness is a Rust test (tools/wire-types/tests/fresh.rs), run by test-rust.
+wire-types:
+	$(CARGO) run --locked -q -p sso-scim-wire-types
 
 # External SCIM suites against `sso-scim serve` on loopback (conformance/run.py). Tools are
 # pinned and installed locally: scim2-cli/scim2-tester in .venv, newman in .newman.

@@ -13,17 +13,58 @@ pub fn check(model: &Model, rust: &str, value: &Value, binding: Binding) -> Resu
     conforms(model, &Ty::Named(rust.to_owned()), value, binding, false, rust)
 }
 
+/// Check `value` against any wire type (`at` names it in the message).
+pub fn check_ty(model: &Model, ty: &Ty, value: &Value, binding: Binding, at: &str) -> Result<(), String> {
+    conforms(model, ty, value, binding, false, at)
+}
+
 fn conforms(model: &Model, ty: &Ty, v: &Value, binding: Binding, filled: bool, at: &str) -> Result<(), String> {
     let fail = |want: &str| Err(format!("{at}: expected {want}, found {v}"));
     match ty {
-        Ty::Str | Ty::ErrorCode => if v.is_string() { Ok(()) } else { fail("a string") },
-        Ty::Int => if v.is_u64() || v.is_i64() { Ok(()) } else { fail("an integer") },
-        Ty::Float => if v.is_number() { Ok(()) } else { fail("a number") },
-        Ty::Bool => if v.is_boolean() { Ok(()) } else { fail("a boolean") },
-        Ty::Null => if v.is_null() { Ok(()) } else { fail("null") },
+        Ty::Str | Ty::ErrorCode => {
+            if v.is_string() {
+                Ok(())
+            } else {
+                fail("a string")
+            }
+        }
+        Ty::Int => {
+            if v.is_u64() || v.is_i64() {
+                Ok(())
+            } else {
+                fail("an integer")
+            }
+        }
+        Ty::Float => {
+            if v.is_number() {
+                Ok(())
+            } else {
+                fail("a number")
+            }
+        }
+        Ty::Bool => {
+            if v.is_boolean() {
+                Ok(())
+            } else {
+                fail("a boolean")
+            }
+        }
+        Ty::Null => {
+            if v.is_null() {
+                Ok(())
+            } else {
+                fail("null")
+            }
+        }
         Ty::Json | Ty::Unknown => Ok(()),
         Ty::Bytes | Ty::Instant | Ty::Undefined => fail("no JSON value (a host-only type)"),
-        Ty::Option(t) | Ty::Stored(t) => if v.is_null() { Ok(()) } else { conforms(model, t, v, binding, false, at) },
+        Ty::Option(t) | Ty::Stored(t) => {
+            if v.is_null() {
+                Ok(())
+            } else {
+                conforms(model, t, v, binding, false, at)
+            }
+        }
         Ty::OneOrMany(t) => match v {
             Value::Array(items) => each(model, t, items, binding, at),
             _ => conforms(model, t, v, binding, false, at),

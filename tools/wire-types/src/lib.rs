@@ -208,13 +208,8 @@ impl Model {
     /// shapes.rs's `Store` and `GroupStore` are the core's method table: the required methods,
     /// then the optional ones, in `StoreMethod::ALL` order, each with its arity.
     fn check_store(&self) {
-        let declared: Vec<(&Method, bool)> = self
-            .store
-            .1
-            .iter()
-            .map(|m| (m, false))
-            .chain(self.group_store.1.iter().map(|m| (m, true)))
-            .collect();
+        let declared: Vec<(&Method, bool)> =
+            self.store.1.iter().map(|m| (m, false)).chain(self.group_store.1.iter().map(|m| (m, true))).collect();
         let table: Vec<(&str, usize, bool)> =
             StoreMethod::ALL.iter().map(|m| (m.snake_name(), m.arity(), m.is_optional())).collect();
         let shapes: Vec<(&str, usize, bool)> =
@@ -224,6 +219,11 @@ impl Model {
             "shapes.rs's Store (required) and GroupStore (optional) methods must be StoreMethod::ALL, in order, \
              with its arities"
         );
+    }
+
+    /// Every store method as shapes.rs declares it, required ones first.
+    pub fn store_methods(&self) -> impl Iterator<Item = &Method> {
+        self.store.1.iter().chain(&self.group_store.1)
     }
 
     /// The declaration named `rust`.

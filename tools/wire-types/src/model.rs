@@ -124,13 +124,19 @@ pub fn decl(sources: &Sources, name: &str) -> Decl {
         Item::Struct(s) => {
             let serde = Serde::of(&s.attrs, name);
             let from = serde.from.as_deref().map(|f| sources.get(f));
-            Decl { rust: name.to_owned(), doc: doc_of(&s.attrs), shape: Shape::Object(fields(&s.fields, &serde, from, name)) }
+            Decl {
+                rust: name.to_owned(),
+                doc: doc_of(&s.attrs),
+                shape: Shape::Object(fields(&s.fields, &serde, from, name)),
+            }
         }
         Item::Enum(e) => {
             let serde = Serde::of(&e.attrs, name);
             Decl { rust: name.to_owned(), doc: doc_of(&e.attrs), shape: enum_shape(e, &serde, name) }
         }
-        Item::Type(t) => Decl { rust: name.to_owned(), doc: doc_of(&t.attrs), shape: Shape::Alias(ty(&t.ty, None, name)) },
+        Item::Type(t) => {
+            Decl { rust: name.to_owned(), doc: doc_of(&t.attrs), shape: Shape::Alias(ty(&t.ty, None, name)) }
+        }
         _ => panic!("`{name}` ({}) is not a struct, enum or type alias", found.file.display()),
     }
 }
@@ -173,7 +179,9 @@ fn fields(fields: &Fields, container: &Serde, from: Option<&Found>, what: &str) 
 
 fn enum_shape(e: &syn::ItemEnum, serde: &Serde, what: &str) -> Shape {
     let value = |v: &syn::Variant| {
-        Serde::of(&v.attrs, what).rename.unwrap_or_else(|| rename_variant(&v.ident.to_string(), serde.rename_all.as_deref()))
+        Serde::of(&v.attrs, what)
+            .rename
+            .unwrap_or_else(|| rename_variant(&v.ident.to_string(), serde.rename_all.as_deref()))
     };
     if serde.untagged {
         let tys = e

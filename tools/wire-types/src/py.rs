@@ -51,7 +51,9 @@ fn entry_text(model: &Model, entry: Entry, names: &mut Vec<String>) -> String {
                 )
             )
         }
-        Entry::Type { rust, py, py_prefix, .. } => declaration(model, rust, py.expect("a Python entry"), py_prefix, names),
+        Entry::Type { rust, py, py_prefix, .. } => {
+            declaration(model, rust, py.expect("a Python entry"), py_prefix, names)
+        }
         Entry::Store => store(model, names),
         Entry::ErrorCode | Entry::StoreSignal => unreachable!("Node only"),
     }
@@ -69,12 +71,8 @@ fn declaration(model: &Model, rust: &str, name: &str, prefix: &str, names: &mut 
             let mut members = Vec::new();
             for v in variants {
                 let class = format!("{prefix}{}", v.rust);
-                let tag_field = Field {
-                    name: tag.clone(),
-                    doc: String::new(),
-                    ty: Ty::Named(String::new()),
-                    optional: false,
-                };
+                let tag_field =
+                    Field { name: tag.clone(), doc: String::new(), ty: Ty::Named(String::new()), optional: false };
                 out.push_str(&typed_dict(model, rust, &class, &v.doc, &v.fields, Some((&tag_field, &v.value))));
                 out.push_str("\n\n");
                 names.push(class.clone());
@@ -102,7 +100,12 @@ fn typed_dict(
     tag: Option<(&Field, &str)>,
 ) -> String {
     let line = |f: &Field| -> String {
-        format!("{}    {}: {}\n", comment(&f.doc, "    "), model.key(owner, &f.name, Binding::Python), ty(model, &f.ty, false))
+        format!(
+            "{}    {}: {}\n",
+            comment(&f.doc, "    "),
+            model.key(owner, &f.name, Binding::Python),
+            ty(model, &f.ty, false)
+        )
     };
     let mut required = String::new();
     if let Some((f, value)) = tag {
@@ -150,7 +153,8 @@ fn method(model: &Model, m: &Method) -> String {
     let mut args = vec!["self".to_owned()];
     args.extend(m.args.iter().map(|(a, t)| format!("{a}: {}", ty(model, t, false))));
     args.push("/".to_owned());
-    let mut out = format!("    def {}({}) -> MaybeAwaitable[{}]:\n", m.name, args.join(", "), ty(model, &m.answer, false));
+    let mut out =
+        format!("    def {}({}) -> MaybeAwaitable[{}]:\n", m.name, args.join(", "), ty(model, &m.answer, false));
     if !m.doc.is_empty() {
         out.push_str(&indent(&docstring(&m.doc), "    "));
     }
@@ -209,7 +213,10 @@ fn rst(text: &str) -> String {
 
 /// `#: ` comment lines (Sphinx's attribute docs) at `indent`.
 fn comment(text: &str, indent: &str) -> String {
-    rst(text).lines().map(|l| if l.is_empty() { format!("{indent}#:\n") } else { format!("{indent}#: {l}\n") }).collect()
+    rst(text)
+        .lines()
+        .map(|l| if l.is_empty() { format!("{indent}#:\n") } else { format!("{indent}#: {l}\n") })
+        .collect()
 }
 
 /// A class docstring at four spaces, or nothing.

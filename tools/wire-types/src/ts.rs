@@ -31,7 +31,10 @@ fn entry_text(model: &Model, entry: Entry) -> String {
             let codes: Vec<String> = error_codes().iter().map(|c| format!("'{c}'")).collect();
             format!(
                 "{}export type ErrorCode =\n{}\n\n{}export interface SsoScimError extends Error {{\n  code: ErrorCode\n  cause?: unknown\n}}\n",
-                doc("The stable error codes (`err.code`, `ScimResponse.errorCode`); the same strings in every binding.", ""),
+                doc(
+                    "The stable error codes (`err.code`, `ScimResponse.errorCode`); the same strings in every binding.",
+                    ""
+                ),
                 wrap_union(&codes),
                 doc(
                     "Every error this package throws or rejects with. For `store_failed`, `cause` is the very\n\

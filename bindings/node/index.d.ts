@@ -66,7 +66,7 @@ export type UserState = 'active' | 'archived' | 'deprovisioned'
  *
  * The SCIM document (`resource`) holds `schemas` and every SCIM attribute except `id`, `meta`
  * and `active`: those come from the typed fields (`state` is the single source of `active`).
- * The typed `user_name`, `external_id`, names and `email` are projections of the document
+ * The typed `userName`, `externalId`, names and `email` are projections of the document
  * that the core keeps in step on every write.
  */
 export interface UserRecord {
@@ -139,8 +139,8 @@ export type FilterNode =
 
 /**
  * An equality on an indexed attribute that every match of the query satisfies: the store may
- * look the candidates up by it (`userName` compares through `user_name_key`, `displayName`
- * through `display_name_key`).
+ * look the candidates up by it (`userName` compares through `userNameKey`, `displayName`
+ * through `displayNameKey`).
  */
 export interface IndexHint {
   /** The indexed attribute. */
@@ -158,7 +158,7 @@ export interface Sort {
 }
 
 /**
- * A list query as `query_users` / `query_groups` receive it; `select_users` answers it for a
+ * A list query as `queryUsers` / `queryGroups` receive it; `selectUsers` answers it for a
  * simple store.
  */
 export interface StoreQuery {
@@ -208,10 +208,10 @@ export interface Directory {
   workspaceForToken(tokenHash: string): MaybePromise<TokenGrant | null>
   /** A user by id, or null. */
   getUser(workspaceId: string, id: string): MaybePromise<UserRecord | null>
-  /** By `user_name_key(user_name)`; archived and deprovisioned users included. */
+  /** By `userNameKey(userName)`; archived and deprovisioned users included. */
   findByUserName(workspaceId: string, userNameKey: string): MaybePromise<UserRecord | null>
   /**
-   * One page of users, deprovisioned ones left out; `select_users(query, all)` answers it
+   * One page of users, deprovisioned ones left out; `selectUsers(query, all)` answers it
    * for a simple store.
    */
   queryUsers(workspaceId: string, query: StoreQuery): MaybePromise<UserPage>
@@ -221,41 +221,41 @@ export interface Directory {
    */
   insertUser(user: UserRecord): MaybePromise<UserRecord | null | undefined | void>
   /**
-   * Replace the user if its stored version is `expected_version`: signal
+   * Replace the user if its stored version is `expectedVersion`: signal
    * `version_mismatch` otherwise, `not_found`, or `conflict`.
    */
   updateUser(user: UserRecord, expectedVersion: number): MaybePromise<UserRecord | null | undefined | void>
   /**
    * True the first time the key (issuer and assertion ID) is seen, false on a replay; keep
-   * it until `not_on_or_after`.
+   * it until `notOnOrAfter`.
    */
   rememberAssertion(workspaceId: string, assertionKey: string, notOnOrAfter: string): MaybePromise<boolean>
   /** A group by id, or null. */
   getGroup?(workspaceId: string, id: string): MaybePromise<GroupRecord | null>
-  /** By `display_name_key(display_name)`. */
+  /** By `displayNameKey(displayName)`. */
   findGroupByDisplayName?(workspaceId: string, displayNameKey: string): MaybePromise<GroupRecord | null>
-  /** One page of groups; `select_groups(query, all)` answers it for a simple store. */
+  /** One page of groups; `selectGroups(query, all)` answers it for a simple store. */
   queryGroups?(workspaceId: string, query: StoreQuery): MaybePromise<GroupPage>
   /** Store a new group (nothing: stored as given); signal `conflict` on a taken displayName. */
   insertGroup?(group: GroupRecord): MaybePromise<GroupRecord | null | undefined | void>
   /**
-   * Replace the group if its stored version is `expected_version` (else signal
+   * Replace the group if its stored version is `expectedVersion` (else signal
    * `version_mismatch`, `not_found` or `conflict`).
    */
   updateGroup?(group: GroupRecord, expectedVersion: number): MaybePromise<GroupRecord | null | undefined | void>
-  /** Delete the group if its stored version is `expected_version`; the answer is ignored. */
+  /** Delete the group if its stored version is `expectedVersion`; the answer is ignored. */
   deleteGroup?(workspaceId: string, id: string, expectedVersion: number): MaybePromise<unknown>
 }
 
 /**
  * Every limit the handler enforces. An exceeded limit answers a SCIM error and changes
- * nothing, except the limits that shape a list page (`max_results`, `default_page_size`,
- * `max_page_bytes`), which make the page shorter instead.
+ * nothing, except the limits that shape a list page (`maxResults`, `defaultPageSize`,
+ * `maxPageBytes`), which make the page shorter instead.
  *
- * Memory per request: a body is at most `max_body_bytes`, a stored resource at most
- * `max_resource_bytes`, and a list page loads at most `max_results` resources from the store
- * (each at most `max_resource_bytes`, if it was written through this handler) and renders at
- * most `max_page_bytes` plus one resource.
+ * Memory per request: a body is at most `maxBodyBytes`, a stored resource at most
+ * `maxResourceBytes`, and a list page loads at most `maxResults` resources from the store
+ * (each at most `maxResourceBytes`, if it was written through this handler) and renders at
+ * most `maxPageBytes` plus one resource.
  */
 export interface ScimLimits {
   /** Largest request body, in bytes (413 beyond). */
@@ -287,8 +287,8 @@ export interface ScimLimits {
    * can still be read, deleted, or changed in `active` alone.
    *
    * With it, what a store hands back for one resource is bounded too: a list page loads up
-   * to `count` (at most `max_results`) resources, so one list request holds at most about
-   * `max_results` × `max_resource_bytes` of stored documents plus `max_page_bytes` of
+   * to `count` (at most `maxResults`) resources, so one list request holds at most about
+   * `maxResults` × `maxResourceBytes` of stored documents plus `maxPageBytes` of
    * rendered response.
    */
   maxResourceBytes?: number
@@ -401,12 +401,12 @@ export interface XmlLimits {
   maxNodes?: number
   /**
    * Most attributes on one element, not counting namespace declarations (exclusive c14n adds
-   * those to the verified bytes, and `max_namespace_declarations` bounds them).
+   * those to the verified bytes, and `maxNamespaceDeclarations` bounds them).
    */
   maxAttributes?: number
   /**
    * Most namespace-qualified attributes (`xsi:type`, `xml:lang`, …) on one element, counted
-   * within `max_attributes`; real SAML elements carry one or two. (It bounded a
+   * within `maxAttributes`; real SAML elements carry one or two. (It bounded a
    * pairwise comparison of namespace URIs in the parser used before 0.3; it is kept, and
    * enforced, so stored settings keep their meaning.)
    */
@@ -498,7 +498,7 @@ export interface SamlSettings {
   spSigningKey?: string | null
   /** Our certificate (PEM), published in SP metadata for signing and encryption. */
   spCertificate?: string | null
-  /** Sign HTTP-Redirect AuthnRequests with `sp_signing_key`. */
+  /** Sign HTTP-Redirect AuthnRequests with `spSigningKey`. */
   signAuthnRequests?: boolean
   /** The NameID format requested in AuthnRequests (none: the IdP chooses). */
   nameIdFormat?: string | null
@@ -621,7 +621,7 @@ export interface IdpMetadataInfo {
   validUntil: string | null
 }
 
-/** `import_metadata`'s answer: settings trusting the IdP, and what its metadata says. */
+/** `importMetadata`'s answer: settings trusting the IdP, and what its metadata says. */
 export interface ImportedMetadata {
   /** New settings trusting this IdP, every other setting at its default. */
   settings: Required<SamlSettings>

@@ -226,6 +226,21 @@ impl Model {
         self.store.1.iter().chain(&self.group_store.1)
     }
 
+    /// Every string that is a value on the wire, not a key: error codes, store signals and
+    /// every literal and tag value the declarations use. Docs never recase them.
+    pub fn wire_values(&self) -> std::collections::HashSet<String> {
+        let mut values: std::collections::HashSet<String> = error_codes().into_iter().map(str::to_owned).collect();
+        values.extend(StoreErrorKind::ALL.iter().map(|k| k.as_str().to_owned()));
+        for decl in self.decls.values() {
+            match &decl.shape {
+                Shape::Literals(v) => values.extend(v.iter().cloned()),
+                Shape::Tagged { variants, .. } => values.extend(variants.iter().map(|v| v.value.clone())),
+                _ => {}
+            }
+        }
+        values
+    }
+
     /// The declaration named `rust`.
     pub fn decl(&self, rust: &str) -> &Decl {
         self.decls.get(rust).unwrap_or_else(|| panic!("`{rust}` was not read"))

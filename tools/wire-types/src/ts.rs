@@ -62,12 +62,12 @@ fn entry_text(model: &Model, entry: Entry) -> String {
 
 fn declaration(model: &Model, rust: &str, name: &str) -> String {
     let decl = model.decl(rust);
-    let head = doc(&decl.doc, "");
+    let head = doc(&node_doc(model, &decl.doc), "");
     match &decl.shape {
         Shape::Object(fields) => {
             let mut out = format!("{head}export interface {name} {{\n");
             for f in fields {
-                out.push_str(&doc(&f.doc, "  "));
+                out.push_str(&doc(&node_doc(model, &f.doc), "  "));
                 out.push_str(&format!("  {}\n", field(model, rust, f)));
             }
             out.push_str("}\n");
@@ -135,10 +135,10 @@ fn element(model: &Model, t: &Ty) -> String {
 fn store(model: &Model) -> String {
     let (store_doc, required) = &model.store;
     let (group_doc, optional) = &model.group_store;
-    let mut out = doc(&format!("{store_doc}\n\n{group_doc}"), "");
+    let mut out = doc(&node_doc(model, &format!("{store_doc}\n\n{group_doc}")), "");
     out.push_str("export interface Directory {\n");
     for (m, optional) in required.iter().map(|m| (m, false)).chain(optional.iter().map(|m| (m, true))) {
-        out.push_str(&doc(&m.doc, "  "));
+        out.push_str(&doc(&node_doc(model, &m.doc), "  "));
         out.push_str(&format!("  {}\n", method(model, m, optional)));
     }
     out.push_str("}\n");
@@ -155,6 +155,35 @@ fn method(model: &Model, m: &Method, optional: bool) -> String {
         m.args.iter().map(|(a, t)| format!("{}: {}", KeyCase::Camel.key(a), ty(model, t, false))).collect();
     let optional = if optional { "?" } else { "" };
     format!("{name}{optional}({}): MaybePromise<{}>", args.join(", "), ty(model, &m.answer, false))
+}
+
+/// Rust doc text as a Node host reads it: snake_case names in code spans (`user_name_key(user_name)`,
+/// `expected_version`) spelled as the bridge spells them for Node; values that stay snake_case on
+/// the wire (error codes, store signals, every declared literal such as `no_content`) kept.
+fn node_doc(model: &Model, text: &str) -> String {
+    let keep = model.wire_values();
+    text.split('`')
+        .enumerate()
+        .map(|(i, part)| if i % 2 == 1 { recase_code(part, &keep) } else { part.to_owned() })
+        .collect::<Vec<_>>()
+        .join("`")
+}
+
+fn recase_code(code: &str, keep: &std::collections::HashSet<String>) -> String {
+    let is_name = |s: &str| {
+        s.contains('_')
+            && s.starts_with(|c: char| c.is_ascii_lowercase())
+            && s.chars().all(|c| c.is_ascii_lowercase() || c.is_ascii_digit() || c == '_')
+            && !keep.contains(s)
+    };
+    let recase = |s: &str| if is_name(s) { KeyCase::Camel.key(s) } else { s.to_owned() };
+    match code.split_once('(') {
+        Some((name, rest)) if rest.ends_with(')') && is_name(name) => {
+            let args: Vec<String> = rest[..rest.len() - 1].split(", ").map(recase).collect();
+            format!("{}({})", recase(name), args.join(", "))
+        }
+        _ => recase(code),
+    }
 }
 
 /// A `/** … */` comment at `indent`: one line when it fits, else one line per source line.
@@ -205,6 +234,17 @@ mod tests {
         assert!(text.lines().all(|l| l.len() <= WIDTH && l.starts_with("  | ")), "{text}");
         assert_eq!(text.matches("'code_").count(), 30);
         assert_eq!(text.matches('|').count(), 30, "one bar before each item: {text}");
+    }
+
+    #[test]
+    fn snake_case_names_in_code_spans_are_recased_and_wire_values_kept() {
+        let keep: std::collections::HashSet<String> = ["not_found".to_owned()].into();
+        assert_eq!(recase_code("user_name_key(user_name)", &keep), "userNameKey(userName)");
+        assert_eq!(recase_code("expected_version", &keep), "expectedVersion");
+        assert_eq!(recase_code("not_found", &keep), "not_found");
+        for kept in ["*_async", "async def", "meta.last_modified", "id", "userName", "x(a_b"] {
+            assert_eq!(recase_code(kept, &keep), kept);
+        }
     }
 
     #[test]

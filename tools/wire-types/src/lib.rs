@@ -359,3 +359,29 @@ pub fn write(root: &Path) -> Result<(), String> {
     }
     Ok(())
 }
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    #[test]
+    fn the_index_header_is_replaced_only_where_the_old_one_stands() {
+        assert_eq!(index_with_header("OLD\nnapi", "OLD\n", "NEW\n").unwrap(), "NEW\nnapi");
+        assert!(index_with_header("STALE\nnapi", "OLD\n", "NEW\n").is_err());
+    }
+
+    #[test]
+    fn data_keys_are_the_ones_the_bridge_leaves_alone() {
+        for key in ["resource", "attributes", "filter_ast"] {
+            assert!(is_data_key(key), "{key}");
+        }
+        for key in ["user_name", "sort", "workspace"] {
+            assert!(!is_data_key(key), "{key}");
+        }
+    }
+
+    #[test]
+    fn store_signals_are_the_kinds_a_host_can_name() {
+        assert_eq!(store_signals(), ["conflict", "version_mismatch", "not_found", "unsupported"]);
+    }
+}

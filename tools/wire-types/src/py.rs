@@ -206,9 +206,40 @@ fn uses(text: &str, word: &str) -> bool {
     })
 }
 
-/// Rust doc text as reStructuredText: inline code takes double backticks.
+/// Rust doc text as reStructuredText for Python readers: JSON's null is Python's None, and
+/// inline code takes double backticks.
 fn rst(text: &str) -> String {
-    text.replace('`', "``").replace('\\', "\\\\")
+    let python = text
+        .split('`')
+        .enumerate()
+        .map(|(i, part)| {
+            if i % 2 == 1 && part == "null" {
+                "None".to_owned()
+            } else if i % 2 == 0 {
+                nulls(part)
+            } else {
+                part.to_owned()
+            }
+        })
+        .collect::<Vec<_>>()
+        .join("`");
+    python.replace('`', "``").replace('\\', "\\\\")
+}
+
+/// The word "null" in prose, as Python says it.
+fn nulls(prose: &str) -> String {
+    let ident = |c: char| c.is_ascii_alphanumeric() || c == '_';
+    let mut out = String::with_capacity(prose.len());
+    let mut rest = prose;
+    while let Some(at) = rest.find("null") {
+        let whole =
+            !rest[..at].chars().next_back().is_some_and(ident) && !rest[at + 4..].chars().next().is_some_and(ident);
+        out.push_str(&rest[..at]);
+        out.push_str(if whole { "None" } else { "null" });
+        rest = &rest[at + 4..];
+    }
+    out.push_str(rest);
+    out
 }
 
 /// `#: ` comment lines (Sphinx's attribute docs) at `indent`.
@@ -246,5 +277,6 @@ mod tests {
         assert_eq!(comment("The `id`.\n\nMore.", "    "), "    #: The ``id``.\n    #:\n    #: More.\n");
         assert_eq!(docstring("One `x`\nTwo"), "    \"\"\"One ``x``\n    Two\"\"\"\n");
         assert_eq!(docstring(""), "");
+        assert_eq!(comment("A user, or null (`null`); nullable.", ""), "#: A user, or None (``None``); nullable.\n");
     }
 }

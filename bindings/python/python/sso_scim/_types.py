@@ -246,7 +246,7 @@ class Query(TypedDict):
     """A list query as ``query_users`` / ``query_groups`` receive it; ``select_users`` answers it for a
     simple store."""
 
-    #: The canonical filter text, or null.
+    #: The canonical filter text, or None.
     filter: Optional[str]
     #: The same filter as a tree, for stores that translate it (e.g. to SQL).
     filter_ast: Optional[FilterNode]
@@ -287,11 +287,11 @@ class Store(Protocol):
     caller unchanged."""
 
     def workspace_for_token(self, token_hash: str, /) -> MaybeAwaitable[Optional[TokenGrant]]:
-        """The workspace a SCIM token (by its hash) belongs to, or null for an unknown token."""
+        """The workspace a SCIM token (by its hash) belongs to, or None for an unknown token."""
         ...
 
     def get_user(self, workspace_id: str, id: str, /) -> MaybeAwaitable[Optional[UserRecord]]:
-        """A user by id, or null."""
+        """A user by id, or None."""
         ...
 
     def find_by_user_name(self, workspace_id: str, user_name_key: str, /) -> MaybeAwaitable[Optional[UserRecord]]:
@@ -324,7 +324,7 @@ class GroupStore(Store, Protocol):
     ``/Groups`` answers 501."""
 
     def get_group(self, workspace_id: str, id: str, /) -> MaybeAwaitable[Optional[GroupRecord]]:
-        """A group by id, or null."""
+        """A group by id, or None."""
         ...
 
     def find_group_by_display_name(self, workspace_id: str, display_name_key: str, /) -> MaybeAwaitable[Optional[GroupRecord]]:

@@ -39,7 +39,9 @@ enum Entry {
     ErrorCode,
     /// The `StoreSignal` union (TypeScript; Python has exception classes for them).
     StoreSignal,
-    /// A declaration, under its name in each binding (`None`: not in that binding).
+    /// A declaration, under its name in each binding (`None`: not in that binding). A tagged
+    /// union becomes one TypedDict per variant in Python, named `py_prefix` + variant; with no
+    /// prefix it stays a plain dict there, its variants described in its doc.
     Type { rust: &'static str, ts: Option<&'static str>, py: Option<&'static str>, py_prefix: &'static str },
     /// The store protocol, from shapes.rs's `Store` and `GroupStore` and the core's method table.
     Store,
@@ -68,7 +70,9 @@ const ENTRIES: &[Entry] = &[
     both("UserState"),
     both("UserRecord"),
     both("GroupRecord"),
-    Entry::Type { rust: "Filter", ts: Some("FilterNode"), py: Some("FilterNode"), py_prefix: "Filter" },
+    // A plain dict in Python, as it always was: a union of TypedDicts would no longer pass where
+    // a host's translator takes `Dict[str, Any]`.
+    Entry::Type { rust: "Filter", ts: Some("FilterNode"), py: Some("FilterNode"), py_prefix: "" },
     both("IndexHint"),
     both("Sort"),
     named("StoreQuery", "StoreQuery", "Query"),

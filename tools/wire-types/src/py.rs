@@ -66,6 +66,20 @@ fn declaration(model: &Model, rust: &str, name: &str, prefix: &str, names: &mut 
             names.push(name.to_owned());
             typed_dict(model, rust, name, &decl.doc, fields, None)
         }
+        Shape::Tagged { tag, variants } if prefix.is_empty() => {
+            names.push(name.to_owned());
+            let key = |f: &str| model.key(rust, f, Binding::Python);
+            let forms: Vec<String> = variants
+                .iter()
+                .map(|v| {
+                    let fields: Vec<String> = v.fields.iter().map(|f| format!("`{}`", key(&f.name))).collect();
+                    format!("`{}` ({})", v.value, fields.join(", "))
+                })
+                .collect();
+            let forms = wrap(&format!("A dict whose `{}` names its form: {}.", key(tag), forms.join("; ")), 90);
+            let doc = format!("{}\n\n{forms}", decl.doc);
+            format!("{}{name} = Dict[str, Any]\n", comment(&doc, ""))
+        }
         Shape::Tagged { tag, variants } => {
             let mut out = String::new();
             let mut members = Vec::new();
@@ -198,6 +212,23 @@ fn ty(model: &Model, t: &Ty, inline: bool) -> String {
     }
 }
 
+/// `text` broken into lines of at most `width` characters, at spaces.
+fn wrap(text: &str, width: usize) -> String {
+    let mut lines: Vec<String> = vec![String::new()];
+    for word in text.split(' ') {
+        let line = lines.last_mut().expect("one line at least");
+        if !line.is_empty() && line.len() + 1 + word.len() > width {
+            lines.push(word.to_owned());
+        } else {
+            if !line.is_empty() {
+                line.push(' ');
+            }
+            line.push_str(word);
+        }
+    }
+    lines.join("\n")
+}
+
 /// Whether `word` occurs in `text` as a whole identifier.
 fn uses(text: &str, word: &str) -> bool {
     let ident = |c: char| c.is_ascii_alphanumeric() || c == '_';
@@ -271,6 +302,12 @@ fn indent(text: &str, by: &str) -> String {
 #[cfg(test)]
 mod tests {
     use super::*;
+
+    #[test]
+    fn long_prose_wraps_at_spaces() {
+        assert_eq!(wrap("aaa bbb ccc", 7), "aaa bbb\nccc");
+        assert_eq!(wrap("a", 7), "a");
+    }
 
     #[test]
     fn docs_become_restructured_text() {

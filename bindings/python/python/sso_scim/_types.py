@@ -17,12 +17,6 @@ __all__ = [
     "UserState",
     "UserRecord",
     "GroupRecord",
-    "FilterPresent",
-    "FilterCompare",
-    "FilterNot",
-    "FilterAnd",
-    "FilterOr",
-    "FilterValuePath",
     "FilterNode",
     "IndexHint",
     "Sort",
@@ -158,68 +152,16 @@ class GroupRecord(_GroupRecordRequired, total=False):
     external_id: Optional[str]
 
 
-class FilterPresent(TypedDict):
-    """``attr pr``: the attribute has a non-empty value."""
-
-    op: Literal["present"]
-    #: The attribute.
-    attr: str
-
-
-class FilterCompare(TypedDict):
-    """``attr op value``."""
-
-    op: Literal["compare"]
-    #: The attribute (a complex multi-valued attribute is already narrowed to ``.value``).
-    attr: str
-    #: The operator.
-    compare: Literal["eq", "ne", "co", "sw", "ew", "gt", "ge", "lt", "le"]
-    #: The value.
-    value: Union[None, bool, float, str]
-
-
-class FilterNot(TypedDict):
-    """``not (f)``."""
-
-    op: Literal["not"]
-    #: The negated filter.
-    filter: FilterNode
-
-
-class FilterAnd(TypedDict):
-    """``f and g and …`` (flattened)."""
-
-    op: Literal["and"]
-    #: The operands, at least two.
-    filters: List[FilterNode]
-
-
-class FilterOr(TypedDict):
-    """``f or g or …`` (flattened)."""
-
-    op: Literal["or"]
-    #: The operands, at least two.
-    filters: List[FilterNode]
-
-
-class FilterValuePath(TypedDict):
-    """``attr[f]``: some value of ``attr`` satisfies ``f``. Entra's
-    ``emails[type eq "work"].value eq "x"`` arrives here as
-    ``emails[type eq "work" and value eq "x"]``."""
-
-    op: Literal["value_path"]
-    #: The multi-valued (or complex) attribute.
-    attr: str
-    #: The filter applied to each value.
-    filter: FilterNode
-
-
 #: A parsed, resolved filter.
 #:
 #: Attribute references inside ``Filter::ValuePath`` name sub-attributes of that value path's
 #: attribute (``emails[type eq "work"]`` holds ``emails.type eq "work"``) and are evaluated against
 #: one value at a time.
-FilterNode = Union[FilterPresent, FilterCompare, FilterNot, FilterAnd, FilterOr, FilterValuePath]
+#:
+#: A dict whose ``op`` names its form: ``present`` (``attr``); ``compare`` (``attr``, ``compare``,
+#: ``value``); ``not`` (``filter``); ``and`` (``filters``); ``or`` (``filters``); ``value_path`` (``attr``,
+#: ``filter``).
+FilterNode = Dict[str, Any]
 
 
 class IndexHint(TypedDict):

@@ -119,24 +119,21 @@ const HAND_SERIALIZED: &[(&str, Ty)] = &[
 /// The wire form of the declaration named `name`.
 pub fn decl(sources: &Sources, name: &str) -> Decl {
     let found = sources.get(name);
-    let doc_of = |attrs| doc(attrs);
     match &found.item {
         Item::Struct(s) => {
             let serde = Serde::of(&s.attrs, name);
             let from = serde.from.as_deref().map(|f| sources.get(f));
             Decl {
                 rust: name.to_owned(),
-                doc: doc_of(&s.attrs),
+                doc: doc(&s.attrs),
                 shape: Shape::Object(fields(&s.fields, &serde, from, name)),
             }
         }
         Item::Enum(e) => {
             let serde = Serde::of(&e.attrs, name);
-            Decl { rust: name.to_owned(), doc: doc_of(&e.attrs), shape: enum_shape(e, &serde, name) }
+            Decl { rust: name.to_owned(), doc: doc(&e.attrs), shape: enum_shape(e, &serde, name) }
         }
-        Item::Type(t) => {
-            Decl { rust: name.to_owned(), doc: doc_of(&t.attrs), shape: Shape::Alias(ty(&t.ty, None, name)) }
-        }
+        Item::Type(t) => Decl { rust: name.to_owned(), doc: doc(&t.attrs), shape: Shape::Alias(ty(&t.ty, None, name)) },
         _ => panic!("`{name}` ({}) is not a struct, enum or type alias", found.file.display()),
     }
 }

@@ -3,7 +3,7 @@
 SHELL := /bin/bash
 CARGO ?= cargo
 
-.PHONY: test prerequisites test-rust test-node test-python bench-node bench-python lint bench bench-saml bench-serve clean conformance
+.PHONY: test prerequisites test-rust test-node test-python bench-node bench-python lint bench bench-saml bench-serve clean conformance wire-types
 
 # Every suite; the first step installs the system packages and rustup components the suites
 # need on a fresh Debian machine (scripts/prerequisites.sh says what it installs).
@@ -28,6 +28,12 @@ lint:
 test-rust: lint
 	$(CARGO) test --workspace --locked
 
+# The bindings' wire types (bindings/node/src/header.d.ts, the header of bindings/node/index.d.ts,
+# bindings/python/python/sso_scim/_types.py), generated from the Rust sources by tools/wire-types.
+# Their freshness is a Rust test (tools/wire-types/tests/fresh.rs), run by test-rust.
+wire-types:
+	$(CARGO) run --locked -q -p sso-scim-wire-types
+
 # External SCIM suites against `sso-scim serve` on loopback (conformance/run.py). Tools are
 # pinned and installed locally: scim2-cli/scim2-tester in .venv, newman in .newman.
 PYTHON ?= python3
@@ -50,15 +56,17 @@ conformance: $(VENV)/.conformance-tools $(NEWMAN_DIR)/.conformance-tools
 	$(PYTHON) conformance/run.py target/debug/sso-scim $(VENV)/bin/scim2 \
 		$(NEWMAN_DIR)/node_modules/.bin/newman $(COLLECTION)
 
-# Node addon (bindings/node): npm ci when node_modules is missing or stale, a debug napi build
-# (regenerates index.js and index.d.ts, which must match the committed ones), the TypeScript
-# sample host under --strict, then node's test runner over every vector and the addon tests.
+# Node addon (bindings/node): npm ci when node_modules is missing or stale, the wire types checked
+# fresh (make wire-types), a debug napi build (regenerates index.js and index.d.ts, which must
+# match the committed ones), the TypeScript sample host under --strict, then node's test runner
+# over every vector and the addon tests.
 NODE_DIR := bindings/node
 
 $(NODE_DIR)/node_modules/.package-lock.json: $(NODE_DIR)/package-lock.json
 	cd $(NODE_DIR) && npm ci --no-audit --no-fund
 
 test-node: $(NODE_DIR)/node_modules/.package-lock.json
+	$(CARGO) test --locked -q -p sso-scim-wire-types --test fresh
 	cd $(NODE_DIR) && npx napi build --platform -- --locked
 	git diff --exit-code -- $(NODE_DIR)/index.d.ts $(NODE_DIR)/index.js
 	cd $(NODE_DIR) && npx tsc --noEmit --strict -p examples/typescript/tsconfig.json
@@ -116,10 +124,11 @@ install:
 bench-c:
 	$(CARGO) bench --locked -p sso-scim-ffi --bench abi
 
-# Python binding (bindings/python): pinned tools in its own venv, `maturin develop` (debug),
-# pytest (every vector, sync and asyncio stores, threads, GC, the FastAPI example),
-# mypy --strict on the sample host and app, stubtest of the .pyi against the module, then the
-# wheel from `maturin build` installed into a second, fresh venv and smoke-tested there.
+# Python binding (bindings/python): pinned tools in its own venv, _types.py checked fresh (make
+# wire-types), `maturin develop` (debug), pytest (every vector, sync and asyncio stores, threads,
+# GC, the FastAPI example), mypy --strict on the sample host and app, stubtest of the .pyi against
+# the module, then the wheel from `maturin build` installed into a second, fresh venv and
+# smoke-tested there.
 PY_DIR := bindings/python
 PY_VENV := $(PY_DIR)/.venv
 PY_WHEEL_VENV := $(PY_DIR)/.venv-wheel
@@ -132,6 +141,7 @@ $(PY_VENV)/.tools: $(PY_DIR)/requirements-dev.txt
 	touch $@
 
 test-python: $(PY_VENV)/.tools
+	$(CARGO) test --locked -q -p sso-scim-wire-types --test fresh
 	cd $(PY_DIR) && $(PY_ENV) maturin develop --quiet --locked
 	cd $(PY_DIR) && $(PY_ENV) python -m pytest -q
 	cd $(PY_DIR) && $(PY_ENV) mypy --strict examples

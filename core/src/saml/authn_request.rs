@@ -26,7 +26,7 @@ use time::OffsetDateTime;
 use super::datetime::format_datetime;
 use super::error::SamlError;
 use super::metadata::{BINDING_HTTP_POST, escape_attr, escape_text};
-use super::settings::ServiceProvider;
+use super::ServiceProvider;
 use super::xml::{NS_ASSERTION, NS_PROTOCOL};
 use crate::error::ErrorCode;
 

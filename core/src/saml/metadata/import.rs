@@ -807,9 +807,13 @@ mod tests {
         assert!(err.message().contains("has a 1024-bit RSA key; the minimum is 2048 bits (min_rsa_key_bits)"), "{err}");
         assert!(m.check_key_sizes(1024).is_ok());
         assert!(IdpMetadata::parse(OKTA).unwrap().check_key_sizes(2048).is_ok());
-        let imported =
-            crate::bridge::json::import_metadata(&xml, "https://app.example/saml", "https://app.example/acs", None);
-        assert_eq!(imported.unwrap_err().code(), ErrorCode::InvalidCertificate);
+        // An import checks at the floor of the settings it makes (2048 by default), and a
+        // service provider built from those settings refuses the key the same way.
+        let selected = IdpMetadata::select(&xml, None).unwrap();
+        let settings = selected.to_settings("https://app.example/saml", "https://app.example/acs");
+        let refused = selected.check_key_sizes(settings.min_rsa_key_bits).unwrap_err();
+        assert_eq!(refused.code(), ErrorCode::InvalidCertificate);
+        assert_eq!(crate::saml::ServiceProvider::new(settings).unwrap_err(), refused);
     }
 
     #[test]

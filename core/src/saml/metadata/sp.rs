@@ -4,7 +4,7 @@
 use super::{BINDING_HTTP_POST, PROTOCOL_SAML2, escape_attr, escape_text};
 use crate::saml::certificate::Certificate;
 use crate::saml::error::SamlError;
-use crate::saml::settings::{SamlSettings, ServiceProvider};
+use crate::saml::{SamlSettings, ServiceProvider};
 use crate::saml::xml::{NS_DSIG, NS_METADATA};
 
 impl ServiceProvider {
@@ -97,7 +97,7 @@ mod tests {
 
     use crate::saml::certificate::Certificate;
     use crate::saml::metadata::IdpMetadata;
-    use crate::saml::settings::{SamlSettings, ServiceProvider};
+    use crate::saml::{SamlSettings, ServiceProvider};
     use crate::saml::xml::{NS_DSIG, NS_METADATA, children_named, elements};
 
     const SP_CERT: &str = include_str!("../../../tests/data/metadata/sp.crt.pem");

@@ -56,7 +56,8 @@ mod tests {
     #[test]
     fn the_first_session_index_is_kept() {
         assert_eq!(run("<saml:AuthnStatement/>").unwrap(), None);
-        let two = r#"<saml:AuthnStatement/><saml:AuthnStatement SessionIndex="s2"/><saml:AuthnStatement SessionIndex="s3"/>"#;
+        let two =
+            r#"<saml:AuthnStatement/><saml:AuthnStatement SessionIndex="s2"/><saml:AuthnStatement SessionIndex="s3"/>"#;
         assert_eq!(run(two).unwrap().as_deref(), Some("s2"));
     }
 

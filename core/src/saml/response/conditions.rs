@@ -80,10 +80,8 @@ mod tests {
     #[test]
     fn conditions_are_required_and_their_window_holds() {
         assert_eq!(run("").unwrap_err().message(), "the Assertion has no Conditions");
-        let late = format!(
-            r#"<saml:Conditions NotBefore="2026-01-01T10:05:00Z">{}</saml:Conditions>"#,
-            restriction(&[SP])
-        );
+        let late =
+            format!(r#"<saml:Conditions NotBefore="2026-01-01T10:05:00Z">{}</saml:Conditions>"#, restriction(&[SP]));
         assert_eq!(run(&late).unwrap_err().code().as_str(), "not_yet_valid");
     }
 
@@ -91,10 +89,7 @@ mod tests {
     fn every_audience_restriction_must_name_us() {
         let none = run("<saml:Conditions/>").unwrap_err();
         assert_eq!(none.code().as_str(), "audience_mismatch");
-        assert_eq!(
-            none.message(),
-            format!("the Conditions hold no AudienceRestriction; expected one naming \"{SP}\"")
-        );
+        assert_eq!(none.message(), format!("the Conditions hold no AudienceRestriction; expected one naming \"{SP}\""));
         let second_misses = format!(
             "<saml:Conditions>{}{}</saml:Conditions>",
             restriction(&[SP]),

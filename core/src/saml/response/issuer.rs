@@ -44,7 +44,8 @@ mod tests {
     use super::*;
 
     fn run(response_issuer: &str, assertion_issuer: &str) -> Result<String, SamlError> {
-        let response = doc(&format!(r#"<samlp:Response {PROTOCOL_NS} {ASSERTION_NS}>{response_issuer}</samlp:Response>"#));
+        let response =
+            doc(&format!(r#"<samlp:Response {PROTOCOL_NS} {ASSERTION_NS}>{response_issuer}</samlp:Response>"#));
         let parsed = doc(&assertion(assertion_issuer));
         check(Envelope { node: response.root_element(), signed: false }, trusted(&parsed), IDP)
     }
@@ -63,10 +64,7 @@ mod tests {
         assert_eq!(run("", "").unwrap_err().message(), "the Assertion has no Issuer");
         let other = run("", "<saml:Issuer>https://evil.example/</saml:Issuer>").unwrap_err();
         assert_eq!(other.code().as_str(), "issuer_mismatch");
-        assert_eq!(
-            other.message(),
-            format!("Assertion Issuer: expected \"{IDP}\", got \"https://evil.example/\"")
-        );
+        assert_eq!(other.message(), format!("Assertion Issuer: expected \"{IDP}\", got \"https://evil.example/\""));
         let formatted = format!(
             r#"<saml:Issuer Format="urn:oasis:names:tc:SAML:1.1:nameid-format:emailAddress">{IDP}</saml:Issuer>"#
         );

@@ -263,7 +263,10 @@ mod fixture {
         let with_signature = doc(&unsigned);
         let signed_info = with_signature
             .descendants()
-            .find(|n| n.tag_name().name() == "SignedInfo" && n.parent().and_then(|s| s.parent()).and_then(|p| p.attribute("ID")) == Some(id))
+            .find(|n| {
+                n.tag_name().name() == "SignedInfo"
+                    && n.parent().and_then(|s| s.parent()).and_then(|p| p.attribute("ID")) == Some(id)
+            })
             .unwrap();
         let pem = read("idp-key.pem");
         let der = crate::saml::service_provider::pem_block(&pem, "PRIVATE KEY").unwrap();
@@ -324,9 +327,20 @@ mod tests {
     #[test]
     fn the_signed_element_is_returned_as_its_canonical_bytes() {
         let sp = ServiceProvider::new(settings()).unwrap();
-        let signed = sign(&format!(r#"<saml:Assertion {ASSERTION_NS} ID="a1"><saml:Issuer>{IDP}</saml:Issuer></saml:Assertion>"#), "a1");
+        let signed = sign(
+            &format!(r#"<saml:Assertion {ASSERTION_NS} ID="a1"><saml:Issuer>{IDP}</saml:Issuer></saml:Assertion>"#),
+            "a1",
+        );
         let canonical = sp.verify_signed_element(&signed).unwrap();
-        assert_eq!(canonical, format!(r#"<saml:Assertion xmlns:saml="urn:oasis:names:tc:SAML:2.0:assertion" ID="a1"><saml:Issuer>{IDP}</saml:Issuer></saml:Assertion>"#));
-        assert_eq!(sp.verify_signed_element(&signed.replace("ID=\"a1\">", "ID=\"a1\" x=\"1\">")).unwrap_err().code().as_str(), "signature_invalid");
+        assert_eq!(
+            canonical,
+            format!(
+                r#"<saml:Assertion xmlns:saml="urn:oasis:names:tc:SAML:2.0:assertion" ID="a1"><saml:Issuer>{IDP}</saml:Issuer></saml:Assertion>"#
+            )
+        );
+        assert_eq!(
+            sp.verify_signed_element(&signed.replace("ID=\"a1\">", "ID=\"a1\" x=\"1\">")).unwrap_err().code().as_str(),
+            "signature_invalid"
+        );
     }
 }

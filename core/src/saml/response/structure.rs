@@ -192,12 +192,16 @@ mod tests {
         let err = check_response_root(wrong.root_element()).unwrap_err();
         assert_eq!(err.message(), "the message is {urn:example}Response, not a samlp:Response");
         let old = doc(&format!(r#"<samlp:Response {PROTOCOL_NS} Version="1.1"/>"#));
-        assert_eq!(check_response_root(old.root_element()).unwrap_err().message(), "the Response Version is not \"2.0\"");
+        assert_eq!(
+            check_response_root(old.root_element()).unwrap_err().message(),
+            "the Response Version is not \"2.0\""
+        );
     }
 
     #[test]
     fn the_claim_is_the_response_attribute_or_the_bearer_data() {
-        let on_response = doc(r#"<samlp:Response xmlns:samlp="urn:oasis:names:tc:SAML:2.0:protocol" InResponseTo="id-1"/>"#);
+        let on_response =
+            doc(r#"<samlp:Response xmlns:samlp="urn:oasis:names:tc:SAML:2.0:protocol" InResponseTo="id-1"/>"#);
         assert_eq!(claimed_in_response_to(on_response.root_element()), Some("id-1"));
         let bearer = response(
             r#"<saml:Assertion><saml:Subject><saml:SubjectConfirmation Method="urn:oasis:names:tc:SAML:2.0:cm:holder-of-key"><saml:SubjectConfirmationData InResponseTo="hok"/></saml:SubjectConfirmation><saml:SubjectConfirmation Method="urn:oasis:names:tc:SAML:2.0:cm:bearer"><saml:SubjectConfirmationData InResponseTo="id-2"/></saml:SubjectConfirmation></saml:Subject></saml:Assertion>"#,
@@ -220,7 +224,10 @@ mod tests {
         let twice = response(&format!(r#"{SUCCESS_STATUS}<saml:Assertion ID="r1"/>"#));
         assert_eq!(code_of(&twice), "duplicate_id");
         let blank = response(&format!(r#"{SUCCESS_STATUS}<saml:Assertion ID="a 1"/>"#));
-        assert_eq!(check(&doc(&blank)).unwrap_err().message(), "<Assertion> has an ID that is empty or holds whitespace");
+        assert_eq!(
+            check(&doc(&blank)).unwrap_err().message(),
+            "<Assertion> has an ID that is empty or holds whitespace"
+        );
     }
 
     #[test]

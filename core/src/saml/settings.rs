@@ -224,6 +224,14 @@ mod tests {
     use super::*;
 
     #[test]
+    fn the_clock_skew_is_converted_in_one_place_and_capped_at_a_day() {
+        let with = |seconds| SamlSettings { clock_skew_seconds: seconds, ..SamlSettings::new("a", "b", "c", vec![]) };
+        assert_eq!(with(0).clock_skew(), time::Duration::ZERO);
+        assert_eq!(with(180).clock_skew(), time::Duration::minutes(3));
+        assert_eq!(with(u64::MAX).clock_skew(), time::Duration::days(1));
+    }
+
+    #[test]
     fn json_form_uses_defaults_and_refuses_unknown_keys() {
         let s = SamlSettings::from_json(
             r#"{"sp_entity_id":"a","acs_url":"https://a/acs","idp_entity_id":"b","idp_certificates":[]}"#,

@@ -224,7 +224,7 @@ fn assertion_signature<'a, 't>(
 
 #[cfg(test)]
 mod tests {
-    use super::super::fixture::{ASSERTION_NS, IDP, PROTOCOL_NS, doc, settings, sign};
+    use super::super::fixture::{ASSERTION_NS, IDP, PROTOCOL_NS, doc, read, settings, sign};
     use super::super::structure::check;
     use super::*;
     use crate::saml::SamlSettings;
@@ -300,7 +300,7 @@ mod tests {
             Outcome { signed: true, envelope_as_received: true, assertion_as_received: false, id: "a1".into() };
         assert_eq!(outcome, expected);
         // A Response signature made by a key we do not trust fails, whatever covers the assertion.
-        let other = SamlSettings { idp_certificates: vec![super::super::fixture::read("idp2-cert.pem")], ..settings() };
+        let other = SamlSettings { idp_certificates: vec![read("idp2-cert.pem")], ..settings() };
         assert_eq!(run(&sp(other), &xml).unwrap_err().code().as_str(), "signature_invalid");
     }
 
@@ -331,6 +331,59 @@ mod tests {
         let xml = response("<saml:EncryptedAssertion><junk/></saml:EncryptedAssertion>");
         let err = run(&sp(settings()), &xml).unwrap_err();
         assert_eq!((err.code().as_str(), err.message()), ("decryption_failed", OPAQUE_MESSAGE));
+    }
+
+    /// `assertion` encrypted to `sp-cert.pem`: AES-256-GCM, the key wrapped with RSA-OAEP.
+    fn encrypted(assertion: &str) -> String {
+        use aws_lc_rs::aead::{AES_256_GCM, Aad, LessSafeKey, Nonce, UnboundKey};
+        use aws_lc_rs::rsa::{OAEP_SHA1_MGF1SHA1, OaepPublicEncryptingKey, PublicEncryptingKey};
+        use base64::Engine;
+        use base64::engine::general_purpose::STANDARD;
+        use x509_cert::der::{Decode, Encode};
+        let (aes_key, nonce) = ([7u8; 32], [9u8; 12]);
+        let mut data = assertion.as_bytes().to_vec();
+        let sealing = LessSafeKey::new(UnboundKey::new(&AES_256_GCM, &aes_key).unwrap());
+        sealing.seal_in_place_append_tag(Nonce::assume_unique_for_key(nonce), Aad::empty(), &mut data).unwrap();
+        let cipher = [nonce.as_slice(), &data].concat();
+        let certificate = &crate::saml::certificate::Certificate::parse_all(&read("sp-cert.pem")).unwrap()[0];
+        let spki = x509_cert::Certificate::from_der(certificate.der()).unwrap().tbs_certificate.subject_public_key_info;
+        let public =
+            OaepPublicEncryptingKey::new(PublicEncryptingKey::from_der(&spki.to_der().unwrap()).unwrap()).unwrap();
+        let mut wrapped = vec![0; public.ciphertext_size()];
+        let wrapped = public.encrypt(&OAEP_SHA1_MGF1SHA1, &aes_key, &mut wrapped, None).unwrap();
+        format!(
+            r#"<saml:EncryptedAssertion><xenc:EncryptedData xmlns:xenc="http://www.w3.org/2001/04/xmlenc#"><xenc:EncryptionMethod Algorithm="http://www.w3.org/2009/xmlenc11#aes256-gcm"/><ds:KeyInfo xmlns:ds="http://www.w3.org/2000/09/xmldsig#"><xenc:EncryptedKey><xenc:EncryptionMethod Algorithm="http://www.w3.org/2001/04/xmlenc#rsa-oaep-mgf1p"/><xenc:CipherData><xenc:CipherValue>{}</xenc:CipherValue></xenc:CipherData></xenc:EncryptedKey></ds:KeyInfo><xenc:CipherData><xenc:CipherValue>{}</xenc:CipherValue></xenc:CipherData></xenc:EncryptedData></saml:EncryptedAssertion>"#,
+            STANDARD.encode(wrapped),
+            STANDARD.encode(cipher)
+        )
+    }
+
+    fn decrypting() -> ServiceProvider {
+        sp(SamlSettings { sp_decryption_keys: vec![read("sp-key.pem")], ..settings() })
+    }
+
+    fn standalone_assertion() -> String {
+        format!(
+            r#"<saml:Assertion {ASSERTION_NS} ID="a1" Version="2.0"><saml:Issuer>{IDP}</saml:Issuer></saml:Assertion>"#
+        )
+    }
+
+    #[test]
+    fn an_assertion_decrypted_from_signed_ciphertext_is_trusted() {
+        let xml = sign(&response(&encrypted(&standalone_assertion())), "r1");
+        let outcome = run(&decrypting(), &xml).unwrap();
+        let expected =
+            Outcome { signed: true, envelope_as_received: false, assertion_as_received: false, id: "a1".into() };
+        assert_eq!(outcome, expected);
+    }
+
+    #[test]
+    fn an_assertion_decrypted_from_unsigned_ciphertext_needs_its_own_signature() {
+        let sp = decrypting();
+        let unsigned = run(&sp, &response(&encrypted(&standalone_assertion()))).unwrap_err();
+        assert_eq!((unsigned.code().as_str(), unsigned.message()), ("decryption_failed", OPAQUE_MESSAGE));
+        let signed_inside = response(&encrypted(&sign(&standalone_assertion(), "a1")));
+        assert_eq!(run(&sp, &signed_inside).unwrap().id, "a1");
     }
 
     #[test]

@@ -23,10 +23,10 @@ use flate2::write::DeflateEncoder;
 use percent_encoding::{AsciiSet, NON_ALPHANUMERIC, utf8_percent_encode};
 use time::OffsetDateTime;
 
+use super::ServiceProvider;
 use super::datetime::format_datetime;
 use super::error::SamlError;
 use super::metadata::{BINDING_HTTP_POST, escape_attr, escape_text};
-use super::settings::ServiceProvider;
 use super::xml::{NS_ASSERTION, NS_PROTOCOL};
 use crate::error::ErrorCode;
 

@@ -27,12 +27,20 @@ const EXC_C14N: &str = "http://www.w3.org/2001/10/xml-exc-c14n#";
 const EXC_C14N_COMMENTS: &str = "http://www.w3.org/2001/10/xml-exc-c14n#WithComments";
 const ENVELOPED: &str = "http://www.w3.org/2000/09/xmldsig#enveloped-signature";
 
-/// What a verified signature vouches for.
+/// What a verified signature vouches for. Its field is private and [`verify_enveloped`] is
+/// its only constructor, so holding one means these bytes passed the checks above.
 #[derive(Debug)]
 pub(crate) struct Verified {
     /// The canonical bytes of the signed element without its Signature: exactly what the
     /// digest covered, and the only bytes identity may be read from.
-    pub canonical: Vec<u8>,
+    canonical: Vec<u8>,
+}
+
+impl Verified {
+    /// The verified canonical bytes.
+    pub(crate) fn into_canonical(self) -> Vec<u8> {
+        self.canonical
+    }
 }
 
 fn unsupported(message: impl Into<String>) -> SamlError {

@@ -11,7 +11,7 @@ use aws_lc_rs::rsa::{OAEP_SHA1_MGF1SHA1, OAEP_SHA256_MGF1SHA256, OaepAlgorithm};
 
 use super::certificate::decode_base64;
 use super::error::SamlError;
-use super::settings::DecryptionKey;
+use super::service_provider::DecryptionKey;
 use super::xml::{NS_DSIG, NS_XENC, NS_XENC11, children_named, elements, is, single_child, text};
 use crate::error::ErrorCode;
 

@@ -1,4 +1,5 @@
-//! The verified identity a login hands back, read only from signed bytes.
+//! The verified identity a login hands back, read only from signed bytes: the response pipeline
+//! fills it from `Trusted` views of the assertion, which only its signature stage can build.
 
 use serde::{Deserialize, Serialize};
 use time::OffsetDateTime;

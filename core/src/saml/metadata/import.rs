@@ -328,44 +328,73 @@ fn choose<'e, 'a, 'i>(entities: &'e [Entity<'a, 'i>], wanted: Option<&str>) -> R
     }
 }
 
+/// The IdP metadata of `entity`: its one SAML 2.0 IdP descriptor, read and checked part by part.
 fn read_entity(entity: &Entity<'_, '_>) -> Result<IdpMetadata, SamlError> {
+    let id = entity.entity_id;
+    let descriptor = idp_descriptor(entity)?;
+    let valid_until = valid_until(entity, descriptor)?;
+    let certificates = signing_certificates(descriptor, id)?;
+    let single_sign_on = read_endpoints(descriptor, "SingleSignOnService")?;
+    let single_logout = read_endpoints(descriptor, "SingleLogoutService")?;
+    if endpoint_url(&single_sign_on, None).is_none() {
+        return Err(invalid(format!(
+            "\"{id}\" has no SingleSignOnService with the HTTP-Redirect or HTTP-POST binding; this service \
+             provider sends its AuthnRequests with one of those"
+        )));
+    }
+    let want_authn_requests_signed =
+        matches!(descriptor.attribute("WantAuthnRequestsSigned").map(str::trim), Some("true" | "1"));
+    Ok(IdpMetadata {
+        entity_id: id.to_owned(),
+        single_sign_on,
+        single_logout,
+        name_id_formats: name_id_formats(descriptor)?,
+        certificates,
+        want_authn_requests_signed,
+        valid_until,
+    })
+}
+
+/// The entity's one SAML 2.0 `IDPSSODescriptor`; the error says what the entity is instead.
+fn idp_descriptor<'a, 'i>(entity: &Entity<'a, 'i>) -> Result<Node<'a, 'i>, SamlError> {
     let id = entity.entity_id;
     let descriptors: Vec<Node<'_, '_>> = children_named(entity.node, NS_METADATA, "IDPSSODescriptor").collect();
     let saml2: Vec<Node<'_, '_>> = descriptors.iter().copied().filter(|d| lists_saml2(*d)).collect();
-    let descriptor = match saml2.as_slice() {
-        [one] => *one,
-        [] if !descriptors.is_empty() => {
-            return Err(invalid(format!(
-                "the IDPSSODescriptor of \"{id}\" does not list {PROTOCOL_SAML2} in protocolSupportEnumeration: \
+    match saml2.as_slice() {
+        [one] => Ok(*one),
+        [] if !descriptors.is_empty() => Err(invalid(format!(
+            "the IDPSSODescriptor of \"{id}\" does not list {PROTOCOL_SAML2} in protocolSupportEnumeration: \
                  the IdP does not offer SAML 2.0"
-            )));
-        }
+        ))),
         [] => {
             let hint = if children_named(entity.node, NS_METADATA, "SPSSODescriptor").next().is_some() {
                 " (it is a service provider: is this our own SP metadata rather than the IdP's?)"
             } else {
                 ""
             };
-            return Err(invalid(format!(
+            Err(invalid(format!(
                 "no IDPSSODescriptor: entity \"{id}\" is not a SAML identity provider{hint}; download the \
                  IdP's federation metadata (Entra: Enterprise application → Single sign-on → SAML \
                  Certificates → Federation Metadata XML)"
-            )));
+            )))
         }
-        _ => {
-            return Err(invalid(format!(
-                "entity \"{id}\" has {} SAML 2.0 IDPSSODescriptors; expected one",
-                saml2.len()
-            )));
-        }
-    };
+        _ => Err(invalid(format!("entity \"{id}\" has {} SAML 2.0 IDPSSODescriptors; expected one", saml2.len()))),
+    }
+}
 
+/// The earliest `validUntil` of the entity, the aggregates around it and the descriptor.
+fn valid_until(entity: &Entity<'_, '_>, descriptor: Node<'_, '_>) -> Result<Option<OffsetDateTime>, SamlError> {
     let mut valid_until: Option<OffsetDateTime> = None;
     for text in entity.valid_until.iter().copied().chain(descriptor.attribute("validUntil")) {
         let t = parse_datetime(text.trim(), "validUntil").map_err(context("metadata validUntil"))?;
         valid_until = Some(valid_until.map_or(t, |v| v.min(t)));
     }
+    Ok(valid_until)
+}
 
+/// The distinct certificates of the descriptor's signing KeyDescriptors (those without `use`
+/// included); at least one is required.
+fn signing_certificates(descriptor: Node<'_, '_>, id: &str) -> Result<Vec<Certificate>, SamlError> {
     let mut certificates: Vec<Certificate> = Vec::new();
     let mut without_x509 = 0usize;
     for (index, key) in children_named(descriptor, NS_METADATA, "KeyDescriptor").enumerate() {
@@ -402,16 +431,11 @@ fn read_entity(entity: &Entity<'_, '_>) -> Result<IdpMetadata, SamlError> {
              signing certificate no response can be verified"
         )));
     }
+    Ok(certificates)
+}
 
-    let single_sign_on = read_endpoints(descriptor, "SingleSignOnService")?;
-    let single_logout = read_endpoints(descriptor, "SingleLogoutService")?;
-    if endpoint_url(&single_sign_on, None).is_none() {
-        return Err(invalid(format!(
-            "\"{id}\" has no SingleSignOnService with the HTTP-Redirect or HTTP-POST binding; this service \
-             provider sends its AuthnRequests with one of those"
-        )));
-    }
-
+/// The distinct, non-blank NameIDFormats the descriptor lists, in order.
+fn name_id_formats(descriptor: Node<'_, '_>) -> Result<Vec<String>, SamlError> {
     let mut name_id_formats: Vec<String> = Vec::new();
     for node in children_named(descriptor, NS_METADATA, "NameIDFormat") {
         let format = text(node).map_err(context("NameIDFormat"))?.trim().to_owned();
@@ -419,19 +443,7 @@ fn read_entity(entity: &Entity<'_, '_>) -> Result<IdpMetadata, SamlError> {
             name_id_formats.push(format);
         }
     }
-
-    let want_authn_requests_signed =
-        matches!(descriptor.attribute("WantAuthnRequestsSigned").map(str::trim), Some("true" | "1"));
-
-    Ok(IdpMetadata {
-        entity_id: id.to_owned(),
-        single_sign_on,
-        single_logout,
-        name_id_formats,
-        certificates,
-        want_authn_requests_signed,
-        valid_until,
-    })
+    Ok(name_id_formats)
 }
 
 /// Every `X509Certificate` in the KeyDescriptor's `KeyInfo/X509Data` (a KeyInfo holding only a
@@ -807,9 +819,13 @@ mod tests {
         assert!(err.message().contains("has a 1024-bit RSA key; the minimum is 2048 bits (min_rsa_key_bits)"), "{err}");
         assert!(m.check_key_sizes(1024).is_ok());
         assert!(IdpMetadata::parse(OKTA).unwrap().check_key_sizes(2048).is_ok());
-        let imported =
-            crate::bridge::json::import_metadata(&xml, "https://app.example/saml", "https://app.example/acs", None);
-        assert_eq!(imported.unwrap_err().code(), ErrorCode::InvalidCertificate);
+        // An import checks at the floor of the settings it makes (2048 by default), and a
+        // service provider built from those settings refuses the key the same way.
+        let selected = IdpMetadata::select(&xml, None).unwrap();
+        let settings = selected.to_settings("https://app.example/saml", "https://app.example/acs");
+        let refused = selected.check_key_sizes(settings.min_rsa_key_bits).unwrap_err();
+        assert_eq!(refused.code(), ErrorCode::InvalidCertificate);
+        assert_eq!(crate::saml::ServiceProvider::new(settings).unwrap_err(), refused);
     }
 
     #[test]

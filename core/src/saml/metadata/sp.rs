@@ -4,8 +4,8 @@
 use super::{BINDING_HTTP_POST, PROTOCOL_SAML2, escape_attr, escape_text};
 use crate::saml::certificate::Certificate;
 use crate::saml::error::SamlError;
-use crate::saml::settings::{SamlSettings, ServiceProvider};
 use crate::saml::xml::{NS_DSIG, NS_METADATA};
+use crate::saml::{SamlSettings, ServiceProvider};
 
 impl ServiceProvider {
     /// SAML 2.0 metadata describing this service provider: an `EntityDescriptor` (entityID =
@@ -97,8 +97,8 @@ mod tests {
 
     use crate::saml::certificate::Certificate;
     use crate::saml::metadata::IdpMetadata;
-    use crate::saml::settings::{SamlSettings, ServiceProvider};
     use crate::saml::xml::{NS_DSIG, NS_METADATA, children_named, elements};
+    use crate::saml::{SamlSettings, ServiceProvider};
 
     const SP_CERT: &str = include_str!("../../../tests/data/metadata/sp.crt.pem");
     const SP_KEY: &str = include_str!("../../../tests/data/metadata/sp.key.pem");

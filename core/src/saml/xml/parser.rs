@@ -129,6 +129,14 @@ struct Open<'i> {
     last_child: u32,
 }
 
+/// The attributes of the start tag being read, as the limits count them (namespace
+/// declarations are limited separately).
+#[derive(Default)]
+struct AttributeCounts {
+    all: usize,
+    namespaced: usize,
+}
+
 struct Parser<'i, 'l> {
     s: &'i str,
     b: &'i [u8],
@@ -636,7 +644,7 @@ impl<'i> Parser<'i, '_> {
         let undo = self.undo.len();
         let declarations = self.doc.declarations.len() as u32;
         let attributes = self.doc.attributes.len();
-        let (mut count, mut namespaced) = (0usize, 0usize);
+        let mut counts = AttributeCounts::default();
         let empty = loop {
             let spaced = self.skip_space();
             match self.b.get(self.pos) {
@@ -655,50 +663,7 @@ impl<'i> Parser<'i, '_> {
                 Some(_) if !spaced => return Err(self.malformed("attributes must be separated by white space")),
                 Some(_) => {}
             }
-            let (attr_end, attr_colon) = self.name("an attribute", true)?;
-            let attr = &self.s[self.pos..attr_end];
-            self.pos = attr_end;
-            self.skip_space();
-            if self.b.get(self.pos) != Some(&b'=') {
-                return Err(self.malformed("an attribute without '='"));
-            }
-            self.pos += 1;
-            self.skip_space();
-            let value_start = self.pos + 1;
-            let value = self.attribute_value()?;
-            let declared = if attr == "xmlns" {
-                Some("")
-            } else if attr_colon == 5 && attr.starts_with("xmlns") {
-                Some(&attr[6..])
-            } else {
-                None
-            };
-            if let Some(prefix) = declared {
-                let raw_len = self.pos - 1 - value_start;
-                self.declare(prefix, value, raw_len, declarations as usize)?;
-                continue;
-            }
-            if attr_colon != 0 && &attr[usize::from(attr_colon) + 1..] == "xmlns" {
-                // `p:xmlns` is namespace-well-formed, but roxmltree reads `xml:xmlns` as a
-                // default namespace declaration (found by the xml_parse fuzz target): a name
-                // that parsers disagree on is refused rather than read one way.
-                return Err(self.malformed(format!("an attribute named {attr:?}")));
-            }
-            count += 1;
-            if count > self.limits.max_attributes {
-                return Err(limit(format!("an element has more than {} attributes", self.limits.max_attributes)));
-            }
-            if attr_colon != 0 {
-                namespaced += 1;
-                if namespaced > self.limits.max_namespaced_attributes {
-                    return Err(limit(format!(
-                        "an element has more than {} namespace-qualified attributes",
-                        self.limits.max_namespaced_attributes
-                    )));
-                }
-            }
-            let name = Name { qname: attr, colon: attr_colon, namespace: NO_NAMESPACE };
-            self.doc.attributes.push(AttributeData { name, value });
+            self.attribute(declarations as usize, &mut counts)?;
         };
         if self.open.len() >= self.limits.max_depth {
             return Err(limit(format!("the XML nests deeper than {} elements", self.limits.max_depth)));
@@ -718,6 +683,57 @@ impl<'i> Parser<'i, '_> {
         } else {
             self.open.push(Open { node, qname, undo, last_child: NONE });
         }
+        Ok(())
+    }
+
+    /// One attribute of a start tag, at `self.pos`: a namespace declaration is declared at
+    /// once; any other attribute is counted against the limits and recorded, to be resolved
+    /// when the tag ends (a declaration may follow the attribute that uses it).
+    #[inline]
+    fn attribute(&mut self, declarations: usize, counts: &mut AttributeCounts) -> Result<(), SamlError> {
+        let (attr_end, attr_colon) = self.name("an attribute", true)?;
+        let attr = &self.s[self.pos..attr_end];
+        self.pos = attr_end;
+        self.skip_space();
+        if self.b.get(self.pos) != Some(&b'=') {
+            return Err(self.malformed("an attribute without '='"));
+        }
+        self.pos += 1;
+        self.skip_space();
+        let value_start = self.pos + 1;
+        let value = self.attribute_value()?;
+        let declared = if attr == "xmlns" {
+            Some("")
+        } else if attr_colon == 5 && attr.starts_with("xmlns") {
+            Some(&attr[6..])
+        } else {
+            None
+        };
+        if let Some(prefix) = declared {
+            let raw_len = self.pos - 1 - value_start;
+            return self.declare(prefix, value, raw_len, declarations);
+        }
+        if attr_colon != 0 && &attr[usize::from(attr_colon) + 1..] == "xmlns" {
+            // `p:xmlns` is namespace-well-formed, but roxmltree reads `xml:xmlns` as a
+            // default namespace declaration (found by the xml_parse fuzz target): a name
+            // that parsers disagree on is refused rather than read one way.
+            return Err(self.malformed(format!("an attribute named {attr:?}")));
+        }
+        counts.all += 1;
+        if counts.all > self.limits.max_attributes {
+            return Err(limit(format!("an element has more than {} attributes", self.limits.max_attributes)));
+        }
+        if attr_colon != 0 {
+            counts.namespaced += 1;
+            if counts.namespaced > self.limits.max_namespaced_attributes {
+                return Err(limit(format!(
+                    "an element has more than {} namespace-qualified attributes",
+                    self.limits.max_namespaced_attributes
+                )));
+            }
+        }
+        let name = Name { qname: attr, colon: attr_colon, namespace: NO_NAMESPACE };
+        self.doc.attributes.push(AttributeData { name, value });
         Ok(())
     }
 

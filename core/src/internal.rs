@@ -18,3 +18,13 @@ pub mod filter {
         FilterLimits, FilterOptions, PatchPath, parse_filter, parse_filter_in, parse_patch_path, parse_patch_path_in,
     };
 }
+
+/// Our XML parser, its tree and exclusive canonicalization (the SAML verifier's input side).
+pub mod xml {
+    pub use crate::saml::xml::*;
+}
+
+/// xs:dateTime as SAML reads and writes it.
+pub mod datetime {
+    pub use crate::saml::datetime::{format_datetime, parse_datetime};
+}

@@ -9,9 +9,9 @@ use super::case::KeyCase;
 use super::error::BridgeError;
 use crate::error::ErrorCode;
 use crate::login::LoginDecision;
-use crate::saml::certificate::{Certificate, KeyKind};
 use crate::saml::metadata::Endpoint;
 use crate::saml::{AuthnRequest, Identity, IdpMetadata, SamlSettings};
+use crate::saml::{Certificate, KeyKind};
 use crate::scim::ScimConfig;
 
 /// An instant as the wire carries it: RFC 3339, UTC.

@@ -94,7 +94,7 @@ fn decisions_and_instants_have_one_json_form() {
 fn certificate_facts_name_the_key() {
     let read = |name: &str| {
         let path = format!("{}/tests/data/saml/{name}-cert.pem", env!("CARGO_MANIFEST_DIR"));
-        crate::saml::certificate::Certificate::parse_all(&std::fs::read_to_string(path).unwrap()).unwrap().remove(0)
+        crate::saml::Certificate::parse_all(&std::fs::read_to_string(path).unwrap()).unwrap().remove(0)
     };
     let rsa = json::certificate(&read("idp-rsa3072"));
     assert_eq!((&rsa["key_type"], &rsa["key_bits"]), (&json!("rsa"), &json!(3072)));

@@ -175,7 +175,7 @@ pub enum IndexHint<'a> {
     /// `externalId eq "…"` (case-exact).
     ExternalId(&'a str),
     /// A Group's `displayName eq "…"` (compare through
-    /// [`display_name_key`](crate::model::display_name_key)).
+    /// [`display_name_key`](crate::display_name_key)).
     DisplayName(&'a str),
 }
 

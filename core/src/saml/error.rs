@@ -11,7 +11,7 @@ use crate::error::{CodedError, ErrorCode};
 /// `bridge::BridgeError`, so a SAML refusal passes through the bindings unconverted).
 pub type SamlError = CodedError;
 
-/// Cut untrusted text for quoting in a message; see [`crate::error`].
+/// Cut untrusted text for quoting in a message; the one definition is beside [`CodedError`](crate::CodedError).
 pub(crate) use crate::error::excerpt;
 
 /// `malformed_response` with `message`: the most common SAML refusal, given its own shorthand.

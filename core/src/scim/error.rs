@@ -9,8 +9,8 @@ use serde_json::json;
 use crate::error::{ErrorCode, StoreError, StoreErrorKind};
 use crate::schema::ERROR_URN;
 
-/// The `scimType` values of RFC 7644 Table 9, kept with the error table in
-/// [`crate::error`] and named here for the SCIM side.
+/// The `scimType` values of RFC 7644 Table 9, kept with the error table
+/// ([`ErrorCode`](crate::ErrorCode)) and named here for the SCIM side.
 pub use crate::error::ScimType;
 
 /// A refused SCIM request.

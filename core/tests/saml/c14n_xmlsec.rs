@@ -19,8 +19,8 @@ use aws_lc_rs::rsa::{KeyPair, KeySize};
 use aws_lc_rs::signature::{KeyPair as _, RSA_PKCS1_2048_8192_SHA256, UnparsedPublicKey};
 use base64::Engine;
 use base64::engine::general_purpose::STANDARD;
-use sso_scim_core::saml::xml::c14n::{C14nOptions, canonicalize};
-use sso_scim_core::saml::xml::{Document, Node, XmlLimits, parse_document};
+use sso_scim_core::internal::xml::c14n::{C14nOptions, canonicalize};
+use sso_scim_core::internal::xml::{Document, Node, XmlLimits, parse_document};
 use x509_cert::Certificate;
 use x509_cert::der::{Decode, Encode};
 

@@ -33,7 +33,7 @@ fn every_entra_assertion_verifies_and_reads_back() {
         "aad_WresultSaml2Valid.assertion.xml",
     ] {
         let canonical = sp().verify_signed_element(&fixture(name)).unwrap_or_else(|e| panic!("{name}: {e}"));
-        let doc = sso_scim_core::saml::xml::parse_document(&canonical, &Default::default()).unwrap();
+        let doc = sso_scim_core::internal::xml::parse_document(&canonical, &Default::default()).unwrap();
         let name_id = doc.descendants().find(|n| n.tag_name().name() == "NameID").unwrap();
         assert_eq!(name_id.text(), Some("RrX3SPSxDw6z4KHaKB2V_mnv0G-LbRZdYvo1RQa1L7s"), "{name}");
         assert!(!canonical.contains("<Signature"), "the verified bytes exclude the enveloped signature");

@@ -88,7 +88,7 @@ fn sp_metadata_names_what_the_idp_needs() {
     settings.sp_certificate = Some(std::fs::read_to_string(data("sp.crt.pem")).unwrap());
     let sp = ServiceProvider::new(settings).unwrap();
     let xml = sp.sp_metadata();
-    let doc = sso_scim_core::saml::xml::parse_document(&xml, &Default::default()).unwrap();
+    let doc = sso_scim_core::internal::xml::parse_document(&xml, &Default::default()).unwrap();
     let root = doc.root_element();
     assert_eq!(root.attribute("entityID"), Some("https://app.example/saml"));
     let acs = root.descendants().find(|n| n.tag_name().name() == "AssertionConsumerService").unwrap();

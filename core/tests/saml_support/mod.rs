@@ -10,9 +10,9 @@ use aws_lc_rs::rsa::{OAEP_SHA1_MGF1SHA1, OAEP_SHA256_MGF1SHA256, OaepPublicEncry
 use aws_lc_rs::signature::{self, EcdsaKeyPair, RsaKeyPair};
 use base64::Engine as _;
 use base64::engine::general_purpose::STANDARD;
+use sso_scim_core::internal::xml::c14n::{C14nOptions, canonicalize};
+use sso_scim_core::internal::xml::{Document, Node, XmlLimits, parse_document};
 use sso_scim_core::saml::SamlSettings;
-use sso_scim_core::saml::xml::c14n::{C14nOptions, canonicalize};
-use sso_scim_core::saml::xml::{Document, Node, XmlLimits, parse_document};
 use time::OffsetDateTime;
 use time::macros::datetime;
 

@@ -5,8 +5,8 @@
 //! differs means the first one rendered something the signer's and the verifier's views could
 //! disagree on.
 
-use sso_scim_core::saml::xml::c14n::{C14nOptions, canonicalize};
-use sso_scim_core::saml::xml::{Node, XmlLimits, parse_document};
+use sso_scim_core::internal::xml::c14n::{C14nOptions, canonicalize};
+use sso_scim_core::internal::xml::{Node, XmlLimits, parse_document};
 
 /// Limits for re-reading canonical output: none that canonicalization could push an input past
 /// (exclusive c14n declares a namespace again on every element that uses it); the input itself

@@ -42,7 +42,8 @@ fn text_content(value: Node<'_, '_>) -> String {
 
 #[cfg(test)]
 mod tests {
-    use super::super::fixture::{assertion, doc, trusted};
+    use super::super::fixture::{assertion, doc};
+    use super::super::signatures::trusted;
     use super::*;
 
     fn run(body: &str) -> Result<(Attributes, FriendlyNames), SamlError> {

@@ -38,7 +38,8 @@ pub(super) fn check(
 
 #[cfg(test)]
 mod tests {
-    use super::super::fixture::{assertion, at, doc, trusted};
+    use super::super::fixture::{assertion, at, doc};
+    use super::super::signatures::trusted;
     use super::*;
 
     fn run(body: &str) -> Result<Option<String>, SamlError> {

@@ -55,7 +55,8 @@ fn check_audience(restriction: Node<'_, '_>, sp_entity_id: &str) -> Result<(), S
 
 #[cfg(test)]
 mod tests {
-    use super::super::fixture::{SP, assertion, at, doc, trusted};
+    use super::super::fixture::{SP, assertion, at, doc};
+    use super::super::signatures::trusted;
     use super::*;
 
     fn run(conditions: &str) -> Result<Option<OffsetDateTime>, SamlError> {

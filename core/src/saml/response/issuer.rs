@@ -40,7 +40,8 @@ pub(super) fn check(
 
 #[cfg(test)]
 mod tests {
-    use super::super::fixture::{ASSERTION_NS, IDP, PROTOCOL_NS, assertion, doc, trusted};
+    use super::super::fixture::{ASSERTION_NS, IDP, PROTOCOL_NS, assertion, doc};
+    use super::super::signatures::trusted;
     use super::*;
 
     fn run(response_issuer: &str, assertion_issuer: &str) -> Result<String, SamlError> {

@@ -13,6 +13,7 @@
 //! The stages run in this order, and within each the checks keep theirs: when a response is
 //! wrong in several ways, which error it gets is part of the behaviour the shared vectors pin.
 
+mod assertion;
 mod attributes;
 mod authn;
 mod clock;
@@ -151,7 +152,7 @@ impl ServiceProvider {
     ) -> Result<Identity, SamlError> {
         let s = self.settings();
         let skew = s.clock_skew();
-        let assertion_id = structure::assertion_id(assertion)?;
+        let assertion_id = assertion::assertion_id(assertion)?;
         let issuer = issuer::check(envelope, assertion, &s.idp_entity_id)?;
         destination::check(envelope, &s.acs_url)?;
         in_response_to::check(envelope, request_id, s.allow_idp_initiated)?;
@@ -188,7 +189,6 @@ mod fixture {
     use base64::engine::general_purpose::STANDARD;
     use time::OffsetDateTime;
 
-    use super::signatures::Trusted;
     use crate::saml::SamlSettings;
     use crate::saml::datetime::parse_datetime;
     use crate::saml::xml::c14n::{C14nOptions, canonicalize};
@@ -209,12 +209,6 @@ mod fixture {
     /// so that a test may parse a temporary string.
     pub(super) fn doc(xml: &str) -> Document<'static> {
         parse_document(Box::leak(xml.to_owned().into_boxed_str()), &XmlLimits::default()).unwrap()
-    }
-
-    /// The root of `doc`, trusted without a signature (the stage under test is not the
-    /// signature stage).
-    pub(super) fn trusted<'a, 'i>(doc: &'a Document<'i>) -> Trusted<'a, 'i> {
-        Trusted::assume(doc.root_element())
     }
 
     /// `<saml:Assertion>` around `body`.

@@ -40,6 +40,14 @@ impl<'a, 'i> Trusted<'a, 'i> {
     }
 }
 
+/// The root of `doc`, trusted without a signature: for the stages' unit tests (see
+/// [`Trusted::assume`]). It lives here, not with the shared test fixture, so that the fixture
+/// needs nothing from this stage and this stage's own tests can use the fixture.
+#[cfg(test)]
+pub(super) fn trusted<'a, 'i>(doc: &'a crate::saml::xml::Document<'i>) -> Trusted<'a, 'i> {
+    Trusted::assume(doc.root_element())
+}
+
 /// The Response the profile checks read Destination, InResponseTo and the Response Issuer
 /// from, and whether a verified signature covers it. Unlike the assertion it may be unsigned:
 /// SAML lets an IdP sign the assertion alone.

@@ -1,12 +1,10 @@
 //! Stage 1, structure: the message as received, before any signature is looked at. The root is
 //! a SAML 2.0 `samlp:Response`, every `ID` is unique, exactly one assertion stands in its one
-//! allowed place, signatures stand only where SAML puts them, and the status is Success. Also
-//! the trusted assertion's own Version and ID, read once the signature stage has vouched for it.
+//! allowed place, signatures stand only where SAML puts them, and the status is Success.
 
 use std::collections::HashSet;
 
 use super::BEARER;
-use super::signatures::Trusted;
 use crate::error::ErrorCode;
 use crate::saml::error::{SamlError, excerpt, malformed};
 use crate::saml::xml::{
@@ -159,18 +157,9 @@ pub(super) fn check_status(response: Node<'_, '_>) -> Result<(), SamlError> {
     Err(SamlError::new(ErrorCode::StatusNotSuccess, detail))
 }
 
-/// The trusted assertion's Version (2.0) and its ID, the replay key.
-pub(super) fn assertion_id(assertion: Trusted<'_, '_>) -> Result<String, SamlError> {
-    let node = assertion.node();
-    if node.attribute("Version") != Some("2.0") {
-        return Err(malformed("the Assertion Version is not \"2.0\""));
-    }
-    Ok(required(node, "ID")?.to_owned())
-}
-
 #[cfg(test)]
 mod tests {
-    use super::super::fixture::{ASSERTION_NS, PROTOCOL_NS, doc, trusted};
+    use super::super::fixture::{ASSERTION_NS, PROTOCOL_NS, doc};
     use super::*;
 
     fn response(body: &str) -> String {
@@ -269,15 +258,5 @@ mod tests {
         );
         let missing = response(r#"<saml:Assertion ID="a1"/>"#);
         assert_eq!(check(&doc(&missing)).unwrap_err().message(), "the Response has no Status");
-    }
-
-    #[test]
-    fn the_assertion_is_version_2_and_has_an_id() {
-        let good = doc(&format!(r#"<saml:Assertion {ASSERTION_NS} Version="2.0" ID="a1"/>"#));
-        assert_eq!(assertion_id(trusted(&good)).unwrap(), "a1");
-        let old = doc(&format!(r#"<saml:Assertion {ASSERTION_NS} Version="1.1" ID="a1"/>"#));
-        assert_eq!(assertion_id(trusted(&old)).unwrap_err().message(), "the Assertion Version is not \"2.0\"");
-        let no_id = doc(&format!(r#"<saml:Assertion {ASSERTION_NS} Version="2.0"/>"#));
-        assert_eq!(assertion_id(trusted(&no_id)).unwrap_err().message(), "<Assertion> has no ID attribute");
     }
 }

@@ -108,7 +108,8 @@ impl Bearer<'_> {
 
 #[cfg(test)]
 mod tests {
-    use super::super::fixture::{ACS, assertion, at, doc, trusted};
+    use super::super::fixture::{ACS, assertion, at, doc};
+    use super::super::signatures::trusted;
     use super::*;
 
     const NAME_ID: &str = "<saml:NameID>ada@example.com</saml:NameID>";

@@ -4,14 +4,23 @@
 
 pub mod c14n;
 pub(crate) mod lex;
-mod parse;
+mod limits;
 mod parser;
 pub mod tree;
 
-pub use parse::{XmlLimits, parse_document};
+pub use limits::XmlLimits;
 pub use tree::{Document, Node, NodeId, NodeType};
 
 use super::error::{SamlError, malformed};
+
+/// Parse `text` as one XML document. Refused: any DOCTYPE (so no entity, internal subset or
+/// external fetch can exist), anything not well-formed or not namespace-well-formed (trailing
+/// junk, a raw `&`, a second root, an unbound prefix, a duplicate attribute), and anything
+/// beyond `limits` — each checked as the parser reaches it, so no limit is enforced only after
+/// the work it bounds.
+pub fn parse_document<'i>(text: &'i str, limits: &XmlLimits) -> Result<Document<'i>, SamlError> {
+    parser::parse(text, limits)
+}
 
 /// SAML 2.0 protocol namespace.
 pub const NS_PROTOCOL: &str = "urn:oasis:names:tc:SAML:2.0:protocol";

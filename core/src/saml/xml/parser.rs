@@ -20,7 +20,7 @@ use std::hash::BuildHasher;
 use rustc_hash::FxBuildHasher;
 
 use super::lex::is_space;
-use super::parse::XmlLimits;
+use super::limits::XmlLimits;
 use super::tree::{AttributeData, Document, Kind, NO_NAMESPACE, NONE, Name, NodeData, XML_NAMESPACE};
 use crate::error::ErrorCode;
 use crate::saml::error::SamlError;

@@ -67,8 +67,8 @@ fn digest_b64(xml: &str, id: &str) -> String {
     let node = doc.descendants().find(|n| n.attribute("ID") == Some(id)).unwrap();
     let sig = node.children().find(|c| c.tag_name().name() == "Signature");
     let mut out = Vec::new();
-    let opts = sso_scim_core::saml::xml::c14n::C14nOptions { exclude: sig.map(|s| s.id()), ..Default::default() };
-    sso_scim_core::saml::xml::c14n::canonicalize(node, &opts, &mut out).unwrap();
+    let opts = sso_scim_core::internal::xml::c14n::C14nOptions { exclude: sig.map(|s| s.id()), ..Default::default() };
+    sso_scim_core::internal::xml::c14n::canonicalize(node, &opts, &mut out).unwrap();
     STANDARD.encode(aws_lc_rs::digest::digest(&aws_lc_rs::digest::SHA256, &out))
 }
 

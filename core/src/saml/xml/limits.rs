@@ -1,12 +1,8 @@
-//! Parsing untrusted XML: DTD-free, and with limits on depth, node count, attributes per
-//! element, name and namespace-URI length and namespace bindings, each enforced by our parser
+//! The limits on untrusted XML: depth, node count, attributes per element, name and
+//! namespace-URI length and namespace bindings, each enforced by our parser
 //! ([`super::parser`]) while it reads, before the work the limit bounds.
 
 use serde::{Deserialize, Serialize};
-
-use super::parser;
-use super::tree::Document;
-use crate::saml::error::SamlError;
 
 /// Structural limits for untrusted XML. Each bounds real work — bytes, depth, element count,
 /// the length of what is compared — so none refuses a genuine response under the size cap.
@@ -103,17 +99,9 @@ impl From<StoredLimits> for XmlLimits {
     }
 }
 
-/// Parse `text` as one XML document. Refused: any DOCTYPE (so no entity, internal subset or
-/// external fetch can exist), anything not well-formed or not namespace-well-formed (trailing
-/// junk, a raw `&`, a second root, an unbound prefix, a duplicate attribute), and anything
-/// beyond `limits` — each checked as the parser reaches it, so no limit is enforced only after
-/// the work it bounds.
-pub fn parse_document<'i>(text: &'i str, limits: &XmlLimits) -> Result<Document<'i>, SamlError> {
-    parser::parse(text, limits)
-}
-
 #[cfg(test)]
 mod tests {
+    use super::super::parse_document;
     use super::*;
 
     fn code(text: &str) -> Option<&'static str> {

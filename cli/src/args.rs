@@ -1,4 +1,4 @@
-//! The command line (DESIGN.md "Reference host and tools"): `--db` is global and may come
+//! The command line (README "Reference host: `sso-scim serve` and the admin CLI"): `--db` is global and may come
 //! before or after the subcommand.
 
 use std::net::{IpAddr, SocketAddr};

@@ -1,6 +1,6 @@
 //! `sso-scim`: the reference host of sso-scim — SCIM provisioning and SAML sign-in served over
-//! HTTP on SQLite — and the tools to administer it. The contract is DESIGN.md's "Reference
-//! host and tools".
+//! HTTP on SQLite — and the tools to administer it (README "Reference host: `sso-scim serve` and
+//! the admin CLI"; how it is built: docs/ARCHITECTURE.md).
 
 mod admin;
 mod args;

@@ -1,4 +1,4 @@
-//! `sso-scim saml verify`: validate one SAMLResponse and print the JSON contract of DESIGN.md:
+//! `sso-scim saml verify`: validate one SAMLResponse and print its JSON contract:
 //! `{"ok":true,"identity":{…}}` (exit 0) or `{"ok":false,"error":{"code","message"}}` (exit 1);
 //! a usage or settings error exits 2, its code `usage` or the settings' own (`invalid_settings`,
 //! `invalid_certificate` for an IdP key under `min_rsa_key_bits`, `invalid_metadata`…).

@@ -1,5 +1,5 @@
 //! `/Users` and `/Users/{id}`: create, read, replace, patch, delete — and the product
-//! lifecycle behind them (DESIGN.md): `active:false` archives, `active:true` restores, DELETE
+//! lifecycle behind them (README "Product lifecycle"): `active:false` archives, `active:true` restores, DELETE
 //! deprovisions (archived in the product, gone for SCIM), a later POST of the same userName
 //! re-links and restores.
 

@@ -7,7 +7,7 @@
 //! place.
 
 use serde_json::Value;
-use sso_scim_core::bridge::BridgeError;
+use sso_scim_core::bridge::{BridgeError, KeyCase};
 
 /// Whether `message` is serde's (no field named) rather than the core's own check.
 fn is_serde(message: &str) -> bool {
@@ -72,21 +72,7 @@ fn culprit(
 
 /// The core's name of a field: snake_case segments joined with dots.
 fn snake(path: &[String]) -> String {
-    let segments: Vec<String> = path
-        .iter()
-        .map(|key| {
-            let mut out = String::with_capacity(key.len() + 4);
-            for c in key.chars() {
-                if c.is_ascii_uppercase() {
-                    out.push('_');
-                    out.push(c.to_ascii_lowercase());
-                } else {
-                    out.push(c);
-                }
-            }
-            out
-        })
-        .collect();
+    let segments: Vec<String> = path.iter().map(|key| KeyCase::Camel.core_key(key)).collect();
     segments.join(".")
 }
 

@@ -41,6 +41,15 @@ impl KeyCase {
             KeyCase::Camel => snake_to_camel(snake),
         }
     }
+
+    /// One key of the host's spelling as the core's serde form names it (the inverse of
+    /// [`KeyCase::key`]): what a binding quotes when it names a field the core refused.
+    pub fn core_key(self, host: &str) -> String {
+        match self {
+            KeyCase::Snake => host.to_owned(),
+            KeyCase::Camel => camel_to_snake(host),
+        }
+    }
 }
 
 fn recase(value: Value, rename: &dyn Fn(&str) -> String) -> Value {
@@ -92,6 +101,15 @@ fn camel_to_snake(key: &str) -> String {
 mod tests {
     use super::*;
     use serde_json::json;
+
+    #[test]
+    fn one_key_goes_to_the_host_and_back() {
+        for snake in ["max_response_bytes", "xml_limits", "id"] {
+            assert_eq!(KeyCase::Camel.core_key(&KeyCase::Camel.key(snake)), snake);
+            assert_eq!(KeyCase::Snake.core_key(snake), snake);
+        }
+        assert_eq!(KeyCase::Camel.core_key("maxNamespaceUriBytes"), "max_namespace_uri_bytes");
+    }
 
     #[test]
     fn keys_recase_both_ways_except_inside_data() {

@@ -262,9 +262,8 @@ pub(crate) mod plans {
         let mut sorted_matches = Vec::new();
         for (filter, sort_by, want) in lists {
             let filtered = !filter.is_empty();
-            let filter = filtered.then(|| {
-                parse_filter_in(resource, filter, FilterLimits::default(), FilterOptions::default()).unwrap()
-            });
+            let filter = filtered
+                .then(|| parse_filter_in(resource, filter, FilterLimits::default(), FilterOptions::default()).unwrap());
             let sort = sort_by.map(|by| SortSpec::parse_in(resource, by, None).unwrap());
             let query = ListQuery { filter, sort, start_index: 1, count: 10 };
             let sql = table.list_sql(&query).unwrap();

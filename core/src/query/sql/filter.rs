@@ -22,9 +22,36 @@ use crate::schema::{AttrType, AttributeDef};
 /// Translate `filter` into a condition over `layout`'s row, numbering its parameters from
 /// `first_param` (the store binds its own, such as the workspace, before them).
 pub fn filter_to_sql(filter: &Filter, layout: &Layout, first_param: usize) -> Translation {
-    let mut tr = Translator { layout, params: Vec::new(), first_param, exact: true, aliases: 0 };
+    let mut tr = Translator { layout, params: Vec::new(), exact: true, aliases: 0 };
     let sql = tr.filter(filter, true, None).into_sql();
-    Translation { sql, params: tr.params, exact: tr.exact }
+    let (sql, params) = number_params(&sql, tr.params, layout.dialect, first_param);
+    Translation { sql, params, exact: tr.exact }
+}
+
+/// Marks a parameter in SQL under construction: parts folded away (`x or true`) take their
+/// parameters with them, so placeholders are numbered once the SQL is final.
+const MARK: char = '\u{1}';
+
+/// Replace each parameter mark by its placeholder, numbered from `first` in order of
+/// appearance, and keep only the parameters the final SQL uses.
+fn number_params(sql: &str, params: Vec<SqlValue>, dialect: Dialect, first: usize) -> (String, Vec<SqlValue>) {
+    let mut out = String::with_capacity(sql.len());
+    let mut numbers: Vec<Option<usize>> = vec![None; params.len()];
+    let mut used = Vec::new();
+    let mut parts = sql.split(MARK);
+    out.push_str(parts.next().unwrap_or(""));
+    while let (Some(index), Some(rest)) = (parts.next(), parts.next()) {
+        let index: usize = index.parse().expect("marks hold parameter indexes");
+        let number = *numbers[index].get_or_insert_with(|| {
+            used.push(index);
+            first + used.len() - 1
+        });
+        out.push_str(&dialect.placeholder(number));
+        out.push_str(rest);
+    }
+    let mut params: Vec<Option<SqlValue>> = params.into_iter().map(Some).collect();
+    let kept = used.into_iter().map(|i| params[i].take().expect("each parameter is numbered once")).collect();
+    (out, kept)
 }
 
 /// What an atom tests once `ne` and `eq null` are rewritten as negations.
@@ -72,7 +99,6 @@ struct Elem<'a> {
 struct Translator<'a> {
     layout: &'a Layout,
     params: Vec<SqlValue>,
-    first_param: usize,
     exact: bool,
     aliases: usize,
 }
@@ -82,9 +108,10 @@ impl Translator<'_> {
         self.layout.dialect
     }
 
+    /// A parameter's mark (see [`number_params`]).
     fn param(&mut self, value: SqlValue) -> String {
         self.params.push(value);
-        self.dialect().placeholder(self.first_param + self.params.len() - 1)
+        format!("{MARK}{}{MARK}", self.params.len() - 1)
     }
 
     fn alias(&mut self) -> String {

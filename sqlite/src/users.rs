@@ -113,6 +113,18 @@ fn write_user(tx: &Transaction<'_>, sql: &str, user: &UserRecord, enc: &Encoded)
     USER_VALUES.replace(tx, &user.workspace_id, &user.id, user)
 }
 
+/// Insert `user` inside the write transaction `tx`.
+fn insert_in(tx: &Transaction<'_>, user: &UserRecord, enc: &Encoded) -> Result<(), StoreError> {
+    let sql = "INSERT INTO users (workspace_id, id, seq, user_name, user_name_key, external_id, given_name, \
+             family_name, email, role, state, version, created_ms, last_modified_ms, resource, display_name_key, \
+             given_name_key, family_name_key) \
+             VALUES (?1, ?2, (SELECT coalesce(max(seq), 0) + 1 FROM users WHERE workspace_id = ?1), \
+             ?3, ?4, ?5, ?6, ?7, ?8, ?9, ?10, ?11, ?12, ?13, ?14, ?15, ?16, ?17)";
+    write_user(tx, sql, user, enc)
+        // The id clashing is as much a conflict as the userName: MemoryDirectory says so too.
+        .map_err(|e| write_error(e, || taken(user), &user.workspace_id, "cannot insert the user"))
+}
+
 impl SqliteDirectory {
     pub(crate) fn token_grant(&self, token_hash: &TokenHash) -> Result<Option<TokenGrant>, StoreError> {
         self.db.read(|c| {
@@ -140,15 +152,22 @@ impl SqliteDirectory {
     pub(crate) fn insert_user_row(&self, user: &UserRecord) -> Result<UserRecord, StoreError> {
         let enc = encode(user.version, &user.resource)?;
         self.db.write(|tx, _| {
-            let sql = "INSERT INTO users (workspace_id, id, seq, user_name, user_name_key, external_id, given_name, \
-                     family_name, email, role, state, version, created_ms, last_modified_ms, resource, display_name_key, \
-                     given_name_key, family_name_key) \
-                     VALUES (?1, ?2, (SELECT coalesce(max(seq), 0) + 1 FROM users WHERE workspace_id = ?1), \
-                     ?3, ?4, ?5, ?6, ?7, ?8, ?9, ?10, ?11, ?12, ?13, ?14, ?15, ?16, ?17)";
-            write_user(tx, sql, user, &enc)
-                // The id clashing is as much a conflict as the userName: MemoryDirectory says so too.
-                .map_err(|e| write_error(e, || taken(user), &user.workspace_id, "cannot insert the user"))?;
+            insert_in(tx, user, &enc)?;
             Ok(user.clone())
+        })
+    }
+
+    /// Insert many new users in one transaction, all or none: what an import of an existing
+    /// directory (or a benchmark's load) needs, one fsync instead of one per user. Fails as
+    /// `insert_user` does on the first user whose userName key or id is taken, and then
+    /// stores none of them.
+    pub fn import_users(&self, users: &[UserRecord]) -> Result<usize, StoreError> {
+        let encoded = users.iter().map(|u| encode(u.version, &u.resource)).collect::<Result<Vec<_>, _>>()?;
+        self.db.write(|tx, _| {
+            for (user, enc) in users.iter().zip(&encoded) {
+                insert_in(tx, user, enc)?;
+            }
+            Ok(users.len())
         })
     }
 

@@ -244,3 +244,16 @@ fn two_stores_on_one_file_see_each_others_writes() {
     assert_eq!(cli.users(&ws.id).unwrap().len(), 1);
     assert_eq!(cli.secret("k", 16).unwrap(), server.secret("k", 16).unwrap());
 }
+
+#[test]
+fn an_import_stores_every_user_or_none() {
+    let (_tmp, dir) = common::two_workspaces("import");
+    let batch: Vec<_> = (0..50).map(|i| user("a", &format!("i{i}"), &format!("Imported{i}"), None)).collect();
+    assert_eq!(dir.import_users(&batch).unwrap(), 50);
+    assert_eq!(common::query(&dir, "a", Some("userName sw \"imported4\""), 1, 100).0, 11);
+    // One taken userName (in another case) refuses the whole batch.
+    let mut clash: Vec<_> = (50..60).map(|i| user("a", &format!("i{i}"), &format!("Imported{i}"), None)).collect();
+    clash.push(user("a", "dup", "IMPORTED7", None));
+    assert_eq!(dir.import_users(&clash).unwrap_err().kind(), StoreErrorKind::Conflict);
+    assert_eq!(common::query(&dir, "a", None, 1, 0).0, 50, "nothing of the refused batch was stored");
+}

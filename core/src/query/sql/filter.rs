@@ -359,22 +359,34 @@ impl Translator<'_> {
 }
 
 /// A sub-attribute some positive comparison of `filter` (or of one of its `and` operands)
-/// requires a value of: an equality first.
+/// requires a value of, the most selective first: an equality on a free-form sub-attribute
+/// (`value`), then one on a labelling one (`type`, `primary`), then any other comparison.
+/// Entra's `emails[type eq "work"].value eq "x"` drives from `emails.value`.
 fn driver(filter: &Filter) -> Option<&AttrRef> {
     let operands = match filter {
         Filter::And { filters } => filters.as_slice(),
         one => std::slice::from_ref(one),
     };
-    let required = |want_eq: bool| {
-        operands.iter().find_map(|f| match split(f) {
-            Some((false, attr, Test::Compare(op, _))) if attr.sub.is_some() && (op == CompareOp::Eq || !want_eq) => {
-                Some(attr)
-            }
-            Some((false, attr, Test::Present)) if attr.sub.is_some() && !want_eq => Some(attr),
+    operands
+        .iter()
+        .filter_map(|f| match split(f) {
+            Some((false, attr, test)) if attr.sub.is_some() => Some((selectivity_rank(attr, test), attr)),
             _ => None,
         })
-    };
-    required(true).or_else(|| required(false))
+        .min_by_key(|(rank, _)| *rank)
+        .map(|(_, attr)| attr)
+}
+
+/// Lower is more selective.
+fn selectivity_rank(attr: &AttrRef, test: Test<'_>) -> u8 {
+    let def = attr.target();
+    let labelling = def.ty == AttrType::Boolean || !def.canonical_values.is_empty() || def.name == "type";
+    match (test, labelling) {
+        (Test::Compare(CompareOp::Eq, _), false) => 0,
+        (Test::Compare(CompareOp::Eq, _), true) => 1,
+        (Test::Compare(..), _) => 2,
+        (Test::Present, _) => 3,
+    }
 }
 
 fn symbol(op: CompareOp) -> &'static str {

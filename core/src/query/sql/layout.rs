@@ -137,7 +137,7 @@ impl Layout {
                 column.kind
             )));
         }
-        if self.columns.iter().any(|(a, _)| *a == attr) {
+        if self.columns.iter().any(|(a, _)| same_ref(a, &attr)) {
             return Err(LayoutError(format!("attribute {attr} has two columns")));
         }
         self.columns.push((attr, column));
@@ -164,7 +164,7 @@ impl Layout {
 
     /// Where `attr` lives.
     pub(crate) fn place(&self, attr: &AttrRef) -> Place<'_> {
-        if let Some((_, column)) = self.columns.iter().find(|(a, _)| a == attr) {
+        if let Some((_, column)) = self.columns.iter().find(|(a, _)| same_ref(a, attr)) {
             return Place::Column(column);
         }
         if attr.is_common() && attr.attr.name == "meta" {
@@ -195,6 +195,18 @@ impl Layout {
         out.retain(|a| matches!(self.place(a), Place::Values(_)));
         out
     }
+}
+
+/// Whether two references name the same attribute: by identity, since the schema tables are
+/// statics (a derived `==` would compare whole schema tables, field by field).
+pub(crate) fn same_ref(a: &AttrRef, b: &AttrRef) -> bool {
+    std::ptr::eq(a.schema, b.schema)
+        && std::ptr::eq(a.attr, b.attr)
+        && match (a.sub, b.sub) {
+            (Some(x), Some(y)) => std::ptr::eq(x, y),
+            (None, None) => true,
+            _ => false,
+        }
 }
 
 impl fmt::Display for ColumnKind {

@@ -4,7 +4,7 @@
 use serde_json::Value;
 
 use super::keys::{ValueKeys, text_key};
-use super::layout::Layout;
+use super::layout::{Layout, same_ref};
 use crate::model::UserRecord;
 use crate::query::eval::{Val, ValueSource, is_present};
 use crate::query::path::{AttrRef, resolve_attr_in};
@@ -46,7 +46,7 @@ pub fn value_rows<S: ValueSource>(layout: &Layout, record: &S) -> Vec<ValueRow> 
     // Complex attributes whose whole value has a column or no place: their sub-attributes.
     for sub in attrs.iter().filter(|a| a.sub.is_some() && !a.is_common()) {
         let whole = AttrRef { sub: None, ..*sub };
-        if !attrs.contains(&whole) {
+        if !attrs.iter().any(|a| same_ref(a, &whole)) {
             push_sub_values(&mut rows, record, &whole, &[sub]);
         }
     }

@@ -1,6 +1,9 @@
 //! A small deterministic PRNG for the tests' random cases, so a failure names a
 //! reproducible case. Shared by path with the stores' test helpers.
 
+// Each test binary that loads this file uses a different part of it.
+#![allow(dead_code)]
+
 /// xorshift64*.
 pub struct Rng(pub u64);
 

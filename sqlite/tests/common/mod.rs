@@ -132,12 +132,6 @@ pub fn query_groups(
     (page.total_results, page.groups.into_iter().map(|g| g.id).collect())
 }
 
-#[path = "../../../core/tests/pushdown_model/rng.rs"]
-mod rng;
-// Only the differential tests draw random cases; the other test binaries share this module.
-#[allow(unused_imports)]
-pub use rng::Rng;
-
 /// Outcomes compared across stores: the value, or only the kind of error (messages differ).
 pub fn outcome<T>(r: Result<T, StoreError>) -> Result<T, StoreErrorKind> {
     r.map_err(|e| e.kind())

@@ -401,6 +401,23 @@ sso_scim_result sso_scim_display_name_key(const char *display_name,
                                           char **key_out,
                                           struct sso_scim_error **error_out);
 
+// Translate the filter and sort of a query a `query_users` / `query_groups` callback received
+// (`query_json`) into SQL over the host's own columns (`options_json`:
+// `{"dialect", "resource", "columns", "first", "tiebreak"}`). `*sql_out` is
+// `{"where", "params", "exact", "order", "sorted"}`; when `exact` is false the rows the
+// condition selects go through `sso_scim_select_users` / `sso_scim_select_groups`. Release it
+// with `sso_scim_string_free`. May be called from inside a store callback.
+//
+// Errors: `INVALID_ARGUMENT` (not a query, bad options, a column an attribute cannot have),
+// `NULL_PARAMETER`, `INVALID_UTF8`.
+//
+// # Safety
+// Strings are NUL-terminated; out-params are NULL or writable.
+sso_scim_result sso_scim_filter_to_sql(const char *query_json,
+                                       const char *options_json,
+                                       char **sql_out,
+                                       struct sso_scim_error **error_out);
+
 // Answer a `query_users` callback from every user the store keeps for the workspace:
 // filter, sort and page `records_json` (a JSON array of user records) exactly as the core's
 // own in-memory store does, deprovisioned users left out. `query_json` is the query the

@@ -839,6 +839,7 @@ module.exports.Handler = nativeBinding.Handler
 module.exports.ServiceProvider = nativeBinding.ServiceProvider
 module.exports.displayNameKey = nativeBinding.displayNameKey
 module.exports.errorCodes = nativeBinding.errorCodes
+module.exports.filterToSql = nativeBinding.filterToSql
 module.exports.generateToken = nativeBinding.generateToken
 module.exports.hashToken = nativeBinding.hashToken
 module.exports.importMetadata = nativeBinding.importMetadata

@@ -288,3 +288,26 @@ fn method_names_cover_every_method_once() {
     assert_eq!(snake.len(), 13);
     assert_eq!(StoreMethod::ALL.iter().filter(|m| !m.is_optional()).count(), 7);
 }
+
+/// Every case of `tests/vectors/sql/`: the host-schema translation answers exactly as pinned,
+/// or refuses with the pinned code.
+#[test]
+fn every_sql_vector_passes() {
+    let dir = concat!(env!("CARGO_MANIFEST_DIR"), "/../tests/vectors/sql");
+    let mut cases = 0;
+    for entry in std::fs::read_dir(dir).unwrap() {
+        let path = entry.unwrap().path();
+        let file: Value = serde_json::from_str(&std::fs::read_to_string(&path).unwrap()).unwrap();
+        for case in file["cases"].as_array().unwrap() {
+            let name = case["name"].as_str().unwrap();
+            let got = sso_scim_core::bridge::filter_to_sql(case["query"].clone(), case["options"].clone());
+            match (&case["expect"], case["error"].as_str()) {
+                (Value::Null, Some(code)) => assert_eq!(got.unwrap_err().code().as_str(), code, "{name}"),
+                (expect, None) => assert_eq!(&got.unwrap_or_else(|e| panic!("{name}: {e}")), expect, "{name}"),
+                _ => panic!("{name}: a case expects an answer or an error"),
+            }
+            cases += 1;
+        }
+    }
+    assert!(cases >= 18, "only {cases} SQL cases ran");
+}

@@ -29,7 +29,7 @@ mod store;
 use std::ffi::{CStr, c_char};
 
 use serde_json::Value;
-use sso_scim_core::bridge::{KeyCase, json, select_groups, select_users};
+use sso_scim_core::bridge::{KeyCase, filter_to_sql, json, select_groups, select_users};
 use sso_scim_core::token::{ScimToken, hash_token, is_well_formed};
 use sso_scim_core::{display_name_key, user_name_key};
 
@@ -217,18 +217,49 @@ fn select(
     pick: fn(KeyCase, Value, Vec<Value>) -> Result<Value, sso_scim_core::bridge::BridgeError>,
 ) -> Result<(), Failure> {
     out_arg(page_out, "page_out")?;
-    let parse = |ptr: *const c_char, name: &str| -> Result<Value, Failure> {
-        // SAFETY: NUL-terminated, per the callers' contract.
-        let text = unsafe { text_arg(ptr, name) }?;
-        serde_json::from_str(text).map_err(|e| Failure::argument(format!("{name} is not JSON: {e}")))
-    };
-    let query = parse(query_json, "query_json")?;
-    let Value::Array(records) = parse(records_json, "records_json")? else {
+    let query = json_arg(query_json, "query_json")?;
+    let Value::Array(records) = json_arg(records_json, "records_json")? else {
         return Err(Failure::argument("records_json is not a JSON array"));
     };
     let page = pick(KeyCase::Snake, query, records)?;
     // SAFETY: checked writable above.
     unsafe { write_string(page_out, &page.to_string()) }
+}
+
+/// Translate the filter and sort of a query a `query_users` / `query_groups` callback received
+/// (`query_json`) into SQL over the host's own columns (`options_json`:
+/// `{"dialect", "resource", "columns", "first", "tiebreak"}`). `*sql_out` is
+/// `{"where", "params", "exact", "order", "sorted"}`; when `exact` is false the rows the
+/// condition selects go through `sso_scim_select_users` / `sso_scim_select_groups`. Release it
+/// with `sso_scim_string_free`. May be called from inside a store callback.
+///
+/// Errors: `INVALID_ARGUMENT` (not a query, bad options, a column an attribute cannot have),
+/// `NULL_PARAMETER`, `INVALID_UTF8`.
+///
+/// # Safety
+/// Strings are NUL-terminated; out-params are NULL or writable.
+#[unsafe(no_mangle)]
+pub unsafe extern "C" fn sso_scim_filter_to_sql(
+    query_json: *const c_char,
+    options_json: *const c_char,
+    sql_out: *mut *mut c_char,
+    error_out: *mut *mut sso_scim_error,
+) -> sso_scim_result {
+    boundary(error_out, || {
+        out_arg(sql_out, "sql_out")?;
+        let query = json_arg(query_json, "query_json")?;
+        let options = json_arg(options_json, "options_json")?;
+        let translation = filter_to_sql(query, options)?;
+        // SAFETY: checked writable above.
+        unsafe { write_string(sql_out, &translation.to_string()) }
+    })
+}
+
+/// A NUL-terminated JSON argument, parsed.
+fn json_arg(ptr: *const c_char, name: &str) -> Result<Value, Failure> {
+    // SAFETY: NUL-terminated, per the callers' contract.
+    let text = unsafe { text_arg(ptr, name) }?;
+    serde_json::from_str(text).map_err(|e| Failure::argument(format!("{name} is not JSON: {e}")))
 }
 
 /// Answer a `query_users` callback from every user the store keeps for the workspace:

@@ -120,7 +120,8 @@ impl SqliteDirectory {
 /// The count of a workspace's groups, and an unfiltered page of them in insertion order.
 fn plain_sql() -> (String, String) {
     (
-        "SELECT count(*) FROM groups WHERE workspace_id = ?1".to_owned(),
+        // Kept exact by triggers (schema migration 4): one row, not a scan.
+        "SELECT coalesce((SELECT groups FROM workspace_counts WHERE workspace_id = ?1), 0)".to_owned(),
         format!("SELECT {GROUP_COLUMNS} FROM groups WHERE workspace_id = ?1 ORDER BY seq LIMIT ?2 OFFSET ?3"),
     )
 }
@@ -134,7 +135,7 @@ mod tests {
     #[test]
     fn lookups_pages_and_translated_lists_go_through_indexes() {
         let wanted = Wanted {
-            count: "COVERING INDEX groups_in_order (workspace_id=?)",
+            count: "SEARCH workspace_counts USING PRIMARY KEY (workspace_id=?)",
             page: "USING INDEX groups_in_order (workspace_id=?)",
             by_id: "(workspace_id=? AND id=?)",
             by_key: "USING INDEX groups_by_display_name (workspace_id=? AND display_name_key=?)",

@@ -152,8 +152,10 @@ impl<R> Table<R> {
         };
         let from = format!("FROM {} r WHERE r.workspace_id = ?1 AND {} AND ({condition})", self.name, self.visible);
         let n = 1 + params.len();
+        // Without a filter the total is every visible record: the kept count, not a scan.
+        let count = if query.filter.is_some() { format!("SELECT count(*) {from}") } else { (self.plain_sql)().0 };
         Ok(ListSql {
-            count: format!("SELECT count(*) {from}"),
+            count,
             page: format!("SELECT {} {from} ORDER BY {order} LIMIT ?{} OFFSET ?{}", self.columns, n + 1, n + 2),
             params,
         })

@@ -1,4 +1,4 @@
-/* The C suite: API checks, every SCIM and SAML vector, and threads sharing one handler.
+/* The C suite: API checks, every SCIM, SAML and SQL vector, and threads sharing one handler.
  * Run from the repository root (vectors name files relative to it). Prints
  * "N passed, N failed" and exits non-zero on any failure. */
 #include <stdio.h>
@@ -14,6 +14,7 @@ int main(int argc, char **argv) {
         if (all || strcmp(part, "api") == 0) run_api_tests();
         if (all || strcmp(part, "scim") == 0) run_scim_vectors();
         if (all || strcmp(part, "saml") == 0) run_saml_vectors();
+        if (all || strcmp(part, "sql") == 0) run_sql_vectors();
         if (all || strcmp(part, "threads") == 0) run_thread_tests();
         if (all) break;
     }

@@ -11,6 +11,7 @@ extern "C" {
 void run_api_tests(void);
 void run_scim_vectors(void);
 void run_saml_vectors(void);
+void run_sql_vectors(void);
 void run_thread_tests(void);
 
 /* From the SAML runner, for tests that reuse a vector case: its merged settings JSON (free

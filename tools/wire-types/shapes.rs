@@ -235,6 +235,98 @@ pub trait GroupStore: Store {
     fn delete_group(workspace_id: String, id: String, expected_version: u64) -> Unknown;
 }
 
+/// Options of `filter_to_sql`: the host's SQL dialect and the columns it keeps attributes in.
+pub struct SqlOptions {
+    /// The SQL written.
+    pub dialect: SqlDialect,
+    /// `"User"` (the default) or `"Group"`.
+    #[serde(default)]
+    pub resource: Option<String>,
+    /// Attribute path (`userName`, `name.familyName`, `active`, `meta.lastModified`, an
+    /// enterprise attribute by its URN) → the column holding it. Attributes without one make
+    /// the translation a superset.
+    #[serde(default)]
+    pub columns: Option<BTreeMap<String, SqlColumn>>,
+    /// The number of the first placeholder (default 1).
+    #[serde(default)]
+    pub first: Option<u64>,
+    /// SQL ordering rows whose sort keys are equal, ascending (the host's insertion order).
+    #[serde(default)]
+    pub tiebreak: Option<String>,
+}
+
+/// A SQL dialect.
+pub enum SqlDialect {
+    /// SQLite: `?N` placeholders.
+    #[serde(rename = "sqlite")]
+    Sqlite,
+    /// PostgreSQL: `$N` placeholders, text ordered `COLLATE "C"`.
+    #[serde(rename = "postgres")]
+    Postgres,
+}
+
+/// A column: its SQL alone (a key column that may be NULL), or described.
+#[serde(untagged)]
+pub enum SqlColumn {
+    /// The SQL of a nullable key column.
+    Key(String),
+    /// The column described.
+    Described(SqlColumnSpec),
+}
+
+/// A column described.
+pub struct SqlColumnSpec {
+    /// The column's SQL (`u.user_name_key`).
+    pub column: String,
+    /// What it holds (default `"key"`).
+    #[serde(rename = "type", default)]
+    pub kind: Option<SqlColumnType>,
+    /// Whether it may be NULL (default true).
+    #[serde(default)]
+    pub nullable: Option<bool>,
+}
+
+/// What a column holds.
+pub enum SqlColumnType {
+    /// The key of the attribute's string value: `user_name_key(value)` for case-insensitive
+    /// attributes (the core's one folding), the value itself for caseExact ones.
+    #[serde(rename = "key")]
+    Key,
+    /// The dialect's boolean.
+    #[serde(rename = "boolean")]
+    Boolean,
+    /// A dateTime as whole milliseconds since the Unix epoch.
+    #[serde(rename = "epoch_ms")]
+    EpochMs,
+}
+
+/// What `filter_to_sql` answers.
+pub struct SqlTranslation {
+    /// A condition on the host's row (`1 = 1` without a filter), placeholders numbered from
+    /// `first`.
+    #[serde(rename = "where")]
+    pub condition: String,
+    /// The parameters to bind, in placeholder order.
+    pub params: Vec<SqlParam>,
+    /// Whether the condition selects exactly the matches; when false it selects a superset,
+    /// which the host passes to `select_users` / `select_groups` to re-check, sort and page.
+    pub exact: bool,
+    /// The `ORDER BY` terms, or null without a sort nor a tie-break.
+    pub order: Option<String>,
+    /// False when the sort attribute has no column: `order` then holds only the tie-break
+    /// and the host sorts with `select_users` / `select_groups`.
+    pub sorted: bool,
+}
+
+/// A bind parameter.
+#[serde(untagged)]
+pub enum SqlParam {
+    /// Text.
+    Text(String),
+    /// A number.
+    Number(f64),
+}
+
 /// Request headers: Node's `req.headers` shape, or `[name, value]` pairs.
 #[binding(node)]
 #[serde(untagged)]

@@ -192,6 +192,57 @@ export interface GroupPage {
   groups: GroupRecord[]
 }
 
+/** A column described. */
+export interface SqlColumnSpec {
+  /** The column's SQL (`u.user_name_key`). */
+  column: string
+  /** What it holds (default `"key"`). */
+  type?: 'key' | 'boolean' | 'epoch_ms' | null
+  /** Whether it may be NULL (default true). */
+  nullable?: boolean | null
+}
+
+/** Options of `filterToSql`: the host's SQL dialect and the columns it keeps attributes in. */
+export interface SqlOptions {
+  /** The SQL written. */
+  dialect: 'sqlite' | 'postgres'
+  /** `"User"` (the default) or `"Group"`. */
+  resource?: string | null
+  /**
+   * Attribute path (`userName`, `name.familyName`, `active`, `meta.lastModified`, an
+   * enterprise attribute by its URN) → the column holding it. Attributes without one make
+   * the translation a superset.
+   */
+  columns?: Record<string, string | SqlColumnSpec> | null
+  /** The number of the first placeholder (default 1). */
+  first?: number | null
+  /** SQL ordering rows whose sort keys are equal, ascending (the host's insertion order). */
+  tiebreak?: string | null
+}
+
+/** What `filterToSql` answers. */
+export interface SqlTranslation {
+  /**
+   * A condition on the host's row (`1 = 1` without a filter), placeholders numbered from
+   * `first`.
+   */
+  where: string
+  /** The parameters to bind, in placeholder order. */
+  params: (string | number)[]
+  /**
+   * Whether the condition selects exactly the matches; when false it selects a superset,
+   * which the host passes to `selectUsers` / `selectGroups` to re-check, sort and page.
+   */
+  exact: boolean
+  /** The `ORDER BY` terms, or null without a sort nor a tie-break. */
+  order: string | null
+  /**
+   * False when the sort attribute has no column: `order` then holds only the tie-break
+   * and the host sorts with `selectUsers` / `selectGroups`.
+   */
+  sorted: boolean
+}
+
 /**
  * The host's store. Every method may be plain or asynchronous (Node: return a Promise;
  * Python: `async def`, accepted by the `*_async` entry points only, which call every method

@@ -99,6 +99,20 @@ pub fn select_groups<'e>(env: &'e Env, query: Unknown, groups: Unknown) -> Resul
     error::guard(env, || select(env, query, groups, bridge::select_groups))
 }
 
+/// Translate the filter and sort of a query `queryUsers` / `queryGroups` received into SQL over
+/// the host's own columns (`where`, `params`, `order`), saying whether it is exact; when it is
+/// not, the rows it selects go through `selectUsers` / `selectGroups`.
+#[napi(catch_unwind, ts_args_type = "query: StoreQuery, options: SqlOptions", ts_return_type = "SqlTranslation")]
+pub fn filter_to_sql<'e>(env: &'e Env, query: Unknown, options: Unknown) -> Result<Unknown<'e>> {
+    error::guard(env, || {
+        let argument = sso_scim_core::ErrorCode::InvalidArgument;
+        let query = convert::to_json(env, query).map_err(|r| r.within("query").into_error(env, argument))?;
+        let options = convert::to_json(env, options).map_err(|r| r.within("options").into_error(env, argument))?;
+        let translation = bridge::filter_to_sql(query, options).map_err(|e| error::bridge(env, &e))?;
+        convert::from_json(env, &translation)
+    })
+}
+
 type Select = fn(
     KeyCase,
     serde_json::Value,

@@ -6,7 +6,10 @@
 //! methods of `sso_scim.Store`, plain or `async def`.
 
 use pyo3::prelude::*;
-use sso_scim_core::bridge::{KeyCase, select_groups as core_select_groups, select_users as core_select_users};
+use sso_scim_core::bridge::{
+    KeyCase, filter_to_sql as core_filter_to_sql, select_groups as core_select_groups,
+    select_users as core_select_users,
+};
 use sso_scim_core::token::{self, ScimToken};
 use sso_scim_core::{ErrorCode, display_name_key as core_display_name_key, user_name_key as core_user_name_key};
 
@@ -83,6 +86,18 @@ fn select_groups(py: Python<'_>, query: &Bound<'_, PyAny>, groups: &Bound<'_, Py
     })
 }
 
+/// Translate the filter and sort of a query ``query_users`` / ``query_groups`` received into
+/// SQL over the host's own columns (``where``, ``params``, ``order``), saying whether it is
+/// exact; when it is not, the rows it selects go through ``select_users`` / ``select_groups``.
+#[pyfunction]
+fn filter_to_sql(py: Python<'_>, query: &Bound<'_, PyAny>, options: &Bound<'_, PyAny>) -> PyResult<Py<PyAny>> {
+    guarded(py, || {
+        let (query, options) = (argument(query, "query")?, argument(options, "options")?);
+        let translation = core_filter_to_sql(query, options).map_err(|e| bridge_error(py, &e))?;
+        Ok(to_py(py, &translation)?.unbind())
+    })
+}
+
 fn select_args(
     query: &Bound<'_, PyAny>,
     records: &Bound<'_, PyAny>,
@@ -106,6 +121,7 @@ fn _native(m: &Bound<'_, PyModule>) -> PyResult<()> {
     m.add_function(wrap_pyfunction!(display_name_key, m)?)?;
     m.add_function(wrap_pyfunction!(select_users, m)?)?;
     m.add_function(wrap_pyfunction!(select_groups, m)?)?;
+    m.add_function(wrap_pyfunction!(filter_to_sql, m)?)?;
     m.add_function(wrap_pyfunction!(saml::sp_metadata, m)?)?;
     m.add_function(wrap_pyfunction!(saml::import_metadata, m)?)?;
     m.add_class::<handler::Handler>()?;

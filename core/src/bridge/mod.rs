@@ -16,7 +16,8 @@
 //!
 //! [`json`] holds the JSON forms of outputs (identity, login decision, AuthnRequest, IdP
 //! metadata) and [`select_users`]/[`select_groups`] let a simple host store answer a query by
-//! handing over its records.
+//! handing over its records; [`filter_to_sql`] lets a host on its own SQL schema answer it in
+//! SQL.
 
 mod case;
 mod drive;
@@ -26,6 +27,7 @@ pub mod json;
 mod method;
 mod query;
 mod quiet;
+mod sql;
 
 pub use case::KeyCase;
 pub use drive::{Driven, PendingCall, Perform, Performed, Progress, Relay, Stalled, Step};
@@ -34,6 +36,7 @@ pub use foreign::{ForeignDirectory, HostStore};
 pub use method::StoreMethod;
 pub use query::{query_to_wire, select_groups, select_users};
 pub use quiet::catch_quietly;
+pub use sql::filter_to_sql;
 
 /// The message of a panic caught at a binding's boundary (it never unwinds into the host):
 /// the same words in every binding, with the panic's own text.

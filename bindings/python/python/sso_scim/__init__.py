@@ -8,7 +8,7 @@ The protocol work happens in the Rust core; this package is its Python face:
 - ``ServiceProvider(settings)`` validates SAML responses and makes AuthnRequests and SP
   metadata; ``import_metadata`` and ``sp_metadata`` help set one up;
 - ``generate_token``, ``hash_token``, ``is_well_formed_token``, ``user_name_key``,
-  ``display_name_key``, ``select_users`` and ``select_groups`` help a host store.
+  ``display_name_key``, ``select_users``, ``select_groups`` and ``filter_to_sql`` help a host store.
 """
 
 from ._errors import (
@@ -33,6 +33,7 @@ from ._native import (
     ScimResponse,
     ServiceProvider,
     display_name_key,
+    filter_to_sql,
     generate_token,
     hash_token,
     import_metadata,
@@ -65,6 +66,8 @@ from ._types import (
     ScimConfig,
     ScimLimits,
     Sort,
+    SqlOptions,
+    SqlTranslation,
     Store,
     TokenGrant,
     UserPage,
@@ -109,6 +112,8 @@ __all__ = [
     "ScimResponse",
     "ServiceProvider",
     "Sort",
+    "SqlOptions",
+    "SqlTranslation",
     "SsoScimError",
     "Store",
     "StoreConflict",
@@ -124,6 +129,7 @@ __all__ = [
     "Workspace",
     "XmlLimits",
     "display_name_key",
+    "filter_to_sql",
     "generate_token",
     "hash_token",
     "import_metadata",

@@ -28,6 +28,8 @@ from ._types import Identity as Identity
 from ._types import IdpMetadata as IdpMetadata
 from ._types import ImportedMetadata as ImportedMetadata
 from ._types import IndexHint as IndexHint
+from ._types import SqlOptions as SqlOptions
+from ._types import SqlTranslation as SqlTranslation
 from ._types import LoginAllowed as LoginAllowed
 from ._types import LoginDecision as LoginDecision
 from ._types import LoginRefused as LoginRefused
@@ -80,6 +82,8 @@ __all__ = [
     "ScimResponse",
     "ServiceProvider",
     "Sort",
+    "SqlOptions",
+    "SqlTranslation",
     "SsoScimError",
     "Store",
     "StoreConflict",
@@ -95,6 +99,7 @@ __all__ = [
     "Workspace",
     "XmlLimits",
     "display_name_key",
+    "filter_to_sql",
     "generate_token",
     "hash_token",
     "import_metadata",
@@ -140,6 +145,11 @@ def select_users(query: Query, users: Iterable[UserRecord]) -> UserPage:
 
 def select_groups(query: Query, groups: Iterable[GroupRecord]) -> GroupPage:
     """``select_users`` for ``query_groups``."""
+
+def filter_to_sql(query: Query, options: SqlOptions) -> SqlTranslation:
+    """Translate the filter and sort of a query ``query_users`` / ``query_groups`` received into
+    SQL over the host's own columns. When ``exact`` is false the condition selects a superset:
+    pass those rows to ``select_users`` / ``select_groups``, which re-check, sort and page them."""
 
 def sp_metadata(settings: SamlSettings) -> str:
     """SP metadata XML for settings whose IdP is not configured yet."""

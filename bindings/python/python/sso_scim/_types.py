@@ -23,6 +23,9 @@ __all__ = [
     "Query",
     "UserPage",
     "GroupPage",
+    "SqlColumnSpec",
+    "SqlOptions",
+    "SqlTranslation",
     "Store",
     "GroupStore",
     "ScimLimits",
@@ -218,6 +221,58 @@ class GroupPage(TypedDict):
     total_results: int
     #: The groups of this page, in order.
     groups: List[GroupRecord]
+
+
+class _SqlColumnSpecRequired(TypedDict):
+    #: The column's SQL (``u.user_name_key``).
+    column: str
+
+
+class SqlColumnSpec(_SqlColumnSpecRequired, total=False):
+    """A column described."""
+
+    #: What it holds (default ``"key"``).
+    type: Optional[Literal["key", "boolean", "epoch_ms"]]
+    #: Whether it may be NULL (default true).
+    nullable: Optional[bool]
+
+
+class _SqlOptionsRequired(TypedDict):
+    #: The SQL written.
+    dialect: Literal["sqlite", "postgres"]
+
+
+class SqlOptions(_SqlOptionsRequired, total=False):
+    """Options of ``filter_to_sql``: the host's SQL dialect and the columns it keeps attributes in."""
+
+    #: ``"User"`` (the default) or ``"Group"``.
+    resource: Optional[str]
+    #: Attribute path (``userName``, ``name.familyName``, ``active``, ``meta.lastModified``, an
+    #: enterprise attribute by its URN) → the column holding it. Attributes without one make
+    #: the translation a superset.
+    columns: Optional[Dict[str, Union[str, SqlColumnSpec]]]
+    #: The number of the first placeholder (default 1).
+    first: Optional[int]
+    #: SQL ordering rows whose sort keys are equal, ascending (the host's insertion order).
+    tiebreak: Optional[str]
+
+
+class SqlTranslation(TypedDict):
+    """What ``filter_to_sql`` answers."""
+
+    #: A condition on the host's row (``1 = 1`` without a filter), placeholders numbered from
+    #: ``first``.
+    where: str
+    #: The parameters to bind, in placeholder order.
+    params: List[Union[str, float]]
+    #: Whether the condition selects exactly the matches; when false it selects a superset,
+    #: which the host passes to ``select_users`` / ``select_groups`` to re-check, sort and page.
+    exact: bool
+    #: The ``ORDER BY`` terms, or None without a sort nor a tie-break.
+    order: Optional[str]
+    #: False when the sort attribute has no column: ``order`` then holds only the tie-break
+    #: and the host sorts with ``select_users`` / ``select_groups``.
+    sorted: bool
 
 
 class Store(Protocol):

@@ -157,6 +157,11 @@ impl Layout {
         self
     }
 
+    /// The `ORDER BY` term of the tie-break, if there is one.
+    pub(crate) fn tie_break_term(&self) -> Option<String> {
+        self.tie_break.as_ref().map(|t| format!("{t} ASC"))
+    }
+
     /// The dialect the layout's SQL is written in.
     pub fn dialect(&self) -> Dialect {
         self.dialect

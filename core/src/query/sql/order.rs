@@ -58,7 +58,7 @@ pub fn order_by(sort: &SortSpec, layout: &Layout) -> Option<String> {
         }
         Place::Unmapped => return None,
     }
-    terms.extend(layout.tie_break.iter().map(|t| format!("{t} ASC")));
+    terms.extend(layout.tie_break_term());
     Some(terms.join(", "))
 }
 

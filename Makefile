@@ -3,7 +3,7 @@
 SHELL := /bin/bash
 CARGO ?= cargo
 
-.PHONY: test prerequisites test-rust test-node test-python bench-node bench-python lint bench bench-saml bench-serve clean conformance wire-types
+.PHONY: test prerequisites test-rust test-node test-python bench-node bench-python lint bench bench-saml bench-serve bench-scale clean conformance wire-types
 
 # Every suite; the first step installs the system packages and rustup components the suites
 # need on a fresh Debian machine (scripts/prerequisites.sh says what it installs).
@@ -182,6 +182,12 @@ bench-saml:
 bench-serve:
 	$(CARGO) build --release --locked -p sso-scim-cli --example siege --bin sso-scim
 	target/release/examples/siege
+
+# List queries at scale (README "Scale"): SCALE_USERS Entra-shaped users (default 1,000,000)
+# loaded into a fresh SQLite store, each query type timed through the SCIM handler.
+SCALE_USERS ?= 1000000
+bench-scale:
+	SCALE_USERS=$(SCALE_USERS) $(CARGO) bench --locked -p sso-scim-sqlite --bench scale
 
 clean:
 	$(CARGO) clean

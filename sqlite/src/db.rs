@@ -84,7 +84,7 @@ fn create_private(path: &Path) -> Result<(), StoreError> {
 
 impl Db {
     /// Open (creating if needed) and migrate the database at `path`.
-    pub(crate) fn open(path: &Path) -> Result<Db, StoreError> {
+    pub(crate) fn open(path: &Path, backfill: schema::Backfill) -> Result<Db, StoreError> {
         create_private(path)?;
         let flags = OpenFlags::SQLITE_OPEN_READ_WRITE | OpenFlags::SQLITE_OPEN_CREATE | OpenFlags::SQLITE_OPEN_NO_MUTEX;
         let mut conn = Connection::open_with_flags(path, flags)
@@ -105,7 +105,7 @@ impl Db {
         // a power cut (NORMAL could lose the last commits).
         conn.pragma_update(None, "synchronous", "FULL").map_err(|e| failed("cannot set synchronous=FULL", e))?;
         conn.pragma_update(None, "foreign_keys", true).map_err(|e| failed("cannot enable foreign keys", e))?;
-        schema::migrate(&mut conn)?;
+        schema::migrate(&mut conn, backfill)?;
         Ok(Db {
             path: path.to_owned(),
             writer: Mutex::new(Writer { conn, assertion_inserts: 0 }),

@@ -1,24 +1,31 @@
 //! SCIM Groups: the `groups` table, answering as the core's `MemoryDirectory` does.
 
 use rusqlite::{Row, Transaction, params};
-use sso_scim_core::query::IndexHint;
-use sso_scim_core::{GroupRecord, StoreError, StoreErrorKind, display_name_key};
+use sso_scim_core::{GroupRecord, StoreError, StoreErrorKind};
 
 use crate::SqliteDirectory;
 use crate::codec::{Encoded, encode, resource_at, time_at, to_ms, version_at};
 use crate::errors::{failed, write_error};
 use crate::table::Table;
+use crate::values::GROUP_VALUES;
 
 /// The columns of a [`GroupRecord`], in the order [`group_from_row`] reads them.
-const GROUP_COLUMNS: &str =
+pub(crate) const GROUP_COLUMNS: &str =
     "workspace_id, id, display_name, external_id, version, created_ms, last_modified_ms, resource";
 
 /// The `groups` table.
-pub(crate) const GROUPS: Table<GroupRecord> =
-    Table { name: "groups", noun: "group", columns: GROUP_COLUMNS, from_row: group_from_row, plain_sql, candidates };
+pub(crate) const GROUPS: Table<GroupRecord> = Table {
+    name: "groups",
+    noun: "group",
+    columns: GROUP_COLUMNS,
+    from_row: group_from_row,
+    plain_sql,
+    values: GROUP_VALUES,
+    visible: "1 = 1",
+};
 
 /// One row of [`GROUP_COLUMNS`] as a record.
-fn group_from_row(row: &Row<'_>) -> rusqlite::Result<GroupRecord> {
+pub(crate) fn group_from_row(row: &Row<'_>) -> rusqlite::Result<GroupRecord> {
     Ok(GroupRecord {
         workspace_id: row.get(0)?,
         id: row.get(1)?,
@@ -35,9 +42,10 @@ fn taken(group: &GroupRecord) -> StoreError {
     StoreError::new(StoreErrorKind::Conflict, format!("displayName {} is taken", group.display_name))
 }
 
-/// Run an INSERT or UPDATE of `groups` whose parameters are numbered as here: both bind a
-/// group's columns the same way, so neither can drift from the other.
-fn write_group(tx: &Transaction<'_>, sql: &str, group: &GroupRecord, enc: &Encoded) -> rusqlite::Result<usize> {
+/// Run an INSERT or UPDATE of `groups` whose parameters are numbered as here (both bind a
+/// group's columns the same way, so neither can drift from the other), then replace the
+/// group's values rows.
+fn write_group(tx: &Transaction<'_>, sql: &str, group: &GroupRecord, enc: &Encoded) -> rusqlite::Result<()> {
     tx.prepare_cached(sql)?.execute(params![
         group.workspace_id,
         group.id,
@@ -48,7 +56,8 @@ fn write_group(tx: &Transaction<'_>, sql: &str, group: &GroupRecord, enc: &Encod
         to_ms(group.created),
         to_ms(group.last_modified),
         enc.resource,
-    ])
+    ])?;
+    GROUP_VALUES.replace(tx, &group.workspace_id, &group.id, group)
 }
 
 impl SqliteDirectory {
@@ -95,9 +104,14 @@ impl SqliteDirectory {
     ) -> Result<(), StoreError> {
         self.db.write(|tx, _| {
             GROUPS.check_version(tx, workspace_id, id, expected_version)?;
-            tx.prepare_cached("DELETE FROM groups WHERE workspace_id = ?1 AND id = ?2")
-                .and_then(|mut s| s.execute([workspace_id, id]))
-                .map_err(|e| failed("cannot delete the group", e))?;
+            tx.prepare_cached(
+                "DELETE FROM group_values WHERE workspace_id = ?1 \
+                 AND owner = (SELECT seq FROM groups WHERE workspace_id = ?1 AND id = ?2)",
+            )
+            .and_then(|mut s| s.execute([workspace_id, id]))
+            .and_then(|_| tx.prepare_cached("DELETE FROM groups WHERE workspace_id = ?1 AND id = ?2"))
+            .and_then(|mut s| s.execute([workspace_id, id]))
+            .map_err(|e| failed("cannot delete the group", e))?;
             Ok(())
         })
     }
@@ -111,49 +125,33 @@ fn plain_sql() -> (String, String) {
     )
 }
 
-/// The SQL selecting a filtered query's candidates in insertion order, and the value to bind
-/// to `?2` when an index hint narrows them (the displayName one through its key).
-fn candidates(hint: Option<IndexHint<'_>>) -> (String, Option<String>) {
-    let base = format!("SELECT {GROUP_COLUMNS} FROM groups WHERE workspace_id = ?1");
-    match hint {
-        Some(IndexHint::Id(id)) => (format!("{base} AND id = ?2"), Some(id.to_owned())),
-        Some(IndexHint::DisplayName(name)) => {
-            (format!("{base} AND display_name_key = ?2"), Some(display_name_key(name)))
-        }
-        Some(IndexHint::ExternalId(ext)) => (format!("{base} AND external_id = ?2 ORDER BY seq"), Some(ext.to_owned())),
-        // A User's userName hint cannot come from a filter resolved against the Group schema.
-        _ => (format!("{base} ORDER BY seq"), None),
-    }
-}
-
 #[cfg(test)]
 mod tests {
     use super::*;
     use crate::table::plans::{Wanted, assert_table_plans};
+    use sso_scim_core::internal::schema::GROUP;
 
     #[test]
-    fn lookups_and_pages_go_through_indexes() {
+    fn lookups_pages_and_translated_lists_go_through_indexes() {
         let wanted = Wanted {
             count: "COVERING INDEX groups_in_order (workspace_id=?)",
             page: "USING INDEX groups_in_order (workspace_id=?)",
             by_id: "(workspace_id=? AND id=?)",
             by_key: "USING INDEX groups_by_display_name (workspace_id=? AND display_name_key=?)",
-            by_external_id: "USING INDEX groups_by_external_id (workspace_id=? AND external_id=?)",
-            scan: "USING INDEX groups_in_order (workspace_id=?)",
         };
         let delete = "DELETE FROM groups WHERE workspace_id = ?1 AND id = ?2".to_owned();
+        let lists: &[(&str, Option<&str>, &str)] = &[
+            ("displayName eq \"x\"", None, "groups_by_display_name (workspace_id=? AND display_name_key=?)"),
+            ("externalId eq \"x\"", None, "groups_by_external_id (workspace_id=? AND external_id=?)"),
+            ("members.value eq \"x\"", None, "group_values_by_key (workspace_id=? AND path=? AND key_text=?)"),
+            ("", Some("displayName"), "groups_by_display_name (workspace_id=?)"),
+        ];
         assert_table_plans(
             &GROUPS,
-            (IndexHint::DisplayName("X"), "display_name_key"),
+            (&GROUP, "display_name_key"),
             wanted,
+            lists,
             &[(delete, "(workspace_id=? AND id=?)")],
         );
-    }
-
-    #[test]
-    fn candidates_compare_display_names_through_their_key() {
-        assert_eq!(candidates(Some(IndexHint::DisplayName("ÄdMins"))).1.as_deref(), Some("ädmins"));
-        assert_eq!(candidates(Some(IndexHint::ExternalId("AbC"))).1.as_deref(), Some("AbC"));
-        assert_eq!(candidates(Some(IndexHint::UserName("x"))).1, None);
     }
 }

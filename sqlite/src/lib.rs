@@ -50,6 +50,7 @@
 #![warn(missing_docs)]
 
 mod admin;
+mod backfill;
 mod codec;
 mod db;
 mod directory;
@@ -59,6 +60,7 @@ mod random;
 mod schema;
 mod table;
 mod users;
+mod values;
 
 use std::fmt;
 use std::path::Path;
@@ -90,7 +92,7 @@ impl SqliteDirectory {
     /// written by a newer build (the message names both schema versions). Expired SAML
     /// replay-cache entries are swept on open.
     pub fn open(path: impl AsRef<Path>) -> Result<Self, StoreError> {
-        let db = db::Db::open(path.as_ref())?;
+        let db = db::Db::open(path.as_ref(), backfill::after_migrations)?;
         db.write(|tx, _| users::sweep_assertions(tx, OffsetDateTime::now_utc()))?;
         Ok(SqliteDirectory { db })
     }

@@ -3,7 +3,7 @@
 //! Migration `n` (1-based) brings a database from version `n - 1` to `n`. A migration, once
 //! released, is never edited: a later change is a new migration appended to [`MIGRATIONS`].
 
-use rusqlite::{Connection, TransactionBehavior};
+use rusqlite::{Connection, Transaction, TransactionBehavior};
 use sso_scim_core::{StoreError, StoreErrorKind};
 
 use crate::errors::failed;
@@ -106,8 +106,60 @@ CREATE UNIQUE INDEX groups_in_order ON groups (workspace_id, seq);
 CREATE INDEX groups_by_external_id ON groups (workspace_id, external_id, seq) WHERE external_id IS NOT NULL;
 ";
 
+/// Migration 3: what the SQL translation of SCIM filters and sorts reads
+/// (`sso_scim_core::query::sql`, docs/ARCHITECTURE.md "SQL pushdown").
+///
+/// Shadow key columns hold the core's keys of the attributes IdPs and admin tools filter and
+/// sort on most (folded by the core, never by SQL's ASCII-only `lower()`); the values tables
+/// hold one row per value of every other attribute, keyed by the owner's `seq`. The rows of
+/// existing records are written by [`Backfill`] in the same transaction.
+const MIGRATION_3: &str = "
+ALTER TABLE users ADD COLUMN display_name_key TEXT;
+ALTER TABLE users ADD COLUMN given_name_key TEXT;
+ALTER TABLE users ADD COLUMN family_name_key TEXT;
+CREATE INDEX users_by_display_name ON users (workspace_id, display_name_key, seq) WHERE state <> 'deprovisioned';
+CREATE INDEX users_by_given_name ON users (workspace_id, given_name_key, seq) WHERE state <> 'deprovisioned';
+CREATE INDEX users_by_family_name ON users (workspace_id, family_name_key, seq) WHERE state <> 'deprovisioned';
+CREATE INDEX users_by_state ON users (workspace_id, state, seq) WHERE state <> 'deprovisioned';
+
+CREATE TABLE user_values (
+    workspace_id TEXT NOT NULL,
+    -- users.seq of the owning user (unique within the workspace, never reused).
+    owner        INTEGER NOT NULL,
+    -- The attribute's canonical path: emails.value, name, an enterprise attribute by URN.
+    path         TEXT NOT NULL,
+    -- The value's position among the attribute's non-null values; a sub-attribute's row
+    -- carries its element's, so rows of one element join on it.
+    elem         INTEGER NOT NULL,
+    present      INTEGER NOT NULL CHECK (present IN (0, 1)),
+    key_text     TEXT,
+    key_num      REAL,
+    key_int      INTEGER,
+    PRIMARY KEY (workspace_id, owner, path, elem)
+) STRICT, WITHOUT ROWID;
+CREATE INDEX user_values_by_key ON user_values (workspace_id, path, key_text, owner);
+
+CREATE TABLE group_values (
+    workspace_id TEXT NOT NULL,
+    owner        INTEGER NOT NULL,
+    path         TEXT NOT NULL,
+    elem         INTEGER NOT NULL,
+    present      INTEGER NOT NULL CHECK (present IN (0, 1)),
+    key_text     TEXT,
+    key_num      REAL,
+    key_int      INTEGER,
+    PRIMARY KEY (workspace_id, owner, path, elem)
+) STRICT, WITHOUT ROWID;
+CREATE INDEX group_values_by_key ON group_values (workspace_id, path, key_text, owner);
+";
+
 /// Every migration in order; the schema version is the number applied.
-const MIGRATIONS: &[&str] = &[MIGRATION_1, MIGRATION_2];
+const MIGRATIONS: &[&str] = &[MIGRATION_1, MIGRATION_2, MIGRATION_3];
+
+/// Work a migration needs beyond SQL, run in the migration's transaction after the SQL of
+/// every pending migration, with the version the database had before: computing what only
+/// the core can compute (the pushdown keys of records written before migration 3).
+pub(crate) type Backfill = fn(&Transaction<'_>, u32) -> Result<(), StoreError>;
 
 /// The schema version this build writes (and the newest it can open).
 pub const SCHEMA_VERSION: u32 = MIGRATIONS.len() as u32;
@@ -142,7 +194,7 @@ pub(crate) fn check_version(conn: &Connection) -> Result<(), StoreError> {
 
 /// Apply every pending migration in one transaction: either the database reaches
 /// [`SCHEMA_VERSION`] or it is left as it was.
-pub(crate) fn migrate(conn: &mut Connection) -> Result<(), StoreError> {
+pub(crate) fn migrate(conn: &mut Connection, backfill: Backfill) -> Result<(), StoreError> {
     // IMMEDIATE takes the write lock first, so two processes opening a fresh file at once
     // cannot both migrate: the second waits (busy_timeout), then finds the work done.
     let tx = conn
@@ -169,6 +221,7 @@ pub(crate) fn migrate(conn: &mut Connection) -> Result<(), StoreError> {
     for (i, sql) in MIGRATIONS.iter().enumerate().skip(found as usize) {
         tx.execute_batch(sql).map_err(|e| failed(&format!("migration {} failed", i + 1), e))?;
     }
+    backfill(&tx, found)?;
     tx.pragma_update(None, "user_version", SCHEMA_VERSION)
         .map_err(|e| failed("cannot record the schema version", e))?;
     tx.commit().map_err(|e| failed("cannot commit the migration", e))

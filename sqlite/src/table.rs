@@ -2,13 +2,15 @@
 //! optimistic-concurrency check of a write, and pages for `query_users` / `query_groups`.
 //! Every statement is keyed by `workspace_id`, so one workspace never reads another's rows.
 
-use rusqlite::{Connection, OptionalExtension, Row, Transaction, params};
-use sso_scim_core::query::{IndexHint, ValueSource};
+use rusqlite::types::Value as SqlParam;
+use rusqlite::{Connection, OptionalExtension, Row, Transaction, params, params_from_iter};
+use sso_scim_core::query::sql::{Layout, SqlValue, filter_to_sql, order_by};
 use sso_scim_core::{ListQuery, StoreError, StoreErrorKind};
 
 use crate::codec::to_sql_count;
 use crate::db::Db;
 use crate::errors::{corrupt, failed};
+use crate::values::ValuesOf;
 
 /// One table of records of type `R`, each row keyed by `(workspace_id, id)` and carrying a
 /// `version` column.
@@ -24,9 +26,10 @@ pub(crate) struct Table<R> {
     /// The SQL of an unfiltered, unsorted list: the count (binding the workspace as `?1`) and
     /// the page in insertion order (also binding LIMIT as `?2` and OFFSET as `?3`).
     pub(crate) plain_sql: fn() -> (String, String),
-    /// The SQL selecting a filtered query's candidates in insertion order (binding the
-    /// workspace as `?1`), and the value to bind as `?2` when the index hint narrows them.
-    pub(crate) candidates: fn(Option<IndexHint<'_>>) -> (String, Option<String>),
+    /// Where the translator finds the table's attributes, and its values table.
+    pub(crate) values: ValuesOf,
+    /// The condition on the row (aliased `r`) that SCIM can see it.
+    pub(crate) visible: &'static str,
 }
 
 /// How many records match in all, and those of the page in order.
@@ -60,17 +63,13 @@ impl<R> Table<R> {
     }
 
     /// A page of the workspace's records matching `query`, counted on the same snapshot.
-    pub(crate) fn page(&self, db: &Db, workspace_id: &str, query: &ListQuery) -> Result<Page<R>, StoreError>
-    where
-        R: ValueSource,
-    {
+    pub(crate) fn page(&self, db: &Db, workspace_id: &str, query: &ListQuery) -> Result<Page<R>, StoreError> {
         db.read_snapshot(|tx| {
             if query.filter.is_none() && query.sort.is_none() {
                 let (count, page) = (self.plain_sql)();
                 self.plain_page(tx, (&count, &page), workspace_id, query)
             } else {
-                let (sql, hinted) = (self.candidates)(query.filter.as_ref().and_then(|f| f.index_hint()));
-                self.filtered_page(tx, (&sql, hinted.as_deref()), workspace_id, query)
+                self.translated_page(tx, workspace_id, query)
             }
         })
     }
@@ -131,57 +130,86 @@ impl<R> Table<R> {
         Ok(Page { total_results, items })
     }
 
-    /// A filtered or sorted page. `sql` selects the candidates (see `candidates`) and
-    /// `hinted` is bound as `?2` when present; the core's own [`Filter::matches`](sso_scim_core::query::Filter::matches) decides
-    /// and [`SortSpec::sort`](sso_scim_core::query::SortSpec::sort) orders, so the
-    /// answers are exactly those of every other store.
-    fn filtered_page(
-        &self,
-        conn: &Connection,
-        (sql, hinted): (&str, Option<&str>),
-        workspace_id: &str,
-        query: &ListQuery,
-    ) -> Result<Page<R>, StoreError>
-    where
-        R: ValueSource,
-    {
-        let skip = query.start_index.saturating_sub(1);
-        let mut stmt = conn.prepare_cached(sql).map_err(|e| self.read_failed(e))?;
-        let rows = match hinted {
-            Some(v) => stmt.query_map(params![workspace_id, v], self.from_row),
-            None => stmt.query_map(params![workspace_id], self.from_row),
-        }
-        .map_err(|e| self.read_failed(e))?;
-        let mut page = Page { total_results: 0, items: Vec::new() };
-        let mut sorted = Vec::new();
-        for record in rows {
-            let record = record.map_err(|e| self.read_failed(e))?;
-            if !query.filter.as_ref().is_none_or(|f| f.matches(&record)) {
-                continue;
-            }
-            if query.sort.is_some() {
-                sorted.push(record);
-            } else {
-                // Only the page is kept; the rest is counted.
-                if page.total_results >= skip && page.items.len() < query.count {
-                    page.items.push(record);
+    /// The SQL of a filtered or sorted list: the filter and sort translated by the core
+    /// (`sso_scim_core::query::sql`) over this table's layout, the workspace bound as `?1`.
+    pub(crate) fn list_sql(&self, query: &ListQuery) -> Result<ListSql, StoreError> {
+        let layout: &Layout = self.values.layout;
+        let (condition, params) = match &query.filter {
+            Some(filter) => {
+                let t = filter_to_sql(filter, layout, 2);
+                if !t.exact {
+                    // The store layouts place every attribute, so this is a bug, not an input.
+                    return Err(corrupt(format!("the filter {filter} has no exact SQL over {}", self.name)));
                 }
-                page.total_results += 1;
+                (t.sql, t.params.into_iter().map(to_sql).collect())
+            }
+            None => ("1 = 1".to_owned(), Vec::new()),
+        };
+        let order = match &query.sort {
+            Some(sort) => order_by(sort, layout)
+                .ok_or_else(|| corrupt(format!("sortBy {} has no SQL order over {}", sort.attr, self.name)))?,
+            None => "r.seq ASC".to_owned(),
+        };
+        let from = format!("FROM {} r WHERE r.workspace_id = ?1 AND {} AND ({condition})", self.name, self.visible);
+        let n = 1 + params.len();
+        Ok(ListSql {
+            count: format!("SELECT count(*) {from}"),
+            page: format!("SELECT {} {from} ORDER BY {order} LIMIT ?{} OFFSET ?{}", self.columns, n + 1, n + 2),
+            params,
+        })
+    }
+
+    /// A filtered or sorted page, answered by SQL: `COUNT` for the total, `LIMIT`/`OFFSET`
+    /// for the page, so memory holds one page whatever the directory's size.
+    fn translated_page(&self, conn: &Connection, workspace_id: &str, query: &ListQuery) -> Result<Page<R>, StoreError> {
+        let ListSql { count, page, mut params } = self.list_sql(query)?;
+        params.insert(0, SqlParam::Text(workspace_id.to_owned()));
+        let total: i64 = conn
+            .prepare_cached(&count)
+            .and_then(|mut s| s.query_row(params_from_iter(&params), |r| r.get(0)))
+            .map_err(|e| self.read_failed(e))?;
+        let total_results = usize::try_from(total).map_err(|_| corrupt(format!("negative count {total}")))?;
+        let skip = query.start_index.saturating_sub(1);
+        let mut items = Vec::new();
+        if query.count > 0 && skip < total_results {
+            params.push(SqlParam::Integer(to_sql_count(query.count)));
+            params.push(SqlParam::Integer(to_sql_count(skip)));
+            let mut stmt = conn.prepare_cached(&page).map_err(|e| self.read_failed(e))?;
+            let rows = stmt.query_map(params_from_iter(&params), self.from_row).map_err(|e| self.read_failed(e))?;
+            for row in rows {
+                items.push(row.map_err(|e| self.read_failed(e))?);
             }
         }
-        if let Some(sort) = &query.sort {
-            sort.sort(&mut sorted);
-            page.total_results = sorted.len();
-            page.items = sorted.into_iter().skip(skip).take(query.count).collect();
-        }
-        Ok(page)
+        Ok(Page { total_results, items })
+    }
+}
+
+/// The statements of a translated list: the count and the page (its last two parameters
+/// LIMIT and OFFSET), and the parameters after the workspace (`?1`).
+pub(crate) struct ListSql {
+    pub(crate) count: String,
+    pub(crate) page: String,
+    pub(crate) params: Vec<SqlParam>,
+}
+
+/// A translated parameter as SQLite binds it.
+fn to_sql(value: SqlValue) -> SqlParam {
+    match value {
+        SqlValue::Text(t) => SqlParam::Text(t),
+        SqlValue::Int(i) => SqlParam::Integer(i),
+        SqlValue::Real(f) => SqlParam::Real(f),
     }
 }
 
 /// Checks on what SQLite plans for this crate's statements.
 #[cfg(test)]
 pub(crate) mod plans {
-    use super::{IndexHint, Table};
+    use sso_scim_core::ListQuery;
+    use sso_scim_core::internal::filter::{FilterLimits, FilterOptions, parse_filter_in};
+    use sso_scim_core::internal::schema::ResourceType;
+    use sso_scim_core::query::SortSpec;
+
+    use super::Table;
     use crate::db::Db;
 
     /// Removes the directory even when an assertion fails.
@@ -209,49 +237,61 @@ pub(crate) mod plans {
         pub(crate) count: &'static str,
         pub(crate) page: &'static str,
         pub(crate) by_id: &'static str,
-        /// Candidates narrowed by the name hint, and the lookup by the name key.
+        /// The lookup by the name key.
         pub(crate) by_key: &'static str,
-        pub(crate) by_external_id: &'static str,
-        pub(crate) scan: &'static str,
     }
 
-    /// Assert the plans of every statement `table` runs to read: its pages, its candidates
-    /// under each index hint (`key_hint` the one for its name, looked up in `key_column`),
-    /// and its lookups; then those of `more` statements.
+    /// Assert the plans of every statement `table` runs to read: its plain pages, its lookups
+    /// (`key_column` the unique name key), the count and page of each list of `lists`
+    /// (`(filter, sortBy, wanted in both plans)`, resolved against `resource`), then those of
+    /// `more` statements.
     pub(crate) fn assert_table_plans<R>(
         table: &Table<R>,
-        (key_hint, key_column): (IndexHint<'_>, &str),
+        (resource, key_column): (&'static ResourceType, &str),
         wanted: Wanted,
+        lists: &[(&str, Option<&str>, &'static str)],
         more: &[(String, &str)],
     ) {
         let (count, page) = (table.plain_sql)();
-        let candidates = |hint| (table.candidates)(hint).0;
         let mut cases = vec![
             (count, wanted.count),
             (page, wanted.page),
-            (candidates(Some(IndexHint::Id("x"))), wanted.by_id),
-            (candidates(Some(key_hint)), wanted.by_key),
-            (candidates(Some(IndexHint::ExternalId("x"))), wanted.by_external_id),
-            (candidates(None), wanted.scan),
             (table.lookup_sql("id"), wanted.by_id),
             (table.lookup_sql(key_column), wanted.by_key),
         ];
+        let mut sorted_matches = Vec::new();
+        for (filter, sort_by, want) in lists {
+            let filtered = !filter.is_empty();
+            let filter = filtered
+                .then(|| parse_filter_in(resource, filter, FilterLimits::default(), FilterOptions::default()).unwrap());
+            let sort = sort_by.map(|by| SortSpec::parse_in(resource, by, None).unwrap());
+            let query = ListQuery { filter, sort, start_index: 1, count: 10 };
+            let sql = table.list_sql(&query).unwrap();
+            if filtered {
+                // The matches of an indexed filter are few; sorting those is expected.
+                sorted_matches.push((sql.count, *want));
+                sorted_matches.push((sql.page, *want));
+            } else {
+                cases.push((sql.page, want));
+            }
+        }
+        assert_plans(&format!("{}-filtered", table.name), &sorted_matches, true);
         cases.extend(more.iter().cloned());
-        assert_plans(table.name, &cases);
+        assert_plans(table.name, &cases, false);
     }
 
     /// Assert, on a fresh database of the current schema, that each statement's plan contains
-    /// the wanted text and never sorts in a temporary b-tree. `label` keeps the databases of
-    /// tests running side by side apart.
-    fn assert_plans(label: &str, cases: &[(String, &str)]) {
+    /// the wanted text and, unless `may_sort`, never sorts in a temporary b-tree. `label` keeps
+    /// the databases of tests running side by side apart.
+    fn assert_plans(label: &str, cases: &[(String, &str)], may_sort: bool) {
         let dir = std::env::temp_dir().join(format!("sso-scim-sqlite-plans-{label}-{}", std::process::id()));
         let dir = Cleanup(dir);
         std::fs::create_dir_all(&dir.0).unwrap();
-        let db = Db::open(&dir.0.join("plans.db")).unwrap();
+        let db = Db::open(&dir.0.join("plans.db"), crate::backfill::after_migrations).unwrap();
         for (sql, want) in cases {
             let got = plan(&db, sql);
             assert!(got.contains(want), "{sql}\n  plan: {got}\n  wanted: {want}");
-            assert!(!got.contains("TEMP B-TREE"), "{sql} sorts in a temporary b-tree: {got}");
+            assert!(may_sort || !got.contains("TEMP B-TREE"), "{sql} sorts in a temporary b-tree: {got}");
         }
     }
 }

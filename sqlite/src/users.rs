@@ -3,9 +3,9 @@
 use rusqlite::types::Type;
 use rusqlite::{Connection, OptionalExtension, Row, Transaction, params};
 use sso_scim_core::TokenGrant;
-use sso_scim_core::query::IndexHint;
+use sso_scim_core::query::sql::UserKeys;
 use sso_scim_core::token::TokenHash;
-use sso_scim_core::{StoreError, StoreErrorKind, UserRecord, UserState, Workspace, user_name_key};
+use sso_scim_core::{StoreError, StoreErrorKind, UserRecord, UserState, Workspace};
 use time::OffsetDateTime;
 
 use crate::SqliteDirectory;
@@ -13,14 +13,22 @@ use crate::codec::{Encoded, conversion, encode, resource_at, time_at, to_ms, ver
 use crate::db::ASSERTION_SWEEP_EVERY;
 use crate::errors::{Constraint, constraint, failed, no_workspace, write_error};
 use crate::table::Table;
+use crate::values::USER_VALUES;
 
 /// The columns of a [`UserRecord`], in the order [`user_from_row`] reads them.
 pub(crate) const USER_COLUMNS: &str = "workspace_id, id, user_name, external_id, given_name, family_name, email, role, \
      state, version, created_ms, last_modified_ms, resource";
 
 /// The `users` table.
-pub(crate) const USERS: Table<UserRecord> =
-    Table { name: "users", noun: "user", columns: USER_COLUMNS, from_row: user_from_row, plain_sql, candidates };
+pub(crate) const USERS: Table<UserRecord> = Table {
+    name: "users",
+    noun: "user",
+    columns: USER_COLUMNS,
+    from_row: user_from_row,
+    plain_sql,
+    values: USER_VALUES,
+    visible: "r.state <> 'deprovisioned'",
+};
 
 /// Only users SCIM can see; the same text as the partial index's WHERE, so that SQLite can
 /// prove the index applies.
@@ -79,8 +87,10 @@ pub(crate) fn sweep_assertions(conn: &Connection, now: OffsetDateTime) -> Result
 }
 
 /// Run an INSERT or UPDATE of `users` whose parameters ?1…?14 are the row's columns in table
-/// order (one binding list for both, so they cannot drift apart).
-fn write_user(tx: &Transaction<'_>, sql: &str, user: &UserRecord, enc: &Encoded) -> rusqlite::Result<usize> {
+/// order and ?15…?17 its shadow keys (one binding list for both, so they cannot drift
+/// apart), then replace the user's values rows.
+fn write_user(tx: &Transaction<'_>, sql: &str, user: &UserRecord, enc: &Encoded) -> rusqlite::Result<()> {
+    let keys = UserKeys::of(user);
     tx.prepare_cached(sql)?.execute(params![
         user.workspace_id,
         user.id,
@@ -96,7 +106,23 @@ fn write_user(tx: &Transaction<'_>, sql: &str, user: &UserRecord, enc: &Encoded)
         to_ms(user.created),
         to_ms(user.last_modified),
         enc.resource,
-    ])
+        keys.display_name,
+        keys.given_name,
+        keys.family_name,
+    ])?;
+    USER_VALUES.replace(tx, &user.workspace_id, &user.id, user)
+}
+
+/// Insert `user` inside the write transaction `tx`.
+fn insert_in(tx: &Transaction<'_>, user: &UserRecord, enc: &Encoded) -> Result<(), StoreError> {
+    let sql = "INSERT INTO users (workspace_id, id, seq, user_name, user_name_key, external_id, given_name, \
+             family_name, email, role, state, version, created_ms, last_modified_ms, resource, display_name_key, \
+             given_name_key, family_name_key) \
+             VALUES (?1, ?2, (SELECT coalesce(max(seq), 0) + 1 FROM users WHERE workspace_id = ?1), \
+             ?3, ?4, ?5, ?6, ?7, ?8, ?9, ?10, ?11, ?12, ?13, ?14, ?15, ?16, ?17)";
+    write_user(tx, sql, user, enc)
+        // The id clashing is as much a conflict as the userName: MemoryDirectory says so too.
+        .map_err(|e| write_error(e, || taken(user), &user.workspace_id, "cannot insert the user"))
 }
 
 impl SqliteDirectory {
@@ -126,14 +152,22 @@ impl SqliteDirectory {
     pub(crate) fn insert_user_row(&self, user: &UserRecord) -> Result<UserRecord, StoreError> {
         let enc = encode(user.version, &user.resource)?;
         self.db.write(|tx, _| {
-            let sql = "INSERT INTO users (workspace_id, id, seq, user_name, user_name_key, external_id, given_name, \
-                     family_name, email, role, state, version, created_ms, last_modified_ms, resource) \
-                     VALUES (?1, ?2, (SELECT coalesce(max(seq), 0) + 1 FROM users WHERE workspace_id = ?1), \
-                     ?3, ?4, ?5, ?6, ?7, ?8, ?9, ?10, ?11, ?12, ?13, ?14)";
-            write_user(tx, sql, user, &enc)
-                // The id clashing is as much a conflict as the userName: MemoryDirectory says so too.
-                .map_err(|e| write_error(e, || taken(user), &user.workspace_id, "cannot insert the user"))?;
+            insert_in(tx, user, &enc)?;
             Ok(user.clone())
+        })
+    }
+
+    /// Insert many new users in one transaction, all or none: what an import of an existing
+    /// directory (or a benchmark's load) needs, one fsync instead of one per user. Fails as
+    /// `insert_user` does on the first user whose userName key or id is taken, and then
+    /// stores none of them.
+    pub fn import_users(&self, users: &[UserRecord]) -> Result<usize, StoreError> {
+        let encoded = users.iter().map(|u| encode(u.version, &u.resource)).collect::<Result<Vec<_>, _>>()?;
+        self.db.write(|tx, _| {
+            for (user, enc) in users.iter().zip(&encoded) {
+                insert_in(tx, user, enc)?;
+            }
+            Ok(users.len())
         })
     }
 
@@ -143,7 +177,8 @@ impl SqliteDirectory {
             USERS.check_version(tx, &user.workspace_id, &user.id, expected_version)?;
             let sql = "UPDATE users SET user_name = ?3, user_name_key = ?4, external_id = ?5, given_name = ?6, \
                      family_name = ?7, email = ?8, role = ?9, state = ?10, version = ?11, created_ms = ?12, \
-                     last_modified_ms = ?13, resource = ?14 WHERE workspace_id = ?1 AND id = ?2";
+                     last_modified_ms = ?13, resource = ?14, display_name_key = ?15, given_name_key = ?16, \
+                     family_name_key = ?17 WHERE workspace_id = ?1 AND id = ?2";
             write_user(tx, sql, user, &enc)
                 .map_err(|e| write_error(e, || taken(user), &user.workspace_id, "cannot update the user"))?;
             Ok(user.clone())
@@ -195,53 +230,37 @@ fn plain_sql() -> (String, String) {
     )
 }
 
-/// The SQL selecting a filtered query's candidates in insertion order, and the value to bind
-/// to `?2` when an index hint narrows them (the userName one through its key).
-fn candidates(hint: Option<IndexHint<'_>>) -> (String, Option<String>) {
-    let base = format!("SELECT {USER_COLUMNS} FROM users WHERE workspace_id = ?1 AND {VISIBLE}");
-    match hint {
-        Some(IndexHint::Id(id)) => (format!("{base} AND id = ?2"), Some(id.to_owned())),
-        Some(IndexHint::UserName(name)) => (format!("{base} AND user_name_key = ?2"), Some(user_name_key(name))),
-        Some(IndexHint::ExternalId(ext)) => (format!("{base} AND external_id = ?2 ORDER BY seq"), Some(ext.to_owned())),
-        // Hints for other resource types (a Group's displayName) do not narrow users: scan.
-        _ => (
-            format!(
-                "SELECT {USER_COLUMNS} FROM users INDEXED BY {VISIBLE_INDEX} WHERE workspace_id = ?1 AND {VISIBLE} \
-                 ORDER BY seq"
-            ),
-            None,
-        ),
-    }
-}
-
 #[cfg(test)]
 mod tests {
     use super::*;
     use crate::table::plans::{Wanted, assert_table_plans};
+    use sso_scim_core::internal::schema::USER;
 
     #[test]
-    fn lookups_and_pages_go_through_indexes() {
+    fn lookups_pages_and_translated_lists_go_through_indexes() {
         let wanted = Wanted {
             count: "COVERING INDEX users_visible_in_order (workspace_id=?)",
             page: "USING INDEX users_visible_in_order (workspace_id=?)",
             by_id: "(workspace_id=? AND id=?)",
             by_key: "USING INDEX users_by_user_name (workspace_id=? AND user_name_key=?)",
-            by_external_id: "USING INDEX users_by_external_id (workspace_id=? AND external_id=?)",
-            scan: "USING INDEX users_visible_in_order (workspace_id=?)",
         };
         let sweep = "DELETE FROM saml_assertions WHERE not_on_or_after_ms <= ?1".to_owned();
-        assert_table_plans(
-            &USERS,
-            (IndexHint::UserName("X"), "user_name_key"),
-            wanted,
-            &[(sweep, "saml_assertions_by_expiry")],
-        );
-    }
-
-    #[test]
-    fn candidates_compare_user_names_through_their_key() {
-        assert_eq!(candidates(Some(IndexHint::UserName("ÄnN@X"))).1.as_deref(), Some("änn@x"));
-        assert_eq!(candidates(Some(IndexHint::ExternalId("AbC"))).1.as_deref(), Some("AbC"));
-        assert_eq!(candidates(None).1, None);
+        let lists: &[(&str, Option<&str>, &str)] = &[
+            ("userName eq \"x\"", None, "users_by_user_name (workspace_id=? AND user_name_key=?)"),
+            ("userName sw \"x\"", None, "users_by_user_name (workspace_id=? AND user_name_key>? AND user_name_key<?)"),
+            ("externalId eq \"x\"", None, "users_by_external_id (workspace_id=? AND external_id=?)"),
+            ("displayName eq \"x\"", None, "users_by_display_name (workspace_id=? AND display_name_key=?)"),
+            ("name.familyName eq \"x\"", None, "users_by_family_name (workspace_id=? AND family_name_key=?)"),
+            ("name.givenName eq \"x\"", None, "users_by_given_name (workspace_id=? AND given_name_key=?)"),
+            ("active eq false", None, "users_by_state (workspace_id=? AND state=?)"),
+            ("emails.value eq \"x\"", None, "user_values_by_key (workspace_id=? AND path=? AND key_text=?)"),
+            (
+                "emails[type eq \"work\"].value eq \"x\"",
+                None,
+                "user_values_by_key (workspace_id=? AND path=? AND key_text=?)",
+            ),
+            ("", Some("userName"), "users_by_user_name (workspace_id=?)"),
+        ];
+        assert_table_plans(&USERS, (&USER, "user_name_key"), wanted, lists, &[(sweep, "saml_assertions_by_expiry")]);
     }
 }

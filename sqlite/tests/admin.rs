@@ -182,7 +182,7 @@ fn the_database_is_in_wal_mode_with_foreign_keys_and_the_current_schema_version(
     assert_eq!(mode, "wal");
     let version: u32 = raw.query_row("PRAGMA user_version", [], |r| r.get(0)).unwrap();
     assert_eq!(version, SCHEMA_VERSION);
-    assert_eq!(SCHEMA_VERSION, 2);
+    assert_eq!(SCHEMA_VERSION, 3);
     // Nothing can point at a workspace that does not exist.
     let err = run(dir.insert_user(&user("ghost", "1", "x", None))).unwrap_err();
     assert_eq!(err.kind(), StoreErrorKind::Failed);
@@ -243,4 +243,17 @@ fn two_stores_on_one_file_see_each_others_writes() {
     run(server.insert_user(&user(&ws.id, "1", "one", None))).unwrap();
     assert_eq!(cli.users(&ws.id).unwrap().len(), 1);
     assert_eq!(cli.secret("k", 16).unwrap(), server.secret("k", 16).unwrap());
+}
+
+#[test]
+fn an_import_stores_every_user_or_none() {
+    let (_tmp, dir) = common::two_workspaces("import");
+    let batch: Vec<_> = (0..50).map(|i| user("a", &format!("i{i}"), &format!("Imported{i}"), None)).collect();
+    assert_eq!(dir.import_users(&batch).unwrap(), 50);
+    assert_eq!(common::query(&dir, "a", Some("userName sw \"imported4\""), 1, 100).0, 11);
+    // One taken userName (in another case) refuses the whole batch.
+    let mut clash: Vec<_> = (50..60).map(|i| user("a", &format!("i{i}"), &format!("Imported{i}"), None)).collect();
+    clash.push(user("a", "dup", "IMPORTED7", None));
+    assert_eq!(dir.import_users(&clash).unwrap_err().kind(), StoreErrorKind::Conflict);
+    assert_eq!(common::query(&dir, "a", None, 1, 0).0, 50, "nothing of the refused batch was stored");
 }

@@ -158,7 +158,7 @@ impl Filter {
     }
 }
 
-fn is_present(v: Val<'_>) -> bool {
+pub(crate) fn is_present(v: Val<'_>) -> bool {
     match v {
         Val::Time(_) => true,
         Val::Json(Value::Null) => false,
@@ -178,7 +178,7 @@ pub(crate) fn fold(s: &str) -> Cow<'_, str> {
     }
 }
 
-fn compare(def: &AttributeDef, op: CompareOp, v: Val<'_>, value: &CompValue) -> bool {
+pub(crate) fn compare(def: &AttributeDef, op: CompareOp, v: Val<'_>, value: &CompValue) -> bool {
     match (def.ty, v, value) {
         (AttrType::Boolean, Val::Json(Value::Bool(b)), CompValue::Bool(c)) => op == CompareOp::Eq && b == c,
         (AttrType::Integer | AttrType::Decimal, Val::Json(Value::Number(n)), CompValue::Number(m)) => {

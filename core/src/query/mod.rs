@@ -10,6 +10,7 @@
 mod eval;
 pub(crate) mod path;
 mod sort;
+pub mod sql;
 
 use std::fmt;
 

@@ -28,7 +28,7 @@ impl Directory for PostgresDirectory {
     }
 
     async fn query_users(&self, workspace_id: &str, query: &ListQuery) -> Result<UserPage, StoreError> {
-        let page = self.page(&USERS, workspace_id, query).await?;
+        let page = USERS.page(&self.db, workspace_id, query).await?;
         Ok(UserPage { total_results: page.total_results, users: page.items })
     }
 
@@ -62,7 +62,7 @@ impl Directory for PostgresDirectory {
     }
 
     async fn query_groups(&self, workspace_id: &str, query: &ListQuery) -> Result<GroupPage, StoreError> {
-        let page = self.page(&GROUPS, workspace_id, query).await?;
+        let page = GROUPS.page(&self.db, workspace_id, query).await?;
         Ok(GroupPage { total_results: page.total_results, groups: page.items })
     }
 

@@ -8,14 +8,21 @@ use crate::PostgresDirectory;
 use crate::codec::{Encoded, check_text, column, encode, resource_at, time_at, to_ms, version_at};
 use crate::errors::{failed, write_error};
 use crate::table::Table;
+use crate::values::{GROUP_VALUES, Rows};
 
 /// The columns of a [`GroupRecord`], in the order [`group_from_row`] reads them.
 const GROUP_COLUMNS: &str =
     "workspace_id, id, display_name, external_id, version, created_ms, last_modified_ms, resource";
 
 /// The `groups` table.
-pub(crate) const GROUPS: Table<GroupRecord> =
-    Table { name: "groups", noun: "group", columns: GROUP_COLUMNS, from_row: group_from_row, listed: "TRUE" };
+pub(crate) const GROUPS: Table<GroupRecord> = Table {
+    name: "groups",
+    noun: "group",
+    columns: GROUP_COLUMNS,
+    from_row: group_from_row,
+    listed: "TRUE",
+    values: GROUP_VALUES,
+};
 
 /// One row of [`GROUP_COLUMNS`] as a record.
 fn group_from_row(row: &Row) -> Result<GroupRecord, StoreError> {
@@ -35,12 +42,14 @@ fn taken(group: &GroupRecord) -> StoreError {
     StoreError::new(StoreErrorKind::Conflict, format!("displayName {} is taken", group.display_name))
 }
 
-/// A group's column values, converted and checked before any connection is taken.
+/// A group's column values and values rows, computed and checked before any connection is
+/// taken.
 struct GroupRow {
     display_name_key: String,
     created_ms: i64,
     last_modified_ms: i64,
     enc: Encoded,
+    values: Rows,
 }
 
 impl GroupRow {
@@ -57,6 +66,7 @@ impl GroupRow {
             created_ms: to_ms(group.created),
             last_modified_ms: to_ms(group.last_modified),
             enc: encode(group.version, &group.resource)?,
+            values: GROUP_VALUES.rows_of(group)?,
         })
     }
 
@@ -87,9 +97,11 @@ impl PostgresDirectory {
                    created_ms, last_modified_ms, resource) VALUES ($1, $2, $3, $4, $5, $6, $7, $8, $9) RETURNING seq";
         let stmt = tx.prepare_cached(sql).await.map_err(|e| failed("cannot insert the group", e))?;
         // The id clashing is as much a conflict as the displayName: MemoryDirectory says so too.
-        tx.query_one(&stmt, &row.params(group))
+        let inserted = tx
+            .query_one(&stmt, &row.params(group))
             .await
             .map_err(|e| write_error(e, || taken(group), &group.workspace_id, "cannot insert the group"))?;
+        GROUP_VALUES.replace(&tx, &group.workspace_id, column(&inserted, 0)?, &row.values, true).await?;
         tx.commit().await.map_err(|e| failed("cannot commit the new group", e))?;
         Ok(group.clone())
     }
@@ -111,9 +123,10 @@ impl PostgresDirectory {
             .query_opt(&stmt, &params)
             .await
             .map_err(|e| write_error(e, || taken(group), &group.workspace_id, "cannot update the group"))?;
-        if updated.is_none() {
+        let Some(updated) = updated else {
             return Err(GROUPS.refusal(&tx, &group.workspace_id, &group.id, expected).await);
-        }
+        };
+        GROUP_VALUES.replace(&tx, &group.workspace_id, column(&updated, 0)?, &row.values, false).await?;
         tx.commit().await.map_err(|e| failed("cannot commit the group's change", e))?;
         Ok(group.clone())
     }

@@ -54,16 +54,15 @@ mod schema;
 mod table;
 mod tokens;
 mod users;
+mod values;
 
 use std::fmt;
 
-use sso_scim_core::{ListQuery, StoreError};
+use sso_scim_core::StoreError;
 use time::OffsetDateTime;
 
 pub use schema::SCHEMA_VERSION;
 pub use tokens::TokenInfo;
-
-use crate::table::{Page, Table};
 
 /// A [`Directory`](sso_scim_core::Directory) in a PostgreSQL database.
 ///
@@ -96,14 +95,6 @@ impl PostgresDirectory {
         let db = db::Db::connect(url, max_connections).await?;
         assertions::sweep_assertions(&db, OffsetDateTime::now_utc()).await?;
         Ok(PostgresDirectory { db })
-    }
-
-    /// A page of `table`'s records for a list query.
-    async fn page<R>(&self, table: &Table<R>, workspace_id: &str, query: &ListQuery) -> Result<Page<R>, StoreError> {
-        if query.filter.is_none() && query.sort.is_none() {
-            return table.plain_page(&self.db, workspace_id, query).await;
-        }
-        Err(StoreError::unsupported("filtered or sorted lists before the core's SQL translator"))
     }
 }
 

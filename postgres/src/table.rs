@@ -3,12 +3,15 @@
 //! statement is keyed by `workspace_id`, so one workspace never reads another's rows.
 
 use deadpool_postgres::GenericClient;
+use sso_scim_core::query::sql::{Layout, SqlValue, filter_to_sql, order_by};
 use sso_scim_core::{ListQuery, StoreError, StoreErrorKind};
+use tokio_postgres::types::{ToSql, Type};
 use tokio_postgres::{IsolationLevel, Row};
 
 use crate::codec::{column, to_sql_count};
 use crate::db::Db;
 use crate::errors::{corrupt, failed};
+use crate::values::ValuesOf;
 
 /// One table of records of type `R`, each row keyed by `(workspace_id, id)` and carrying a
 /// `version` column.
@@ -21,9 +24,11 @@ pub(crate) struct Table<R> {
     pub(crate) columns: &'static str,
     /// One row of `columns` as a record.
     pub(crate) from_row: fn(&Row) -> Result<R, StoreError>,
-    /// The condition on top of the workspace that a row must meet to be listed (users hide
-    /// the deprovisioned); `TRUE` for none.
+    /// The condition on top of the workspace that a row (aliased `r`) must meet to be
+    /// listed: users hide the deprovisioned; `TRUE` for none.
     pub(crate) listed: &'static str,
+    /// Where the translator finds the table's attributes, and its values table.
+    pub(crate) values: ValuesOf,
 }
 
 /// How many records match in all, and those of the page in order.
@@ -84,14 +89,42 @@ impl<R> Table<R> {
         }
     }
 
-    /// An unfiltered, unsorted page of the workspace's listed records in insertion order, the
-    /// count and the page read from one snapshot.
-    pub(crate) async fn plain_page(
-        &self,
-        db: &Db,
-        workspace_id: &str,
-        query: &ListQuery,
-    ) -> Result<Page<R>, StoreError> {
+    /// The SQL of a list: the filter and sort translated by the core
+    /// (`sso_scim_core::query::sql`) over this table's layout, the workspace bound as `$1`;
+    /// without them, every listed record in insertion order.
+    fn list_sql(&self, query: &ListQuery) -> Result<ListSql, StoreError> {
+        let layout: &Layout = self.values.layout;
+        let (condition, params) = match &query.filter {
+            Some(filter) => {
+                let t = filter_to_sql(filter, layout, 2);
+                if !t.exact {
+                    // The store layouts place every attribute, so this is a bug, not an input.
+                    return Err(corrupt(format!("the filter {filter} has no exact SQL over {}", self.name)));
+                }
+                (t.sql, t.params)
+            }
+            None => ("TRUE".to_owned(), Vec::new()),
+        };
+        let order = match &query.sort {
+            Some(sort) => order_by(sort, layout)
+                .ok_or_else(|| corrupt(format!("sortBy {} has no SQL order over {}", sort.attr, self.name)))?,
+            None => "r.seq ASC".to_owned(),
+        };
+        let from = format!("FROM {} r WHERE r.workspace_id = $1 AND {} AND ({condition})", self.name, self.listed);
+        let n = 1 + params.len();
+        Ok(ListSql {
+            count: format!("SELECT count(*) {from}"),
+            page: format!("SELECT {} {from} ORDER BY {order} LIMIT ${} OFFSET ${}", self.columns, n + 1, n + 2),
+            params,
+        })
+    }
+
+    /// A page of the workspace's listed records matching `query`, answered by SQL: `COUNT`
+    /// for the total and `LIMIT`/`OFFSET` for the page, both read from one snapshot, so memory
+    /// holds one page whatever the directory's size.
+    pub(crate) async fn page(&self, db: &Db, workspace_id: &str, query: &ListQuery) -> Result<Page<R>, StoreError> {
+        let ListSql { count, page, mut params } = self.list_sql(query)?;
+        params.insert(0, SqlValue::Text(workspace_id.to_owned()));
         let mut client = db.client().await?;
         let tx = client
             .build_transaction()
@@ -100,23 +133,72 @@ impl<R> Table<R> {
             .start()
             .await
             .map_err(|e| self.read_failed(e))?;
-        let count_sql = format!("SELECT count(*) FROM {} WHERE workspace_id = $1 AND {}", self.name, self.listed);
-        let stmt = tx.prepare_cached(&count_sql).await.map_err(|e| self.read_failed(e))?;
-        let total: i64 = column(&tx.query_one(&stmt, &[&workspace_id]).await.map_err(|e| self.read_failed(e))?, 0)?;
+        // Translated lists differ with each filter's shape: a long-lived connection must not
+        // keep every one it ever prepared.
+        if tx.statement_cache.size() > MAX_CACHED_STATEMENTS {
+            tx.statement_cache.clear();
+        }
+        let stmt = tx.prepare_cached(&count).await.map_err(|e| self.read_failed(e))?;
+        let binds = bind_all(&params, stmt.params())?;
+        let row = tx.query_one(&stmt, &as_params(&binds)).await.map_err(|e| self.read_failed(e))?;
+        let total: i64 = column(&row, 0)?;
         let total_results = usize::try_from(total).map_err(|_| corrupt(format!("negative count {total}")))?;
         let skip = query.start_index.saturating_sub(1);
         let mut items = Vec::new();
         if query.count > 0 && skip < total_results {
-            let page_sql = format!(
-                "SELECT {} FROM {} WHERE workspace_id = $1 AND {} ORDER BY seq LIMIT $2 OFFSET $3",
-                self.columns, self.name, self.listed
-            );
-            let stmt = tx.prepare_cached(&page_sql).await.map_err(|e| self.read_failed(e))?;
-            let (limit, offset) = (to_sql_count(query.count), to_sql_count(skip));
-            let rows = tx.query(&stmt, &[&workspace_id, &limit, &offset]).await.map_err(|e| self.read_failed(e))?;
+            params.push(SqlValue::Int(to_sql_count(query.count)));
+            params.push(SqlValue::Int(to_sql_count(skip)));
+            let stmt = tx.prepare_cached(&page).await.map_err(|e| self.read_failed(e))?;
+            let binds = bind_all(&params, stmt.params())?;
+            let rows = tx.query(&stmt, &as_params(&binds)).await.map_err(|e| self.read_failed(e))?;
             items = self.rows(&rows)?;
         }
         tx.commit().await.map_err(|e| self.read_failed(e))?;
         Ok(Page { total_results, items })
     }
+}
+
+/// Statements a connection keeps prepared before its cache is emptied.
+const MAX_CACHED_STATEMENTS: usize = 200;
+
+/// The statements of a list: the count and the page (its last two parameters LIMIT and
+/// OFFSET), and the translated parameters after the workspace (`$1`).
+struct ListSql {
+    count: String,
+    page: String,
+    params: Vec<SqlValue>,
+}
+
+/// A boxed parameter, ready to bind.
+type Bound = Box<dyn ToSql + Sync + Send>;
+
+/// Each parameter as the type PostgreSQL inferred for its placeholder: the translator's
+/// integers compare with BIGINT columns, but an exact conversion to another numeric type is
+/// as good, and a mismatch is reported rather than guessed at.
+fn bind_all(params: &[SqlValue], types: &[Type]) -> Result<Vec<Bound>, StoreError> {
+    if params.len() != types.len() {
+        return Err(corrupt(format!("{} parameters for {} placeholders", params.len(), types.len())));
+    }
+    params.iter().zip(types).map(|(value, ty)| bind(value, ty)).collect()
+}
+
+fn bind(value: &SqlValue, ty: &Type) -> Result<Bound, StoreError> {
+    let bound: Option<Bound> = match (value, ty) {
+        (SqlValue::Text(s), ty) if <String as ToSql>::accepts(ty) => Some(Box::new(s.clone())),
+        (SqlValue::Int(i), &Type::INT8) => Some(Box::new(*i)),
+        (SqlValue::Int(i), &Type::INT4) => i32::try_from(*i).ok().map(|i| Box::new(i) as Bound),
+        (SqlValue::Int(i), &Type::INT2) => i16::try_from(*i).ok().map(|i| Box::new(i) as Bound),
+        // Exactly representable integers only: a rounded bound would change what matches.
+        (SqlValue::Int(i), &Type::FLOAT8) => {
+            let f = *i as f64;
+            (f as i64 == *i && f.abs() < 9.0e15).then(|| Box::new(f) as Bound)
+        }
+        (SqlValue::Real(f), &Type::FLOAT8) => Some(Box::new(*f)),
+        _ => None,
+    };
+    bound.ok_or_else(|| corrupt(format!("the translated parameter {value:?} cannot be bound as {ty}")))
+}
+
+fn as_params(binds: &[Bound]) -> Vec<&(dyn ToSql + Sync)> {
+    binds.iter().map(|b| &**b as &(dyn ToSql + Sync)).collect()
 }

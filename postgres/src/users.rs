@@ -1,5 +1,6 @@
 //! Users: the `users` table, answering as the core's `MemoryDirectory` does.
 
+use sso_scim_core::query::sql::UserKeys;
 use sso_scim_core::{StoreError, StoreErrorKind, UserRecord, UserState};
 use tokio_postgres::Row;
 use tokio_postgres::types::ToSql;
@@ -8,18 +9,25 @@ use crate::PostgresDirectory;
 use crate::codec::{Encoded, check_text, column, encode, resource_at, time_at, to_ms, version_at};
 use crate::errors::{corrupt, failed, write_error};
 use crate::table::Table;
+use crate::values::{Rows, USER_VALUES};
 
 /// The columns of a [`UserRecord`], in the order [`user_from_row`] reads them.
 pub(crate) const USER_COLUMNS: &str = "workspace_id, id, user_name, external_id, given_name, family_name, email, role, \
      state, version, created_ms, last_modified_ms, resource";
 
-/// Only users SCIM can see; the same text as the partial indexes' WHERE, so that PostgreSQL
-/// can prove they apply.
-pub(crate) const VISIBLE: &str = "state <> 'deprovisioned'";
+/// Only users SCIM can see (the row aliased `r`); the same condition as the partial indexes'
+/// WHERE, so that PostgreSQL can prove they apply.
+pub(crate) const VISIBLE: &str = "r.state <> 'deprovisioned'";
 
 /// The `users` table.
-pub(crate) const USERS: Table<UserRecord> =
-    Table { name: "users", noun: "user", columns: USER_COLUMNS, from_row: user_from_row, listed: VISIBLE };
+pub(crate) const USERS: Table<UserRecord> = Table {
+    name: "users",
+    noun: "user",
+    columns: USER_COLUMNS,
+    from_row: user_from_row,
+    listed: VISIBLE,
+    values: USER_VALUES,
+};
 
 fn state_text(state: UserState) -> &'static str {
     match state {
@@ -63,13 +71,16 @@ fn taken(user: &UserRecord) -> StoreError {
     StoreError::new(StoreErrorKind::Conflict, format!("userName {} is taken", user.user_name))
 }
 
-/// A user's column values, converted and checked before any connection is taken.
+/// A user's column values, shadow keys and values rows, computed and checked before any
+/// connection is taken.
 struct UserRow {
     user_name_key: String,
     state: &'static str,
     created_ms: i64,
     last_modified_ms: i64,
     enc: Encoded,
+    keys: UserKeys,
+    values: Rows,
 }
 
 impl UserRow {
@@ -85,18 +96,22 @@ impl UserRow {
             Some(&user.role),
         ];
         check_text("a user's field", fields)?;
+        let keys = UserKeys::of(user);
+        check_text("a user's name", [&keys.display_name, &keys.given_name, &keys.family_name].map(Option::as_deref))?;
         Ok(UserRow {
             user_name_key: user.user_name_key(),
             state: state_text(user.state),
             created_ms: to_ms(user.created),
             last_modified_ms: to_ms(user.last_modified),
             enc: encode(user.version, &user.resource)?,
+            values: USER_VALUES.rows_of(user)?,
+            keys,
         })
     }
 
-    /// The parameters `$1`…`$14` of an INSERT or UPDATE: the row's columns in table order
-    /// (one binding list for both, so they cannot drift apart).
-    fn params<'a>(&'a self, user: &'a UserRecord) -> [&'a (dyn ToSql + Sync); 14] {
+    /// The parameters `$1`…`$17` of an INSERT or UPDATE: the row's columns in table order,
+    /// then the shadow keys (one binding list for both, so they cannot drift apart).
+    fn params<'a>(&'a self, user: &'a UserRecord) -> [&'a (dyn ToSql + Sync); 17] {
         [
             &user.workspace_id,
             &user.id,
@@ -112,6 +127,9 @@ impl UserRow {
             &self.created_ms,
             &self.last_modified_ms,
             &self.enc.resource,
+            &self.keys.display_name,
+            &self.keys.given_name,
+            &self.keys.family_name,
         ]
     }
 }
@@ -124,13 +142,16 @@ impl PostgresDirectory {
         let mut client = self.db.client().await?;
         let tx = client.transaction().await.map_err(|e| failed("cannot start a transaction", e))?;
         let sql = "INSERT INTO users (workspace_id, id, user_name, user_name_key, external_id, given_name, \
-                   family_name, email, role, state, version, created_ms, last_modified_ms, resource) \
-                   VALUES ($1, $2, $3, $4, $5, $6, $7, $8, $9, $10, $11, $12, $13, $14) RETURNING seq";
+                   family_name, email, role, state, version, created_ms, last_modified_ms, resource, \
+                   display_name_key, given_name_key, family_name_key) \
+                   VALUES ($1, $2, $3, $4, $5, $6, $7, $8, $9, $10, $11, $12, $13, $14, $15, $16, $17) RETURNING seq";
         let stmt = tx.prepare_cached(sql).await.map_err(|e| failed("cannot insert the user", e))?;
         // The id clashing is as much a conflict as the userName: MemoryDirectory says so too.
-        tx.query_one(&stmt, &row.params(user))
+        let inserted = tx
+            .query_one(&stmt, &row.params(user))
             .await
             .map_err(|e| write_error(e, || taken(user), &user.workspace_id, "cannot insert the user"))?;
+        USER_VALUES.replace(&tx, &user.workspace_id, column(&inserted, 0)?, &row.values, true).await?;
         tx.commit().await.map_err(|e| failed("cannot commit the new user", e))?;
         Ok(user.clone())
     }
@@ -146,8 +167,8 @@ impl PostgresDirectory {
         // other's commit, then finds the version moved and matches nothing.
         let sql = "UPDATE users SET user_name = $3, user_name_key = $4, external_id = $5, given_name = $6, \
                    family_name = $7, email = $8, role = $9, state = $10, version = $11, created_ms = $12, \
-                   last_modified_ms = $13, resource = $14 \
-                   WHERE workspace_id = $1 AND id = $2 AND version = $15 RETURNING seq";
+                   last_modified_ms = $13, resource = $14, display_name_key = $15, given_name_key = $16, \
+                   family_name_key = $17 WHERE workspace_id = $1 AND id = $2 AND version = $18 RETURNING seq";
         let stmt = tx.prepare_cached(sql).await.map_err(|e| failed("cannot update the user", e))?;
         let mut params = row.params(user).to_vec();
         params.push(&expected_sql);
@@ -155,9 +176,10 @@ impl PostgresDirectory {
             .query_opt(&stmt, &params)
             .await
             .map_err(|e| write_error(e, || taken(user), &user.workspace_id, "cannot update the user"))?;
-        if updated.is_none() {
+        let Some(updated) = updated else {
             return Err(USERS.refusal(&tx, &user.workspace_id, &user.id, expected).await);
-        }
+        };
+        USER_VALUES.replace(&tx, &user.workspace_id, column(&updated, 0)?, &row.values, false).await?;
         tx.commit().await.map_err(|e| failed("cannot commit the user's change", e))?;
         Ok(user.clone())
     }

@@ -140,7 +140,7 @@ fn two_stores_on_one_database_see_each_others_writes_at_once() {
 #[test]
 fn readers_see_whole_commits_while_writers_work() {
     let stores = two_pools();
-    const PER_WRITER: usize = 25;
+    const PER_WRITER: usize = 24;
     let writers: Vec<_> = (0..4)
         .map(|w| {
             let stores = stores.clone();

@@ -121,40 +121,45 @@ impl<R> Table<R> {
 
     /// A page of the workspace's listed records matching `query`, answered by SQL: `COUNT`
     /// for the total and `LIMIT`/`OFFSET` for the page, both read from one snapshot, so memory
-    /// holds one page whatever the directory's size.
+    /// holds one page whatever the directory's size. The two statements are prepared together
+    /// and run together: their round trips overlap.
     pub(crate) async fn page(&self, db: &Db, workspace_id: &str, query: &ListQuery) -> Result<Page<R>, StoreError> {
         let ListSql { count, page, mut params } = self.list_sql(query)?;
         params.insert(0, SqlValue::Text(workspace_id.to_owned()));
+        let skip = query.start_index.saturating_sub(1);
         let mut client = db.client().await?;
+        // Translated lists differ with each filter's shape: a long-lived connection must not
+        // keep every one it ever prepared.
+        if client.statement_cache.size() > MAX_CACHED_STATEMENTS {
+            client.statement_cache.clear();
+        }
+        let read = |e| self.read_failed(e);
+        let (count_stmt, page_stmt) = if query.count > 0 {
+            let (c, p) = tokio::try_join!(client.prepare_cached(&count), client.prepare_cached(&page)).map_err(read)?;
+            (c, Some(p))
+        } else {
+            (client.prepare_cached(&count).await.map_err(read)?, None)
+        };
+        let count_binds = bind_all(&params, count_stmt.params())?;
+        params.extend([SqlValue::Int(to_sql_count(query.count)), SqlValue::Int(to_sql_count(skip))]);
+        let page_binds = page_stmt.as_ref().map(|s| bind_all(&params, s.params())).transpose()?;
         let tx = client
             .build_transaction()
             .isolation_level(IsolationLevel::RepeatableRead)
             .read_only(true)
             .start()
             .await
-            .map_err(|e| self.read_failed(e))?;
-        // Translated lists differ with each filter's shape: a long-lived connection must not
-        // keep every one it ever prepared.
-        if tx.statement_cache.size() > MAX_CACHED_STATEMENTS {
-            tx.statement_cache.clear();
-        }
-        let stmt = tx.prepare_cached(&count).await.map_err(|e| self.read_failed(e))?;
-        let binds = bind_all(&params, stmt.params())?;
-        let row = tx.query_one(&stmt, &as_params(&binds)).await.map_err(|e| self.read_failed(e))?;
+            .map_err(read)?;
+        let (count_params, page_params) = (as_params(&count_binds), page_binds.as_deref().map(as_params));
+        let counted = tx.query_one(&count_stmt, &count_params);
+        let (row, rows) = match (&page_stmt, &page_params) {
+            (Some(stmt), Some(p)) => tokio::try_join!(counted, tx.query(stmt, p)).map_err(read)?,
+            _ => (counted.await.map_err(read)?, Vec::new()),
+        };
+        tx.commit().await.map_err(read)?;
         let total: i64 = column(&row, 0)?;
         let total_results = usize::try_from(total).map_err(|_| corrupt(format!("negative count {total}")))?;
-        let skip = query.start_index.saturating_sub(1);
-        let mut items = Vec::new();
-        if query.count > 0 && skip < total_results {
-            params.push(SqlValue::Int(to_sql_count(query.count)));
-            params.push(SqlValue::Int(to_sql_count(skip)));
-            let stmt = tx.prepare_cached(&page).await.map_err(|e| self.read_failed(e))?;
-            let binds = bind_all(&params, stmt.params())?;
-            let rows = tx.query(&stmt, &as_params(&binds)).await.map_err(|e| self.read_failed(e))?;
-            items = self.rows(&rows)?;
-        }
-        tx.commit().await.map_err(|e| self.read_failed(e))?;
-        Ok(Page { total_results, items })
+        Ok(Page { total_results, items: self.rows(&rows)? })
     }
 }
 

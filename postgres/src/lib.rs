@@ -14,6 +14,10 @@
 //!   process: a token revoked by one process is refused by every other at once.
 //! - **Durability.** One transaction per change: once a method returns `Ok`, PostgreSQL has
 //!   committed it (with the server's own `fsync` and `synchronous_commit` settings).
+//! - **Lists in SQL.** Every filter and sort is translated by the core
+//!   (`sso_scim_core::query::sql`) into SQL over byte-ordered key columns and values tables the
+//!   store writes from the core's own keys: `COUNT` for the total, `LIMIT`/`OFFSET` for the page,
+//!   so memory holds one page whatever the directory's size.
 //! - **Truly async.** Every method awaits its statements on a pooled connection
 //!   (tokio-postgres and deadpool-postgres); call it from a tokio runtime.
 //! - **Migrations.** Numbered SQL files (`migrations/`), recorded in `schema_migrations`, applied

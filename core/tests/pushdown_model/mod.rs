@@ -15,29 +15,9 @@ use sso_scim_core::query::SortSpec;
 use sso_scim_core::{Directory, ListQuery, MemoryDirectory, StoreError, UserPage, UserRecord, UserState, Workspace};
 use time::{Duration, OffsetDateTime};
 
-/// A small deterministic PRNG (xorshift64*), so a failure names a reproducible case.
-pub struct Rng(pub u64);
+mod rng;
 
-impl Rng {
-    pub fn next(&mut self) -> u64 {
-        self.0 ^= self.0 >> 12;
-        self.0 ^= self.0 << 25;
-        self.0 ^= self.0 >> 27;
-        self.0.wrapping_mul(0x2545_f491_4f6c_dd1d)
-    }
-
-    pub fn below(&mut self, n: usize) -> usize {
-        (self.next() % n as u64) as usize
-    }
-
-    pub fn pick<'a, T: ?Sized>(&mut self, items: &[&'a T]) -> &'a T {
-        items[self.below(items.len())]
-    }
-
-    fn chance(&mut self, percent: usize) -> bool {
-        self.below(100) < percent
-    }
-}
+pub use rng::Rng;
 
 const ENTERPRISE: &str = "urn:ietf:params:scim:schemas:extension:enterprise:2.0:User";
 

@@ -53,6 +53,8 @@ mod db;
 mod directory;
 mod errors;
 mod groups;
+#[cfg(test)]
+mod plans;
 mod random;
 mod schema;
 mod table;

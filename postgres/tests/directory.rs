@@ -4,7 +4,12 @@
 
 mod common;
 
+/// The PRNG of the differential tests, shared with the pushdown model.
+#[path = "../../core/tests/pushdown_model/rng.rs"]
+mod rng;
+
 use common::*;
+use rng::Rng;
 use serde_json::json;
 use sso_scim_core::query::{IndexHint, SortSpec};
 use sso_scim_core::token::ScimToken;

@@ -4,9 +4,14 @@
 
 mod common;
 
+/// The PRNG of the differential tests, shared with the pushdown model.
+#[path = "../../core/tests/pushdown_model/rng.rs"]
+mod rng;
+
 use std::sync::Arc;
 
 use common::*;
+use rng::Rng;
 use serde_json::json;
 use sso_scim_core::internal::schema::GROUP;
 use sso_scim_core::query::SortSpec;

@@ -129,26 +129,6 @@ pub fn query_groups(
     (page.total_results, page.groups.into_iter().map(|g| g.id).collect())
 }
 
-/// A small deterministic PRNG (xorshift64*): the differential tests must be reproducible.
-pub struct Rng(pub u64);
-
-impl Rng {
-    pub fn next(&mut self) -> u64 {
-        self.0 ^= self.0 >> 12;
-        self.0 ^= self.0 << 25;
-        self.0 ^= self.0 >> 27;
-        self.0.wrapping_mul(0x2545_f491_4f6c_dd1d)
-    }
-
-    pub fn below(&mut self, n: usize) -> usize {
-        (self.next() % n as u64) as usize
-    }
-
-    pub fn pick<'a, T: ?Sized>(&mut self, items: &[&'a T]) -> &'a T {
-        items[self.below(items.len())]
-    }
-}
-
 /// Outcomes compared across stores: the value, or only the kind of error (messages differ).
 pub fn outcome<T>(r: Result<T, StoreError>) -> Result<T, StoreErrorKind> {
     r.map_err(|e| e.kind())

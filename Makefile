@@ -16,7 +16,7 @@ prerequisites:
 # The layer check (tools/layers): core/src's top-level modules only use lower layers
 # (core/layers.txt), and no crate's modules import each other in a circle; what it lets through
 # for now is listed in tools/layers/allow.txt.
-LAYERS_DIRS := core/src sqlite/src cli/src ffi/src bindings/node/src bindings/python/src \
+LAYERS_DIRS := core/src sqlite/src postgres/src testkit/postgres/src cli/src ffi/src bindings/node/src bindings/python/src \
 	fuzz/targets/src tools/layers/src tools/docs/src tools/wire-types/src
 
 lint:

@@ -18,6 +18,10 @@ command -v g++ >/dev/null || need+=(g++)
 command -v valgrind >/dev/null || need+=(valgrind)
 command -v pkg-config >/dev/null || need+=(pkg-config)
 [ -f /usr/include/cjson/cJSON.h ] || need+=(libcjson-dev)
+# The PostgreSQL store's tests start a throwaway server (testkit/postgres) from Debian's server
+# binaries, /usr/lib/postgresql/*/bin, in a folder of their own: any cluster the package sets up
+# is never used.
+compgen -G '/usr/lib/postgresql/*/bin/initdb' >/dev/null || need+=(postgresql)
 # The instruction-count test of the SAML verifier (core/tests/saml_cost.rs) uses callgrind.
 # (valgrind above carries it.)
 

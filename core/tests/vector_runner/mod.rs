@@ -1,7 +1,7 @@
 //! The SCIM vector runner (format: `tests/vectors/README.md`), generic over the store so that
 //! every `Directory` implementation in this repository is held to the same vectors. Each
-//! request is driven by polling its future exactly once: with a synchronous store the core
-//! never waits.
+//! request is driven by the store's `VectorStore::complete`: by default one poll, since with a
+//! synchronous store the core never waits; a truly async store blocks on its runtime there.
 #![allow(dead_code)]
 
 use std::collections::HashMap;
@@ -21,7 +21,8 @@ pub trait VectorStore: Directory + Sized {
     fn with_workspaces(workspaces: &[(Workspace, Vec<TokenHash>)]) -> Self;
 
     /// Run one request to completion; `None` if it cannot finish. Synchronous stores need
-    /// exactly one poll (the default proves it); a driven store answers its steps.
+    /// exactly one poll (the default proves it); a driven store answers its steps; an async
+    /// store (PostgreSQL) blocks on its runtime.
     fn complete<F: Future + Send>(&self, request: F) -> Option<F::Output> {
         now_or_never(request)
     }

@@ -35,7 +35,8 @@ test-rust: lint
 wire-types:
 	$(CARGO) run --locked -q -p sso-scim-wire-types
 
-# External SCIM suites against `sso-scim serve` on loopback (conformance/run.py). Tools are
+# External SCIM suites against `sso-scim serve` on loopback (conformance/run.py), on SQLite and
+# on a throwaway PostgreSQL. Tools are
 # pinned and installed locally: scim2-cli/scim2-tester in .venv, newman in .newman.
 PYTHON ?= python3
 VENV := .venv
@@ -53,9 +54,9 @@ $(NEWMAN_DIR)/.conformance-tools:
 	touch $@
 
 conformance: $(VENV)/.conformance-tools $(NEWMAN_DIR)/.conformance-tools
-	$(CARGO) build --locked -p sso-scim-cli
+	$(CARGO) build --locked -p sso-scim-cli -p sso-scim-pg-testkit --bins
 	$(PYTHON) conformance/run.py target/debug/sso-scim $(VENV)/bin/scim2 \
-		$(NEWMAN_DIR)/node_modules/.bin/newman $(COLLECTION)
+		$(NEWMAN_DIR)/node_modules/.bin/newman $(COLLECTION) target/debug/throwaway-postgres
 
 # Node addon (bindings/node): npm ci when node_modules is missing or stale, the wire types checked
 # fresh (make wire-types), a debug napi build (regenerates index.js and index.d.ts, which must

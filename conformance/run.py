@@ -3,11 +3,13 @@
 
 Starts the server on a fresh database and a system-chosen port, reads the bootstrap token from
 its banner, runs scim2-tester (through scim2-cli) and Microsoft's Postman collection (through
-newman), and compares every failed assertion with `expected-failures.txt`. The run fails on a
+newman), and compares every failed assertion with `expected-failures.txt`. It does so twice:
+on a fresh SQLite file, then on a fresh PostgreSQL database of a throwaway server
+(`throwaway-postgres`, from testkit/postgres). The run fails on a
 failure that is not listed there AND on a listed one that no longer happens, so the list is
 always the exact, current set of deviations (each explained in the README).
 
-Usage: run.py SSO_SCIM_BINARY SCIM2_CLI NEWMAN COLLECTION
+Usage: run.py SSO_SCIM_BINARY SCIM2_CLI NEWMAN COLLECTION THROWAWAY_POSTGRES
 """
 
 import json
@@ -97,31 +99,58 @@ def expected():
         return {l.strip() for l in f if l.strip() and not l.startswith("#")}
 
 
-def main():
-    binary, cli, newman, collection = sys.argv[1:5]
-    with tempfile.TemporaryDirectory() as tmp:
-        proc, addr, token = start_server(binary, os.path.join(tmp, "conformance.db"))
-        try:
-            base = f"http://{addr}/scim/v2"
-            t_pass, t_fail = scim2_tester(cli, base, token)
-            p_pass, p_fail = postman(newman, collection, addr, token)
-        finally:
-            proc.terminate()
-            proc.wait(timeout=30)
+def run_suites(binary, db, cli, newman, collection):
+    """Both suites against `serve` on `db`: (passed, failures) of each."""
+    proc, addr, token = start_server(binary, db)
+    try:
+        base = f"http://{addr}/scim/v2"
+        return scim2_tester(cli, base, token), postman(newman, collection, addr, token)
+    finally:
+        proc.terminate()
+        proc.wait(timeout=30)
+
+
+def postgres_database(helper):
+    """A throwaway PostgreSQL server (stopped when its stdin closes) and its database's URL."""
+    proc = subprocess.Popen([helper], stdin=subprocess.PIPE, stdout=subprocess.PIPE, text=True)
+    url = proc.stdout.readline().strip()
+    if not url.startswith("postgres://"):
+        proc.kill()
+        sys.exit(f"throwaway-postgres did not start: {url!r}")
+    return proc, url
+
+
+def report(store, results, known):
+    """Print one store's results; the number of unexpected and fixed deviations."""
+    (t_pass, t_fail), (p_pass, p_fail) = results
     failures = t_fail | p_fail
-    known = expected()
     unexpected = sorted(failures - known)
     fixed = sorted(known - failures)
-    print(f"scim2-tester: {t_pass} passed, {len(t_fail)} failed")
-    print(f"postman: {p_pass} passed, {len(p_fail)} failed")
+    print(f"[{store}] scim2-tester: {t_pass} passed, {len(t_fail)} failed")
+    print(f"[{store}] postman: {p_pass} passed, {len(p_fail)} failed")
     for f in sorted(failures & known):
         print(f"  known deviation (README): {f}")
     for f in unexpected:
         print(f"  UNEXPECTED FAILURE: {f}")
     for f in fixed:
         print(f"  listed in expected-failures.txt but passed now (remove it): {f}")
-    print(f"conformance: {t_pass + p_pass} passed, {len(unexpected) + len(fixed)} failed")
-    sys.exit(1 if unexpected or fixed else 0)
+    print(f"[{store}] conformance: {t_pass + p_pass} passed, {len(unexpected) + len(fixed)} failed")
+    return len(unexpected) + len(fixed)
+
+
+def main():
+    binary, cli, newman, collection, helper = sys.argv[1:6]
+    known = expected()
+    with tempfile.TemporaryDirectory() as tmp:
+        sqlite = run_suites(binary, os.path.join(tmp, "conformance.db"), cli, newman, collection)
+    pg, url = postgres_database(helper)
+    try:
+        postgres = run_suites(binary, url, cli, newman, collection)
+    finally:
+        pg.stdin.close()
+        pg.wait(timeout=60)
+    bad = report("sqlite", sqlite, known) + report("postgres", postgres, known)
+    sys.exit(1 if bad else 0)
 
 
 if __name__ == "__main__":

@@ -6,11 +6,11 @@
 
 use std::fs;
 
+use crate::store::Store;
 use sso_scim_core::saml::metadata::sp_metadata_for;
 use sso_scim_core::saml::{IdpMetadata, ServiceProvider};
 use sso_scim_core::token::{ScimToken, hash_token, is_well_formed};
 use sso_scim_core::{UserRecord, UserState};
-use sso_scim_sqlite::SqliteDirectory;
 use time::OffsetDateTime;
 
 use crate::args::{SamlCommand, TokenCommand, UsersCommand, WorkspaceCommand};
@@ -26,7 +26,7 @@ fn terminal_safe(outcome: Outcome) -> Outcome {
     outcome.map_err(|message| escape(&message).into_owned())
 }
 
-fn workspace_exists(store: &SqliteDirectory, id: &str) -> Outcome {
+fn workspace_exists(store: &Store, id: &str) -> Outcome {
     match store.workspace(id).map_err(|e| e.to_string())? {
         Some(_) => Ok(()),
         // Escaped with every other message, by `terminal_safe`.
@@ -35,11 +35,11 @@ fn workspace_exists(store: &SqliteDirectory, id: &str) -> Outcome {
 }
 
 /// `workspace create|list`.
-pub fn workspace(store: &SqliteDirectory, command: WorkspaceCommand) -> Outcome {
+pub fn workspace(store: &Store, command: WorkspaceCommand) -> Outcome {
     terminal_safe(run_workspace(store, command))
 }
 
-fn run_workspace(store: &SqliteDirectory, command: WorkspaceCommand) -> Outcome {
+fn run_workspace(store: &Store, command: WorkspaceCommand) -> Outcome {
     match command {
         WorkspaceCommand::Create { name, default_role } => {
             let ws = store.create_workspace(&name, default_role.as_deref()).map_err(|e| e.to_string())?;
@@ -60,11 +60,11 @@ fn run_workspace(store: &SqliteDirectory, command: WorkspaceCommand) -> Outcome 
 }
 
 /// `scim-token create|revoke|list`.
-pub fn token(store: &SqliteDirectory, command: TokenCommand) -> Outcome {
+pub fn token(store: &Store, command: TokenCommand) -> Outcome {
     terminal_safe(run_token(store, command))
 }
 
-fn run_token(store: &SqliteDirectory, command: TokenCommand) -> Outcome {
+fn run_token(store: &Store, command: TokenCommand) -> Outcome {
     match command {
         TokenCommand::Create { workspace } => {
             workspace_exists(store, &workspace)?;
@@ -97,11 +97,11 @@ fn run_token(store: &SqliteDirectory, command: TokenCommand) -> Outcome {
 }
 
 /// `saml import-metadata|sp-metadata|settings` (verify is in its own module).
-pub fn saml(store: &SqliteDirectory, command: SamlCommand) -> Outcome {
+pub fn saml(store: &Store, command: SamlCommand) -> Outcome {
     terminal_safe(run_saml(store, command))
 }
 
-fn run_saml(store: &SqliteDirectory, command: SamlCommand) -> Outcome {
+fn run_saml(store: &Store, command: SamlCommand) -> Outcome {
     match command {
         SamlCommand::ImportMetadata { workspace, entity_id, public_url, allow_idp_initiated, file } => {
             workspace_exists(store, &workspace)?;
@@ -157,11 +157,11 @@ fn run_saml(store: &SqliteDirectory, command: SamlCommand) -> Outcome {
 }
 
 /// `users list`.
-pub fn users(store: &SqliteDirectory, command: UsersCommand) -> Outcome {
+pub fn users(store: &Store, command: UsersCommand) -> Outcome {
     terminal_safe(run_users(store, command))
 }
 
-fn run_users(store: &SqliteDirectory, command: UsersCommand) -> Outcome {
+fn run_users(store: &Store, command: UsersCommand) -> Outcome {
     let UsersCommand::List { workspace } = command;
     workspace_exists(store, &workspace)?;
     let rows: Vec<Vec<String>> = store.users(&workspace).map_err(|e| e.to_string())?.iter().map(user_row).collect();

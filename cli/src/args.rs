@@ -12,8 +12,9 @@ use clap::{Args, Parser, Subcommand};
 #[derive(Debug, Parser)]
 #[command(name = "sso-scim", version, propagate_version = true)]
 pub struct Cli {
-    /// The SQLite database file (created if missing).
-    #[arg(long, global = true, default_value = "sso-scim.db", value_name = "FILE")]
+    /// The SQLite database file (created if missing), or a PostgreSQL database as a
+    /// `postgres://` / `postgresql://` URL (several `serve` processes may share one).
+    #[arg(long, global = true, default_value = "sso-scim.db", value_name = "FILE|URL")]
     pub db: PathBuf,
 
     /// What to do.

@@ -7,6 +7,7 @@ mod args;
 mod files;
 mod serve;
 mod settings;
+mod store;
 mod term;
 mod verify;
 
@@ -14,7 +15,7 @@ use std::process::ExitCode;
 
 use args::{Cli, Command, SamlCommand};
 use clap::Parser;
-use sso_scim_sqlite::SqliteDirectory;
+use store::{Store, Target};
 
 fn main() -> ExitCode {
     let cli = Cli::parse();
@@ -26,14 +27,18 @@ fn main() -> ExitCode {
         .with_writer(std::io::stderr)
         .with_ansi(std::io::IsTerminal::is_terminal(&std::io::stderr()))
         .init();
+    if let Command::Saml(SamlCommand::Verify(args)) = cli.command {
+        return verify::run(args);
+    }
+    let target = Target::of(&cli.db);
+    let runtime = match tokio::runtime::Runtime::new() {
+        Ok(runtime) => runtime,
+        Err(e) => return fail(&format!("cannot start the runtime: {e}")),
+    };
     let result = match cli.command {
-        Command::Saml(SamlCommand::Verify(args)) => return verify::run(args),
-        Command::Serve(args) => match tokio::runtime::Runtime::new() {
-            Ok(runtime) => runtime.block_on(serve::run(&cli.db, args)),
-            Err(e) => Err(format!("cannot start the runtime: {e}")),
-        },
-        command => match SqliteDirectory::open(&cli.db) {
-            Err(e) => Err(format!("{}: {e}", cli.db.display())),
+        Command::Serve(args) => runtime.block_on(serve::run(&target, args)),
+        command => match Store::open(&target, runtime.handle()) {
+            Err(e) => Err(e),
             Ok(store) => match command {
                 Command::Workspace(c) => admin::workspace(&store, c),
                 Command::ScimToken(c) => admin::token(&store, c),
@@ -45,9 +50,11 @@ fn main() -> ExitCode {
     };
     match result {
         Ok(()) => ExitCode::SUCCESS,
-        Err(message) => {
-            eprintln!("error: {}", term::escape(&message));
-            ExitCode::FAILURE
-        }
+        Err(message) => fail(&message),
     }
+}
+
+fn fail(message: &str) -> ExitCode {
+    eprintln!("error: {}", term::escape(message));
+    ExitCode::FAILURE
 }

@@ -1,9 +1,9 @@
 //! A workspace's SAML settings as the reference host keeps them: stored JSON, or — before the
 //! IdP is configured — defaults whose entity ID and ACS URL derive from the public URL.
 
+use crate::store::Store;
 use sso_scim_core::StoreError;
 use sso_scim_core::saml::{SamlSettings, ServiceProvider};
-use sso_scim_sqlite::SqliteDirectory;
 
 /// Our entity ID for a workspace (what the admin enters as Entra's "Identifier").
 pub fn sp_entity_id(public_url: &str, workspace: &str) -> String {
@@ -16,7 +16,7 @@ pub fn acs_url(public_url: &str, workspace: &str) -> String {
 }
 
 /// The stored settings, or defaults for a workspace whose IdP is not configured yet.
-pub fn load(store: &SqliteDirectory, public_url: &str, workspace: &str) -> Result<SamlSettings, String> {
+pub fn load(store: &Store, public_url: &str, workspace: &str) -> Result<SamlSettings, String> {
     match store.saml_settings(workspace).map_err(|e| e.to_string())? {
         Some(json) => SamlSettings::from_json(&json).map_err(|e| format!("stored SAML settings: {e}")),
         None => {
@@ -26,7 +26,7 @@ pub fn load(store: &SqliteDirectory, public_url: &str, workspace: &str) -> Resul
 }
 
 /// Check and store settings.
-pub fn save(store: &SqliteDirectory, workspace: &str, settings: &SamlSettings) -> Result<ServiceProvider, String> {
+pub fn save(store: &Store, workspace: &str, settings: &SamlSettings) -> Result<ServiceProvider, String> {
     let sp = ServiceProvider::new(settings.clone()).map_err(|e| e.to_string())?;
     let json = serde_json::to_string(settings).map_err(|e| e.to_string())?;
     store.set_saml_settings(workspace, &json).map_err(|e: StoreError| e.to_string())?;

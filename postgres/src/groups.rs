@@ -22,6 +22,7 @@ pub(crate) const GROUPS: Table<GroupRecord> = Table {
     from_row: group_from_row,
     listed: "TRUE",
     values: GROUP_VALUES,
+    count_column: "groups",
 };
 
 /// One row of [`GROUP_COLUMNS`] as a record.

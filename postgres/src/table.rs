@@ -29,6 +29,8 @@ pub(crate) struct Table<R> {
     pub(crate) listed: &'static str,
     /// Where the translator finds the table's attributes, and its values table.
     pub(crate) values: ValuesOf,
+    /// The column of `workspace_counts` that counts this table's listed records.
+    pub(crate) count_column: &'static str,
 }
 
 /// How many records match in all, and those of the page in order.
@@ -112,8 +114,16 @@ impl<R> Table<R> {
         };
         let from = format!("FROM {} r WHERE r.workspace_id = $1 AND {} AND ({condition})", self.name, self.listed);
         let n = 1 + params.len();
+        // Without a filter the total is every listed record: the kept count, not a scan.
+        let count = match query.filter {
+            Some(_) => format!("SELECT count(*) {from}"),
+            None => format!(
+                "SELECT coalesce((SELECT {} FROM workspace_counts WHERE workspace_id = $1), 0)",
+                self.count_column
+            ),
+        };
         Ok(ListSql {
-            count: format!("SELECT count(*) {from}"),
+            count,
             page: format!("SELECT {} {from} ORDER BY {order} LIMIT ${} OFFSET ${}", self.columns, n + 1, n + 2),
             params,
         })

@@ -27,6 +27,7 @@ pub(crate) const USERS: Table<UserRecord> = Table {
     from_row: user_from_row,
     listed: VISIBLE,
     values: USER_VALUES,
+    count_column: "visible_users",
 };
 
 fn state_text(state: UserState) -> &'static str {

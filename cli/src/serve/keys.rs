@@ -28,9 +28,9 @@
 
 use std::path::Path;
 
+use crate::store::Store;
 use base64::Engine as _;
 use base64::engine::general_purpose::{STANDARD_PAD_INDIFFERENT, URL_SAFE_PAD_INDIFFERENT};
-use sso_scim_sqlite::SqliteDirectory;
 
 use super::cookie::CookieJar;
 use crate::files::check_private_key_file;
@@ -53,11 +53,7 @@ const DATABASE_SECRET: &str = "cookie-signing-key";
 /// content of [`ENV`], if set), else the database secret (created on first use). See the
 /// module documentation for the formats. The error tells the operator what is wrong and with
 /// which key (by position), never showing a key.
-pub fn cookie_jar(
-    store: &SqliteDirectory,
-    key_file: Option<&Path>,
-    env_value: Option<&str>,
-) -> Result<CookieJar, String> {
+pub fn cookie_jar(store: &Store, key_file: Option<&Path>, env_value: Option<&str>) -> Result<CookieJar, String> {
     let jar = match external_keys(key_file, env_value)? {
         Some(Keys { keys, source }) => {
             let previous: Vec<&[u8]> = keys[1..].iter().map(Vec::as_slice).collect();
@@ -177,8 +173,8 @@ mod tests {
             path
         }
 
-        fn store(&self) -> SqliteDirectory {
-            SqliteDirectory::open(self.0.join("test.db")).unwrap()
+        fn store(&self) -> Store {
+            Store::Sqlite(sso_scim_sqlite::SqliteDirectory::open(self.0.join("test.db")).unwrap())
         }
     }
 

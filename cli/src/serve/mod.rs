@@ -1,10 +1,10 @@
 //! `sso-scim serve`: SCIM at `/scim/v2` (workspace from the bearer token), SAML at
-//! `/saml/{workspace}/…`, `GET /healthz`; SQLite underneath. Structured logs through
+//! `/saml/{workspace}/…`, `GET /healthz`; SQLite or PostgreSQL underneath (`crate::store`). Structured logs through
 //! `tracing` (`RUST_LOG` sets the level); graceful shutdown on SIGTERM and SIGINT, within a
 //! deadline.
 //!
 //! Built to face the open internet (README "Serving on the open internet"): the async workers
-//! only move bytes; every SQLite call and SAML verification runs on a bounded pool
+//! only move bytes; every store call and SAML verification runs on a bounded pool
 //! (`pool.rs`); admission is decided at once (`admission.rs`: per-workspace shares, SAML
 //! verification caps, rate limits on the unauthenticated endpoints); connections are capped
 //! and timed (`conn.rs`); bodies are read under a size cap and a deadline (`body.rs`).
@@ -34,7 +34,6 @@ use axum::routing::{any, get, post};
 use sso_scim_core::saml::ServiceProvider;
 use sso_scim_core::scim::{ScimConfig, ScimHandler};
 use sso_scim_core::token::{ScimToken, TokenHash};
-use sso_scim_sqlite::SqliteDirectory;
 use time::OffsetDateTime;
 
 use self::admission::{RateLimit, Slot, Slots, client_address, client_key};
@@ -42,6 +41,7 @@ use self::cookie::CookieJar;
 use self::held::Held;
 use self::pool::{JobError, Pool};
 use crate::args::{ServeArgs, ServeLimits};
+use crate::store::{Store, Target};
 
 /// How long an AuthnRequest ID waits for its response.
 const REQUEST_LIFETIME: time::Duration = time::Duration::minutes(10);
@@ -50,8 +50,8 @@ const MAX_PENDING_REQUESTS: usize = 10_000;
 
 /// Shared server state.
 pub struct App {
-    store: Arc<SqliteDirectory>,
-    scim: ScimHandler<Arc<SqliteDirectory>>,
+    store: Arc<Store>,
+    scim: ScimHandler<Arc<Store>>,
     public_url: String,
     cookies: CookieJar,
     /// Outstanding AuthnRequest IDs → (workspace, expiry), kept server-side so the IdP's
@@ -209,11 +209,13 @@ fn test_delay() {
 }
 
 /// Start serving; returns when a shutdown signal arrived and in-flight requests finished.
-pub async fn run(db: &std::path::Path, args: ServeArgs) -> Result<(), String> {
-    // A database others can read holds every session's key and the directory: refuse it
-    // (the message names the chmod that fixes it).
-    crate::files::check_private(db)?;
-    let store = Arc::new(SqliteDirectory::open(db).map_err(|e| format!("{}: {e}", db.display()))?);
+pub async fn run(db: &Target, args: ServeArgs) -> Result<(), String> {
+    if let Target::File(path) = db {
+        // A database others can read holds every session's key and the directory: refuse it
+        // (the message names the chmod that fixes it).
+        crate::files::check_private(path)?;
+    }
+    let store = Arc::new(Store::open(db, &tokio::runtime::Handle::current())?);
     // Bind first: with port 0 the system picks one, and the default public URL must name it.
     let listener = tokio::net::TcpListener::bind(args.listen)
         .await
@@ -288,7 +290,7 @@ fn connection_cap(wanted: usize) -> usize {
 }
 
 /// First start on an empty database: one workspace and its token, printed once.
-fn bootstrap(store: &SqliteDirectory, public_url: &str) -> Result<(), String> {
+fn bootstrap(store: &Store, public_url: &str) -> Result<(), String> {
     let ws = store.create_workspace("Default", None).map_err(|e| e.to_string())?;
     let token = ScimToken::generate();
     store.add_token(&ws.id, &token.hash()).map_err(|e| e.to_string())?;

@@ -11,8 +11,7 @@ use axum::extract::{ConnectInfo, Path, Query, State};
 use axum::http::{HeaderMap, StatusCode, header};
 use axum::response::{Html, IntoResponse, Redirect, Response};
 use sso_scim_core::Directory;
-use sso_scim_core::executor::now_or_never;
-use sso_scim_core::login::{LoginDecision, LoginError, decide};
+use sso_scim_core::login::{LoginDecision, decide};
 use sso_scim_core::saml::ServiceProvider;
 use sso_scim_core::saml::metadata::sp_metadata_for;
 use time::OffsetDateTime;
@@ -240,8 +239,7 @@ fn sign_in(app: &App, workspace: &str, form: &HashMap<String, String>) -> Respon
             );
         }
     };
-    let decision = now_or_never(decide(&*app.store, workspace, &sp, &identity));
-    match decision.unwrap_or_else(|| Err(LoginError::Store(never_waits()))) {
+    match app.store.complete(decide(&*app.store, workspace, &sp, &identity)) {
         Ok(LoginDecision::Allowed(user)) => {
             tracing::info!(workspace, user = user.id, "signed in");
             let session = Session {
@@ -314,7 +312,7 @@ pub async fn home(State(app): State<Arc<App>>, headers: HeaderMap) -> Response {
 }
 
 fn signed_in_page(app: &App, session: Session) -> Response {
-    let found = now_or_never(app.store.get_user(&session.ws, &session.uid)).unwrap_or_else(|| Err(never_waits()));
+    let found = app.store.complete(app.store.get_user(&session.ws, &session.uid));
     match found {
         Ok(Some(user)) if user.can_sign_in() => html(
             StatusCode::OK,
@@ -326,11 +324,6 @@ fn signed_in_page(app: &App, session: Session) -> Response {
         }
         Err(e) => store_failed(&e).into_response(),
     }
-}
-
-/// The SQLite store completes every call on its first poll; a future that waits is a bug.
-fn never_waits() -> sso_scim_core::StoreError {
-    sso_scim_core::StoreError::new(sso_scim_core::StoreErrorKind::Failed, "the store future did not complete at once")
 }
 
 fn store_failed_page() -> Response {

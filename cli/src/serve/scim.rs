@@ -9,7 +9,6 @@ use axum::extract::{Request, State};
 use axum::http::{HeaderMap, HeaderName, HeaderValue, StatusCode};
 use axum::response::{IntoResponse, Response};
 use sso_scim_core::Directory;
-use sso_scim_core::executor::now_or_never;
 use sso_scim_core::scim::{ScimRequest, ScimResponse};
 use sso_scim_core::token::{bearer, hash_token, is_well_formed};
 
@@ -57,10 +56,7 @@ pub async fn handle(State(app): State<Arc<App>>, request: Request) -> Response {
 
 /// The core's answer, on the blocking pool.
 fn answer(app: &App, request: ScimRequest) -> ScimResponse {
-    let mut answer = now_or_never(app.scim.handle(request)).unwrap_or_else(|| {
-        tracing::error!("the store future did not complete at once");
-        ScimResponse { status: 500, headers: Vec::new(), body: Vec::new(), error: None }
-    });
+    let mut answer = app.store.complete(app.scim.handle(request));
     if let Some(error) = answer.error.as_mut()
         && let Some(store) = error.store_error()
     {
@@ -90,9 +86,9 @@ async fn admit(app: &Arc<App>, headers: &HeaderMap) -> Option<(String, Slot)> {
     }
     let anonymous = app.requests.try_take(ANONYMOUS)?;
     let job_app = app.clone();
-    let found = app.pool.run(ANONYMOUS, move || now_or_never(job_app.store.workspace_for_token(&hash))).await;
+    let found = app.pool.run(ANONYMOUS, move || job_app.store.complete(job_app.store.workspace_for_token(&hash))).await;
     let workspace = match found {
-        Ok(Some(Ok(Some(grant)))) if grant.token_hash.ct_eq(&hash) => {
+        Ok(Ok(Some(grant))) if grant.token_hash.ct_eq(&hash) => {
             app.remember_tenant(hash, &grant.workspace.id);
             grant.workspace.id
         }

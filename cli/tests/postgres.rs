@@ -3,12 +3,16 @@
 //! throwaway PostgreSQL started by the test (testkit/postgres), never a shared one.
 
 mod common;
+mod idp;
+#[path = "../../core/tests/saml_support/mod.rs"]
+mod saml_support;
 
 use std::path::Path;
 use std::sync::{Arc, Barrier, Mutex};
 use std::time::{Duration, Instant};
 
 use common::{Server, http, run, run_ok, user_body};
+use saml_support::TestKey;
 use sso_scim_pg_testkit::TestPostgres;
 
 /// A fresh database on the shared throwaway server.
@@ -162,4 +166,43 @@ fn kill_9_under_write_load_keeps_every_acknowledged_write() {
     }
     let listed = run_ok(db, &["users", "list", "--workspace", &ws]);
     assert!(acknowledged.iter().all(|name| listed.contains(name.as_str())));
+}
+
+#[test]
+fn one_idp_initiated_response_posted_to_two_processes_signs_in_once() {
+    let url = database();
+    let db = Path::new(&url);
+    let (ws, token) = workspace_and_token(db);
+    let [a, b] = two_servers(db);
+    let idp = TestKey::load("idp");
+    // One service behind one public URL: both processes read the same settings.
+    let public_url = format!("http://{}", a.addr);
+    let sp_entity = idp::import(db, &ws, &public_url, &idp, &["--allow-idp-initiated"]);
+    assert_eq!(a.scim(&token, "POST", "/Users", &user_body("jdoe@contoso.com")).status, 201);
+
+    let signed = idp::spec_for(&a, &ws, &sp_entity, None, "_unsolicited-1").signed(&idp);
+    let body = idp::form(&signed);
+    let acs = format!("/saml/{ws}/acs");
+    let barrier = Arc::new(Barrier::new(2));
+    let statuses: Vec<u16> = [a.clone(), b.clone()]
+        .into_iter()
+        .map(|server| {
+            let (acs, body, barrier) = (acs.clone(), body.clone(), barrier.clone());
+            std::thread::spawn(move || {
+                let headers = [("Content-Type", "application/x-www-form-urlencoded")];
+                barrier.wait();
+                let reply = server.request("POST", &acs, &headers, &body);
+                (reply.status, reply.body)
+            })
+        })
+        .collect::<Vec<_>>()
+        .into_iter()
+        .map(|h| h.join().unwrap())
+        .map(|(status, page)| {
+            // The loser is refused by the login decision: the assertion was already used.
+            assert!(status == 200 || (status == 403 && page.to_lowercase().contains("replay")), "{status}: {page}");
+            status
+        })
+        .collect();
+    assert_eq!(statuses.iter().filter(|s| **s == 200).count(), 1, "{statuses:?}");
 }

@@ -4,6 +4,7 @@
 //! archived user are refused with the reason on the page.
 
 mod common;
+mod idp;
 #[path = "../../core/tests/saml_support/mod.rs"]
 mod saml_support;
 
@@ -11,31 +12,9 @@ use std::io::Read;
 
 use base64::Engine as _;
 use base64::engine::general_purpose::STANDARD;
-use common::{Server, TempDir, run_ok, user_body};
-use saml_support::{IDP_ENTITY, SignOptions, Spec, TestKey, xmlsec1_sign};
-use time::OffsetDateTime;
-use time::format_description::well_known::Rfc3339;
-
-fn idp_metadata(idp: &TestKey) -> String {
-    format!(
-        r#"<?xml version="1.0"?>
-<EntityDescriptor xmlns="urn:oasis:names:tc:SAML:2.0:metadata" entityID="{IDP_ENTITY}">
-  <IDPSSODescriptor protocolSupportEnumeration="urn:oasis:names:tc:SAML:2.0:protocol">
-    <KeyDescriptor use="signing"><KeyInfo xmlns="http://www.w3.org/2000/09/xmldsig#"><X509Data><X509Certificate>{}</X509Certificate></X509Data></KeyInfo></KeyDescriptor>
-    <SingleSignOnService Binding="urn:oasis:names:tc:SAML:2.0:bindings:HTTP-Redirect" Location="https://login.example.test/saml2"/>
-  </IDPSSODescriptor>
-</EntityDescriptor>"#,
-        idp.cert_base64()
-    )
-}
-
-fn form(response_xml: &str) -> String {
-    let encoded = STANDARD.encode(response_xml);
-    format!(
-        "SAMLResponse={}&RelayState=%2Fprojects",
-        form_urlencoded::byte_serialize(encoded.as_bytes()).collect::<String>()
-    )
-}
+use common::{Server, TempDir, user_body};
+use idp::{form, idp_metadata, spec_for};
+use saml_support::{SignOptions, Spec, TestKey, xmlsec1_sign};
 
 /// The AuthnRequest ID carried by the login redirect (HTTP-Redirect binding: deflate+base64).
 fn request_id(location: &str) -> String {
@@ -49,26 +28,6 @@ fn request_id(location: &str) -> String {
     xml.split(" ID=\"").nth(1).and_then(|r| r.split('"').next()).expect("ID").to_owned()
 }
 
-fn spec_for(server: &Server, ws: &str, sp_entity: &str, in_response_to: Option<&str>, response_id: &str) -> Spec {
-    let now = OffsetDateTime::now_utc();
-    let at = |minutes: i64| (now + time::Duration::minutes(minutes)).format(&Rfc3339).unwrap();
-    let acs = format!("http://{}/saml/{ws}/acs", server.addr);
-    Spec {
-        response_id: response_id.into(),
-        assertion_id: format!("{response_id}-assertion"),
-        issue_instant: at(0),
-        destination: Some(acs.clone()),
-        recipient: acs,
-        in_response_to: in_response_to.map(str::to_owned),
-        confirmation_in_response_to: in_response_to.map(str::to_owned),
-        confirmation_not_on_or_after: at(5),
-        not_before: at(-5),
-        not_on_or_after: at(60),
-        audiences: vec![sp_entity.to_owned()],
-        ..Spec::default()
-    }
-}
-
 #[test]
 fn sp_initiated_sign_in_end_to_end() {
     let dir = TempDir::new("saml-login");
@@ -76,19 +35,8 @@ fn sp_initiated_sign_in_end_to_end() {
     let ws = server.bootstrap_workspace();
     let token = server.bootstrap_token();
     let idp = TestKey::load("idp");
-    let metadata_file = dir.0.join("idp.xml");
-    std::fs::write(&metadata_file, idp_metadata(&idp)).unwrap();
     let public_url = format!("http://{}", server.addr);
-    let imported = run_ok(
-        &dir.db(),
-        &["saml", "import-metadata", "--workspace", &ws, "--public-url", &public_url, metadata_file.to_str().unwrap()],
-    );
-    let sp_entity = imported
-        .lines()
-        .find_map(|l| l.strip_prefix("Our entity ID (Entra \"Identifier\"): "))
-        .expect("import prints our entity ID")
-        .trim()
-        .to_owned();
+    let sp_entity = idp::import(&dir.db(), &ws, &public_url, &idp, &[]);
 
     // Provisioned first: SSO signs in existing users only.
     let created = server.scim(&token, "POST", "/Users", &user_body("jdoe@contoso.com"));

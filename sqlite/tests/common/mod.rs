@@ -6,18 +6,17 @@ use std::sync::atomic::{AtomicU32, Ordering};
 use std::sync::{Arc, Barrier};
 use std::thread;
 
-use serde_json::{Value, json};
+use serde_json::Value;
 use sso_scim_core::executor::now_or_never;
-use sso_scim_core::internal::filter::{FilterLimits, FilterOptions, parse_filter_in};
-use sso_scim_core::internal::schema::{GROUP, ResourceType, USER};
-use sso_scim_core::query::SortSpec;
 use sso_scim_core::scim::{ScimConfig, ScimHandler, ScimRequest, ScimResponse};
 use sso_scim_core::token::ScimToken;
-use sso_scim_core::{
-    Directory, GroupRecord, ListQuery, MemoryDirectory, StoreError, StoreErrorKind, UserRecord, UserState, Workspace,
-};
+use sso_scim_core::{Directory, MemoryDirectory, StoreErrorKind, Workspace};
 use sso_scim_sqlite::SqliteDirectory;
 use time::OffsetDateTime;
+
+#[path = "../../../core/tests/store_records/mod.rs"]
+mod records;
+pub use records::*;
 
 /// A directory removed with everything in it when dropped (a panicking test leaves it
 /// behind only if the process aborts).
@@ -62,36 +61,6 @@ pub fn run<T>(f: impl std::future::Future<Output = T>) -> T {
     now_or_never(f).expect("SqliteDirectory never makes a future wait")
 }
 
-/// An active user at version 1 (what the core's `for_test` builds).
-pub fn user(ws: &str, id: &str, name: &str, external: Option<&str>) -> UserRecord {
-    let mut doc = json!({"userName": name});
-    if let Some(e) = external {
-        doc["externalId"] = json!(e);
-    }
-    record(ws, id, doc)
-}
-
-pub fn record(ws: &str, id: &str, doc: Value) -> UserRecord {
-    let doc = doc.as_object().cloned().unwrap();
-    UserRecord::new(ws, id, "Project Manager", UserState::Active, OffsetDateTime::UNIX_EPOCH, doc)
-}
-
-/// A list query, the filter resolved against `rt`'s schema as the handler does.
-pub fn list_query(
-    rt: &'static ResourceType,
-    filter: Option<&str>,
-    sort: Option<SortSpec>,
-    start_index: usize,
-    count: usize,
-) -> ListQuery {
-    let filter = filter.map(|f| parse_filter_in(rt, f, FilterLimits::default(), FilterOptions::default()).unwrap());
-    ListQuery { filter, sort, start_index, count }
-}
-
-pub fn filter_query(filter: Option<&str>, sort: Option<SortSpec>, start_index: usize, count: usize) -> ListQuery {
-    list_query(&USER, filter, sort, start_index, count)
-}
-
 /// (totalResults, ids of the page)
 pub fn query<D: Directory>(
     dir: &D,
@@ -104,22 +73,6 @@ pub fn query<D: Directory>(
     (page.total_results, page.users.into_iter().map(|u| u.id).collect())
 }
 
-/// A group at version 1, created at the epoch, with these member ids.
-pub fn group(ws: &str, id: &str, name: &str, external: Option<&str>, members: &[&str]) -> GroupRecord {
-    let mut doc = json!({"displayName": name});
-    if let Some(e) = external {
-        doc["externalId"] = json!(e);
-    }
-    if !members.is_empty() {
-        doc["members"] = members.iter().map(|m| json!({"value": m})).collect();
-    }
-    GroupRecord::new(ws, id, OffsetDateTime::UNIX_EPOCH, doc.as_object().cloned().unwrap())
-}
-
-pub fn group_filter_query(filter: Option<&str>, sort: Option<SortSpec>, start_index: usize, count: usize) -> ListQuery {
-    list_query(&GROUP, filter, sort, start_index, count)
-}
-
 /// (totalResults, ids of the page) of a group query.
 pub fn query_groups(
     dir: &impl Directory,
@@ -130,11 +83,6 @@ pub fn query_groups(
 ) -> (usize, Vec<String>) {
     let page = run(dir.query_groups(ws, &group_filter_query(filter, None, start, n))).unwrap();
     (page.total_results, page.groups.into_iter().map(|g| g.id).collect())
-}
-
-/// Outcomes compared across stores: the value, or only the kind of error (messages differ).
-pub fn outcome<T>(r: Result<T, StoreError>) -> Result<T, StoreErrorKind> {
-    r.map_err(|e| e.kind())
 }
 
 /// A fresh database and a MemoryDirectory, both with workspaces `a` and `b`, for tests that

@@ -2,7 +2,8 @@
 //! (default 1,000,000) into a fresh SQLite database, then times each query type IdPs and
 //! admin tools send through the SCIM handler: median and p99 over `SCALE_REPS` runs (default
 //! 31), each run asking for a different user. Reports timings, never asserts them; resident
-//! memory is read from /proc at the end.
+//! memory is read from /proc at the end. With `SCALE_KEEP=FILE` the database is kept at FILE
+//! (and the SCIM token printed), for measuring `sso-scim serve` on it.
 
 use std::time::{Duration, Instant};
 
@@ -67,10 +68,14 @@ fn main() {
     let reps = env_usize("SCALE_REPS", 31);
     let dir = std::env::temp_dir().join(format!("sso-scim-bench-scale-{}", std::process::id()));
     std::fs::create_dir_all(&dir).unwrap();
-    let store = SqliteDirectory::open(dir.join("scale.db")).unwrap();
+    let keep = std::env::var_os("SCALE_KEEP").map(std::path::PathBuf::from);
+    let store = SqliteDirectory::open(keep.clone().unwrap_or_else(|| dir.join("scale.db"))).unwrap();
     let ws = store.create_workspace("Scale", None).unwrap();
     let token = ScimToken::generate();
     store.add_token(&ws.id, &token.hash()).unwrap();
+    if let Some(path) = &keep {
+        println!("keeping {} (workspace {}, SCIM token {})", path.display(), ws.id, token.as_str());
+    }
 
     let started = Instant::now();
     let now = OffsetDateTime::now_utc();

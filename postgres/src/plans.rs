@@ -97,6 +97,10 @@ fn the_lists_idps_send_go_through_their_indexes() {
         (r#"emails[type eq "work"].value eq "a@x.com""#, None, "user_values_by_key"),
         ("active eq false", None, "users_by_state"),
         ("", Some("userName"), "users_by_user_name"),
+        // Sorted descending (see `query`): the missing names first, through the index that
+        // holds that order.
+        ("", Some("displayName"), "users_sorted_by_display_name"),
+        ("", Some("name.familyName"), "users_sorted_by_family_name"),
     ];
     for (filter, sort, index) in users {
         assert_plans(plans(server, db, &USERS, &query(&USER, filter, *sort)), (filter, *sort, index));

@@ -12,8 +12,11 @@ use crate::codec::{column, to_ms};
 use crate::errors::failed;
 
 /// Every migration in order; the schema version is the number applied.
-const MIGRATIONS: &[&str] =
-    &[include_str!("../migrations/0001_initial.sql"), include_str!("../migrations/0002_counts.sql")];
+const MIGRATIONS: &[&str] = &[
+    include_str!("../migrations/0001_initial.sql"),
+    include_str!("../migrations/0002_counts.sql"),
+    include_str!("../migrations/0003_sort_indexes.sql"),
+];
 
 /// The schema version this build writes (and the newest it can open).
 pub const SCHEMA_VERSION: u32 = MIGRATIONS.len() as u32;

@@ -183,10 +183,10 @@ fn the_schema_version_is_recorded_and_reconnecting_changes_nothing() {
     let url = fresh_database();
     let dir = connect(&url);
     let db = database_name(&url);
-    assert_eq!(SCHEMA_VERSION, 2);
+    assert_eq!(SCHEMA_VERSION, 3);
     assert_eq!(
         server().execute(db, "SELECT string_agg(version::text, ',' ORDER BY version) FROM schema_migrations"),
-        "1,2"
+        "1,2,3"
     );
     // Nothing can point at a workspace that does not exist.
     let err = run(dir.insert_user(&user("ghost", "1", "x", None))).unwrap_err();
@@ -194,7 +194,7 @@ fn the_schema_version_is_recorded_and_reconnecting_changes_nothing() {
     assert_eq!(server().execute(db, "SELECT count(*) FROM users"), "0");
     drop(dir);
     connect(&url);
-    assert_eq!(server().execute(db, "SELECT count(*) FROM schema_migrations"), "2");
+    assert_eq!(server().execute(db, "SELECT count(*) FROM schema_migrations"), "3");
 }
 
 #[test]
@@ -204,7 +204,7 @@ fn stores_starting_together_on_a_fresh_database_migrate_it_once() {
         let racing = url.clone();
         let stores = race(6, move |_| run(PostgresDirectory::connect_with(&racing, 2)).map(drop));
         assert!(stores.iter().all(Result::is_ok), "{stores:?}");
-        assert_eq!(server().execute(database_name(&url), "SELECT count(*) FROM schema_migrations"), "2");
+        assert_eq!(server().execute(database_name(&url), "SELECT count(*) FROM schema_migrations"), "3");
     }
 }
 

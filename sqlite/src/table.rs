@@ -266,7 +266,11 @@ pub(crate) mod plans {
             let filtered = !filter.is_empty();
             let filter = filtered
                 .then(|| parse_filter_in(resource, filter, FilterLimits::default(), FilterOptions::default()).unwrap());
-            let sort = sort_by.map(|by| SortSpec::parse_in(resource, by, None).unwrap());
+            // A leading '-' asks for descending order.
+            let sort = sort_by.map(|by| match by.strip_prefix('-') {
+                Some(by) => SortSpec::parse_in(resource, by, Some("descending")).unwrap(),
+                None => SortSpec::parse_in(resource, by, None).unwrap(),
+            });
             let query = ListQuery { filter, sort, start_index: 1, count: 10 };
             let sql = table.list_sql(&query).unwrap();
             if filtered {

@@ -261,6 +261,11 @@ mod tests {
                 "user_values_by_key (workspace_id=? AND path=? AND key_text=?)",
             ),
             ("", Some("userName"), "users_by_user_name (workspace_id=?)"),
+            ("", Some("displayName"), "users_sorted_by_display_name (workspace_id=?)"),
+            ("", Some("-displayName"), "users_sorted_by_display_name_desc (workspace_id=?)"),
+            ("", Some("name.familyName"), "users_sorted_by_family_name (workspace_id=?)"),
+            ("", Some("-name.familyName"), "users_sorted_by_family_name_desc (workspace_id=?)"),
+            ("", Some("-name.givenName"), "users_sorted_by_given_name_desc (workspace_id=?)"),
         ];
         assert_table_plans(&USERS, (&USER, "user_name_key"), wanted, lists, &[(sweep, "saml_assertions_by_expiry")]);
     }

@@ -182,7 +182,7 @@ fn the_database_is_in_wal_mode_with_foreign_keys_and_the_current_schema_version(
     assert_eq!(mode, "wal");
     let version: u32 = raw.query_row("PRAGMA user_version", [], |r| r.get(0)).unwrap();
     assert_eq!(version, SCHEMA_VERSION);
-    assert_eq!(SCHEMA_VERSION, 4);
+    assert_eq!(SCHEMA_VERSION, 5);
     // Nothing can point at a workspace that does not exist.
     let err = run(dir.insert_user(&user("ghost", "1", "x", None))).unwrap_err();
     assert_eq!(err.kind(), StoreErrorKind::Failed);

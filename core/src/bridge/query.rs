@@ -9,7 +9,7 @@ use super::case::KeyCase;
 use super::error::BridgeError;
 use crate::directory::{GroupPage, ListQuery, UserPage};
 use crate::model::{GroupRecord, UserRecord};
-use crate::query::{IndexHint, SortSpec, ValueSource};
+use crate::query::{Filter, IndexHint, SortSpec, ValueSource};
 use crate::schema::{GROUP, ResourceType, USER};
 use crate::scim::filter::{FilterLimits, FilterOptions, parse_filter_in};
 
@@ -63,7 +63,7 @@ struct WireQuery {
 }
 
 #[derive(Deserialize)]
-struct WireSort {
+pub(super) struct WireSort {
     attribute: String,
     #[serde(default)]
     descending: bool,
@@ -76,18 +76,26 @@ fn first() -> usize {
 fn query_from_wire(rt: &'static ResourceType, query: Value) -> Result<ListQuery, BridgeError> {
     let wire: WireQuery =
         serde_json::from_value(query).map_err(|e| BridgeError::argument(format!("not a store query: {e}")))?;
+    let (filter, sort) = filter_and_sort(rt, wire.filter, wire.sort)?;
+    Ok(ListQuery { filter, sort, start_index: wire.start_index.max(1), count: wire.count })
+}
+
+/// The filter text and sort of a wire query, read again against `rt`'s schema.
+pub(super) fn filter_and_sort(
+    rt: &'static ResourceType,
+    filter: Option<String>,
+    sort: Option<WireSort>,
+) -> Result<(Option<Filter>, Option<SortSpec>), BridgeError> {
     let reread = |what: &str, e: &dyn std::fmt::Display| BridgeError::argument(format!("the query's {what}: {e}"));
-    let filter = wire
-        .filter
+    let filter = filter
         .map(|text| parse_filter_in(rt, &text, REREAD_LIMITS, FilterOptions { lenient: true }))
         .transpose()
         .map_err(|e| reread("filter", &e))?;
-    let sort = wire
-        .sort
+    let sort = sort
         .map(|s| SortSpec::parse_in(rt, &s.attribute, Some(if s.descending { "descending" } else { "ascending" })))
         .transpose()
         .map_err(|e| reread("sort", &e))?;
-    Ok(ListQuery { filter, sort, start_index: wire.start_index.max(1), count: wire.count })
+    Ok((filter, sort))
 }
 
 fn records<R: DeserializeOwned>(what: &str, records: Vec<Value>, case: KeyCase) -> Result<Vec<R>, BridgeError> {

@@ -11,13 +11,8 @@ use serde::Deserialize;
 use serde_json::{Value, json};
 
 use super::error::BridgeError;
-use crate::query::SortSpec;
+use super::query::{WireSort, filter_and_sort};
 use crate::query::sql::{Column, Dialect, Layout, Translation, filter_to_sql as translate, order_by};
-use crate::scim::filter::{FilterLimits, FilterOptions, parse_filter_in};
-
-/// Limits for re-reading the filter text the core wrote into the query (generous: the
-/// handler already enforced the configured ones; bounded all the same).
-const REREAD_LIMITS: FilterLimits = FilterLimits { max_len: 1 << 20, max_depth: 256 };
 
 /// `{"dialect": "sqlite" | "postgres", "resource": "User" | "Group", "columns": {path: column},
 /// "first": n, "tiebreak": sql}`.
@@ -58,13 +53,6 @@ struct WireQuery {
     filter: Option<String>,
     #[serde(default)]
     sort: Option<WireSort>,
-}
-
-#[derive(Deserialize)]
-struct WireSort {
-    attribute: String,
-    #[serde(default)]
-    descending: bool,
 }
 
 fn layout(options: Options) -> Result<Layout, BridgeError> {
@@ -121,17 +109,7 @@ pub fn filter_to_sql(query: Value, options: Value) -> Result<Value, BridgeError>
         Some(n) => n,
     };
     let layout = layout(options)?;
-    let rt = layout.resource;
-    let filter = query
-        .filter
-        .map(|text| parse_filter_in(rt, &text, REREAD_LIMITS, FilterOptions { lenient: true }))
-        .transpose()
-        .map_err(|e| BridgeError::argument(format!("the query's filter: {e}")))?;
-    let sort = query
-        .sort
-        .map(|s| SortSpec::parse_in(rt, &s.attribute, Some(if s.descending { "descending" } else { "ascending" })))
-        .transpose()
-        .map_err(|e| BridgeError::argument(format!("the query's sort: {e}")))?;
+    let (filter, sort) = filter_and_sort(layout.resource, query.filter, query.sort)?;
     let Translation { sql, params, exact } = match &filter {
         Some(filter) => translate(filter, &layout, first),
         None => Translation { sql: "1 = 1".to_owned(), params: Vec::new(), exact: true },

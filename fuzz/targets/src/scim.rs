@@ -8,8 +8,9 @@ use serde_json::{Map, Value, json};
 use sso_scim_core::TokenGrant;
 use sso_scim_core::executor::now_or_never;
 use sso_scim_core::internal::filter::{FilterLimits, FilterOptions, parse_filter_in, parse_patch_path_in};
-use sso_scim_core::internal::schema::{ERROR_URN, GROUP, USER};
-use sso_scim_core::query::SortSpec;
+use sso_scim_core::internal::schema::{ERROR_URN, GROUP, ResourceType, USER};
+use sso_scim_core::query::sql::{Dialect, Layout, filter_to_sql, order_by, store_groups, store_users};
+use sso_scim_core::query::{Filter, SortSpec};
 use sso_scim_core::scim::{Profile, ScimConfig, ScimHandler, ScimRequest, ScimResponse};
 use sso_scim_core::token::{ScimToken, TokenHash};
 use sso_scim_core::{
@@ -60,13 +61,33 @@ pub fn scim_filter(data: &[u8]) {
                 assert_eq!(again.to_string(), rendered, "rendering is not stable");
                 let _ = (filter.index_hint(), filter.value_filter_text(), filter.depth());
                 let _ = if std::ptr::eq(rt, &USER) { filter.matches(&user) } else { filter.matches(&group) };
+                translate(rt, &filter);
             }
             let _ = parse_patch_path_in(rt, text, limits, options);
         }
         for order in [None, Some("descending")] {
-            let _ = SortSpec::parse_in(rt, text, order);
+            if let Ok(sort) = SortSpec::parse_in(rt, text, order) {
+                for dialect in [Dialect::Sqlite, Dialect::Postgres] {
+                    assert!(order_by(&sort, &store_layout(rt, dialect)).is_some(), "store layouts sort by {text:?}");
+                }
+            }
         }
     }
+}
+
+/// The SQL pushdown of a parsed filter: exact over sso-scim's own layouts, each parameter
+/// numbered once in order, in both dialects.
+fn translate(rt: &'static ResourceType, filter: &Filter) {
+    for dialect in [Dialect::Sqlite, Dialect::Postgres] {
+        let t = filter_to_sql(filter, &store_layout(rt, dialect), 2);
+        assert!(t.exact, "store layouts place every attribute: {filter}");
+        let highest = (2..2 + t.params.len()).rev().find(|n| t.sql.contains(&dialect.placeholder(*n)));
+        assert_eq!(highest, (!t.params.is_empty()).then(|| 1 + t.params.len()), "{filter}: {}", t.sql);
+    }
+}
+
+fn store_layout(rt: &'static ResourceType, dialect: Dialect) -> Layout {
+    if std::ptr::eq(rt, &USER) { store_users(dialect) } else { store_groups(dialect) }
 }
 
 fn sample_user() -> UserRecord {

@@ -3,6 +3,7 @@
 //! nowhere (a host's schema without it: translations over it are not exact).
 
 use std::fmt;
+use std::sync::OnceLock;
 
 use super::Dialect;
 use crate::query::path::{AttrRef, resolve_attr_in};
@@ -104,6 +105,8 @@ pub struct Layout {
     pub(crate) columns: Vec<(AttrRef, Column)>,
     pub(crate) values: Option<ValuesTable>,
     pub(crate) tie_break: Option<String>,
+    /// What [`Layout::values_attrs`] answers, computed once: every write of a record asks.
+    values_attrs: OnceLock<Vec<AttrRef>>,
 }
 
 impl Layout {
@@ -114,7 +117,14 @@ impl Layout {
             r if r.eq_ignore_ascii_case("Group") => &GROUP,
             other => return Err(LayoutError(format!("unknown resource type \"{other}\"; use \"User\" or \"Group\""))),
         };
-        Ok(Layout { resource, dialect, columns: Vec::new(), values: None, tie_break: None })
+        Ok(Layout {
+            resource,
+            dialect,
+            columns: Vec::new(),
+            values: None,
+            tie_break: None,
+            values_attrs: OnceLock::new(),
+        })
     }
 
     /// Place the attribute at `path` (`userName`, `name.familyName`, `active`,
@@ -141,12 +151,14 @@ impl Layout {
             return Err(LayoutError(format!("attribute {attr} has two columns")));
         }
         self.columns.push((attr, column));
+        self.values_attrs = OnceLock::new();
         Ok(self)
     }
 
     /// Keep every attribute without a column in `values`.
     pub fn values(mut self, values: ValuesTable) -> Layout {
         self.values = Some(values);
+        self.values_attrs = OnceLock::new();
         self
     }
 
@@ -187,7 +199,11 @@ impl Layout {
 
     /// Every attribute reference of the resource type whose values go to the values table:
     /// each top-level attribute, and each sub-attribute of a complex one.
-    pub(crate) fn values_attrs(&self) -> Vec<AttrRef> {
+    pub(crate) fn values_attrs(&self) -> &[AttrRef] {
+        self.values_attrs.get_or_init(|| self.compute_values_attrs())
+    }
+
+    fn compute_values_attrs(&self) -> Vec<AttrRef> {
         let mut out = Vec::new();
         for schema in self.resource.schemas {
             let common = if schema.is_extension { &[][..] } else { COMMON_ATTRIBUTES };

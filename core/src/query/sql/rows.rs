@@ -37,7 +37,8 @@ pub fn value_rows<S: ValueSource>(layout: &Layout, record: &S) -> Vec<ValueRow> 
     // Sub-attributes of ordinary complex attributes: walk the elements, so each row carries
     // its element's position among the visited (non-null) values.
     for whole in attrs.iter().filter(|a| a.sub.is_none() && !a.is_common() && !a.attr.sub_attributes.is_empty()) {
-        let subs: Vec<&AttrRef> = attrs.iter().filter(|a| a.sub.is_some() && same_attribute(a, whole)).collect();
+        let subs: Vec<&AttrRef> =
+            attrs.iter().filter(|a| a.sub.is_some() && same_ref(&AttrRef { sub: None, ..**a }, whole)).collect();
         if subs.is_empty() {
             continue;
         }
@@ -51,11 +52,6 @@ pub fn value_rows<S: ValueSource>(layout: &Layout, record: &S) -> Vec<ValueRow> 
         }
     }
     rows
-}
-
-/// Whether two references name the same attribute of the same schema.
-fn same_attribute(a: &AttrRef, b: &AttrRef) -> bool {
-    std::ptr::eq(a.attr, b.attr) && std::ptr::eq(a.schema, b.schema)
 }
 
 /// One row per value `any_value` visits for `attr`, numbered in visiting order.
